@@ -1,0 +1,14 @@
+//! The `pdd` command-line tool. Each subcommand group lives in `pdd::cli`.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = pdd::cli::Cli::parse();
+    match pdd::cli::run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

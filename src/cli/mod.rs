@@ -1,0 +1,39 @@
+//! Command-line interface: argument types (clap) and handlers, one file per subcommand group.
+//! The `pdd` binary only parses and dispatches, so every command is also callable from Rust.
+
+use clap::{Parser, Subcommand};
+
+/// `pdd`: Predictor-Driven Diffusion for multiscale turbulent dynamics.
+#[derive(Debug, Parser)]
+#[command(name = "pdd", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the embedded presets, or print one as TOML.
+    Presets {
+        /// Print this preset's TOML.
+        name: Option<String>,
+    },
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Presets { name: None } => {
+            for n in crate::presets::Preset::names() {
+                println!("{n}");
+            }
+            Ok(())
+        }
+        Command::Presets { name: Some(n) } => {
+            print!("{}", crate::presets::Preset::load(&n)?.to_toml());
+            Ok(())
+        }
+    }
+}

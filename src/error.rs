@@ -1,0 +1,144 @@
+//! The crate-wide error type.
+//!
+//! Every fallible public function returns [`Result<T>`](Result). Variants name the offending field,
+//! file, trajectory or step so that a user can act on the message without reading a backtrace.
+
+use std::path::PathBuf;
+
+/// Errors raised by pdd.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A configuration value is invalid; `field` names it (e.g. `lorenz96.dt`).
+    #[error("invalid configuration: `{field}`: {reason}")]
+    Config {
+        /// Dotted name of the offending field.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Input arrays whose shapes do not match what the operation expects.
+    #[error("shape mismatch in {context}: expected {expected}, got {got}")]
+    Shape {
+        /// Where the mismatch was found.
+        context: String,
+        /// The expected shape, in words or as `[a, b, ...]`.
+        expected: String,
+        /// The shape that was given.
+        got: String,
+    },
+    /// A NaN or infinity where finite numbers are required.
+    #[error("non-finite value in {context}")]
+    NonFinite {
+        /// Where it was found (array name, trajectory, time or step).
+        context: String,
+    },
+    /// A numerical integration blew up.
+    #[error("integration blew up in trajectory {trajectory} at model time {time:.4}: {reason}")]
+    BlowUp {
+        /// Global index of the trajectory.
+        trajectory: usize,
+        /// Model time at which the blow-up was detected.
+        time: f64,
+        /// What was detected.
+        reason: String,
+    },
+    /// A value outside its allowed range (λ outside [0, 1], say).
+    #[error("{name} = {value} is outside its range {range}")]
+    OutOfRange {
+        /// Name of the quantity.
+        name: String,
+        /// The value given.
+        value: f64,
+        /// The allowed range, in words.
+        range: String,
+    },
+    /// An output file exists and overwriting was not requested.
+    #[error("{0} already exists (pass --overwrite / `overwrite = true` to replace it)")]
+    Exists(PathBuf),
+    /// A file that is missing, truncated, corrupt or of another kind.
+    #[error("cannot use {path}: {reason}")]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An unknown preset name.
+    #[error("unknown preset `{name}` (known: {known})")]
+    UnknownPreset {
+        /// The name asked for.
+        name: String,
+        /// The known names, comma separated.
+        known: String,
+    },
+    /// An operating-system I/O error, with the path involved.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An error from the HDF5 library.
+    #[error("HDF5 error on {path}: {message}")]
+    Hdf5 {
+        /// The file involved.
+        path: PathBuf,
+        /// The library's message.
+        message: String,
+    },
+    /// Anything else, with a message.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A [`Error::Config`] for `field`.
+    pub fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Config { field: field.into(), reason: reason.into() }
+    }
+
+    /// A [`Error::Shape`].
+    pub fn shape(
+        context: impl Into<String>,
+        expected: impl std::fmt::Debug,
+        got: impl std::fmt::Debug,
+    ) -> Self {
+        Error::Shape {
+            context: context.into(),
+            expected: format!("{expected:?}"),
+            got: format!("{got:?}"),
+        }
+    }
+
+    /// A [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+
+    /// A [`Error::BadFile`].
+    pub fn bad_file(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        Error::BadFile { path: path.into(), reason: reason.into() }
+    }
+}
+
+/// Fails with [`Error::NonFinite`] when any value is NaN or infinite.
+pub fn ensure_finite<T: Copy + Into<f64>>(values: &[T], context: &str) -> Result<()> {
+    match values.iter().position(|v| !(*v).into().is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(Error::NonFinite { context: format!("{context} (flat index {i})") }),
+    }
+}
+
+/// Fails with [`Error::OutOfRange`] unless `0 <= lambda <= 1`.
+pub fn ensure_lambda(lambda: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&lambda) {
+        Ok(())
+    } else {
+        Err(Error::OutOfRange { name: "λ".into(), value: lambda, range: "[0, 1]".into() })
+    }
+}

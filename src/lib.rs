@@ -1,0 +1,16 @@
+//! # pdd — Predictor-Driven Diffusion
+//!
+//! A Rust implementation of *Predictor-Driven Diffusion for Spatiotemporal Generation*
+//! (Yasuda & Bischoff, arXiv 2604.00327): one causal predictor, conditioned on a coarse-graining
+//! scale λ, that simulates, generates and super-resolves multiscale turbulent dynamics.
+
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod error;
+pub mod presets;
+pub mod progress;
+pub mod rng;
+pub mod spectral;
+
+pub use error::{Error, Result};
