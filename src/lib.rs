@@ -8,9 +8,11 @@
 
 pub mod cli;
 pub mod error;
+pub mod io;
 pub mod presets;
 pub mod progress;
 pub mod rng;
 pub mod spectral;
+pub mod systems;
 
 pub use error::{Error, Result};

@@ -1,6 +1,8 @@
 //! Command-line interface: argument types (clap) and handlers, one file per subcommand group.
 //! The `pdd` binary only parses and dispatches, so every command is also callable from Rust.
 
+pub mod data;
+
 use clap::{Parser, Subcommand};
 
 /// `pdd`: Predictor-Driven Diffusion for multiscale turbulent dynamics.
@@ -20,6 +22,8 @@ pub enum Command {
         /// Print this preset's TOML.
         name: Option<String>,
     },
+    /// Generate, inspect and merge datasets.
+    Data(data::DataArgs),
 }
 
 /// Runs a parsed command line.
@@ -35,5 +39,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::presets::Preset::load(&n)?.to_toml());
             Ok(())
         }
+        Command::Data(args) => data::run(args),
     }
 }
