@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod diffusion;
+
 /// `pdd`: Predictor-Driven Diffusion for multiscale turbulent dynamics.
 #[derive(Debug, Parser)]
 #[command(name = "pdd", version, about, long_about = None)]
@@ -20,6 +22,8 @@ pub enum Command {
         /// Print this preset's TOML.
         name: Option<String>,
     },
+    /// Inspect the forward (coarse-graining) diffusion: λ tables and the λ-ladder figure.
+    Diffusion(diffusion::DiffusionArgs),
 }
 
 /// Runs a parsed command line.
@@ -35,5 +39,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::presets::Preset::load(&n)?.to_toml());
             Ok(())
         }
+        Command::Diffusion(args) => diffusion::run(args),
     }
 }
