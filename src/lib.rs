@@ -7,8 +7,11 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod diffusion;
 pub mod error;
 pub mod io;
+pub mod metrics;
+pub mod plot;
 pub mod presets;
 pub mod progress;
 pub mod rng;

@@ -5,6 +5,8 @@ pub mod data;
 
 use clap::{Parser, Subcommand};
 
+pub mod diffusion;
+
 /// `pdd`: Predictor-Driven Diffusion for multiscale turbulent dynamics.
 #[derive(Debug, Parser)]
 #[command(name = "pdd", version, about, long_about = None)]
@@ -24,6 +26,8 @@ pub enum Command {
     },
     /// Generate, inspect and merge datasets.
     Data(data::DataArgs),
+    /// Inspect the forward (coarse-graining) diffusion: λ tables and the λ-ladder figure.
+    Diffusion(diffusion::DiffusionArgs),
 }
 
 /// Runs a parsed command line.
@@ -40,5 +44,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Data(args) => data::run(args),
+        Command::Diffusion(args) => diffusion::run(args),
     }
 }

@@ -5,9 +5,11 @@
 //! transforms any field on that grid. Spectra are stored as the *half spectrum* of a real field:
 //! shape `[.., N_last/2 + 1]` (the layout of `numpy.fft.rfftn`).
 
+mod batch;
 mod fft;
 mod grid;
 
+pub use batch::{BatchShape, CheckedBatch};
 pub use fft::{Scratch, SpectralPlan};
 pub use grid::{Grid, LaplacianKind};
 pub use num_complex::Complex;
