@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod prelude;
 pub mod presets;
 pub mod progress;
 pub mod rng;
