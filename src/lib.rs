@@ -12,6 +12,7 @@ pub mod error;
 pub mod io;
 pub mod metrics;
 pub mod plot;
+pub mod prelude;
 pub mod presets;
 pub mod progress;
 pub mod rng;

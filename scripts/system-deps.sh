@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Makes sure the system libraries pdd builds against are present: HDF5's development files
+# (the hdf5 crate links libhdf5, 1.10-1.14) and pkg-config. When they are missing, installs
+# Debian's libhdf5-dev and pkg-config with apt-get as root or with password-less sudo; otherwise
+# prints what to install and exits with status 1. Used by kernels/install.sh and scripts/test.sh.
+set -euo pipefail
+
+say() { printf '[system-deps] %s\n' "$*"; }
+
+if command -v pkg-config >/dev/null && pkg-config --exists hdf5; then
+    say "HDF5 $(pkg-config --modversion hdf5) and pkg-config: present"
+    exit 0
+fi
+if ! command -v apt-get >/dev/null; then
+    say "missing HDF5 development files or pkg-config; install them, then rerun:"
+    echo "  Debian/Ubuntu: apt-get install libhdf5-dev pkg-config"
+    echo "  Fedora:        dnf install hdf5-devel pkgconf-pkg-config"
+    echo "  macOS:         brew install hdf5 pkg-config"
+    exit 1
+fi
+sudo=()
+if ((EUID != 0)); then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+        sudo=(sudo)
+    else
+        say "missing system packages; run this, then rerun:"
+        echo "  sudo apt-get install -y libhdf5-dev pkg-config"
+        exit 1
+    fi
+fi
+say "installing libhdf5-dev and pkg-config (apt-get)"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    libhdf5-dev pkg-config >/dev/null
+say "HDF5 $(pkg-config --modversion hdf5) and pkg-config: installed"

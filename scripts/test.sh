@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The test command of pdd: sets up what is missing on this machine, then runs every test.
+#
+#   1. system libraries (libhdf5-dev, pkg-config: scripts/system-deps.sh)
+#   2. Python packages the tests use (numpy, h5py)
+#   3. cargo build --release, then cargo test --release (the crate's whole suite)
+#   4. the Jupyter kernel "Rust (pdd)" (kernels/install.sh: JupyterLab, nbconvert, evcxr_jupyter)
+#   5. the notebook checker's own tests (notebooks/test_check.py)
+#   6. every notebook, executed headlessly and checked (notebooks/check.py)
+# and prints how long each phase took. Steps whose result is already there are skipped, so a
+# second run only pays for the builds and the tests.
+#
+# usage: scripts/test.sh [--no-notebooks]
+#   --no-notebooks   stop after step 3 (no Jupyter, no evcxr): the quick check for developers
+# Environment: PYTHON (default python3), CARGO_TARGET_DIR (cargo's usual meaning).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+notebooks=1
+for arg in "$@"; do
+    case $arg in
+        --no-notebooks) notebooks=0 ;;
+        -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "test.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
+    esac
+done
+python=${PYTHON:-python3}
+cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+case ":$PATH:" in *":$cargo_bin:"*) ;; *) export PATH="$PATH:$cargo_bin" ;; esac
+
+timings=()
+t_all=$SECONDS
+report() {
+    local status=$?
+    printf '\n== timings ==\n'
+    printf '%s\n' "${timings[@]}"
+    printf '%-34s %6ds\n' "total" $((SECONDS - t_all))
+    ((status == 0)) && echo "scripts/test.sh: all passed" || echo "scripts/test.sh: FAILED (status $status)"
+}
+trap report EXIT
+
+# phase NAME COMMAND...: runs COMMAND, records how long it took (also when it fails).
+phase() {
+    local name=$1 t=$SECONDS status=0
+    shift
+    printf '\n== %s ==\n' "$name"
+    "$@" || status=$?
+    local mark=""
+    ((status == 0)) || mark="  FAILED"
+    timings+=("$(printf '%-34s %6ds%s' "$name" $((SECONDS - t)) "$mark")")
+    return $status
+}
+
+python_packages() {
+    if "$python" -c 'import numpy, h5py' 2>/dev/null; then
+        echo "numpy, h5py: present"
+    else
+        "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore numpy h5py
+    fi
+}
+
+phase "system libraries" bash scripts/system-deps.sh
+phase "python packages" python_packages
+phase "cargo build --release" cargo build --release --locked
+phase "cargo test --release" cargo test --release --locked
+if ((notebooks)); then
+    phase "jupyter kernel (install)" bash kernels/install.sh
+    phase "notebook checker tests" env PDD_REQUIRE_KERNEL=1 "$python" -m unittest -v notebooks/test_check.py
+    phase "notebooks" "$python" notebooks/check.py
+fi
