@@ -6,11 +6,16 @@
 
 #![warn(missing_docs)]
 
+pub mod backend;
 pub mod cli;
+pub mod diffusion;
 pub mod error;
+pub mod nn;
+pub mod predictor;
 pub mod presets;
 pub mod progress;
 pub mod rng;
 pub mod spectral;
+pub mod train;
 
 pub use error::{Error, Result};
