@@ -15,6 +15,7 @@ pub mod predictor;
 pub mod presets;
 pub mod progress;
 pub mod rng;
+pub mod sample;
 pub mod spectral;
 pub mod train;
 
