@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod backend;
 pub mod cli;
 pub mod diffusion;
 pub mod error;
@@ -13,10 +14,14 @@ pub mod io;
 pub mod metrics;
 pub mod plot;
 pub mod prelude;
+pub mod nn;
+pub mod predictor;
 pub mod presets;
 pub mod progress;
 pub mod rng;
+pub mod sample;
 pub mod spectral;
 pub mod systems;
+pub mod train;
 
 pub use error::{Error, Result};

@@ -1,0 +1,24 @@
+//! Neural-network building blocks and the reference U-Net (spec §8), on burn 0.22.
+//!
+//! All spatial operators act on `[N, C, Ny, Nx]` tensors; 1-D fields use `Ny = 1` with `1 × k`
+//! kernels ([`Spatial::Line`]), so the 1-D and 2-D networks share one implementation and have the
+//! same parameter counts as the reference's `Conv1d`/`Conv2d` versions.
+
+mod attention;
+mod embedding;
+mod norm;
+mod periodic;
+mod resblock;
+mod unet;
+
+pub use attention::{FullAttention, LinearAttention};
+pub use embedding::{TimeMlp, sinusoidal_embedding};
+pub use norm::{ChannelLayerNorm, ChannelRmsNorm};
+pub use periodic::{PeriodicConv, Spatial, pad_periodic, upsample_nearest};
+pub use resblock::{Block, ResBlock};
+pub use unet::{Heads, Level, UNet, UNetConfig};
+
+/// Number of trainable scalars in a module.
+pub fn num_params<M: burn::module::Module>(module: &M) -> usize {
+    module.num_params()
+}

@@ -1,0 +1,105 @@
+//! The `[model]` preset section and the standard PDD model (`SlidingWindow<UNet>`).
+
+use super::window::{PredictorBuilder, SlidingWindow};
+use crate::error::{Error, Result};
+use crate::nn::{Spatial, UNet, UNetConfig};
+use crate::spectral::Grid;
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+/// The standard predictor: the reference U-Net inside a causal sliding window.
+pub type PddModel = SlidingWindow<UNet>;
+
+fn default_window() -> usize {
+    5
+}
+fn default_dim() -> usize {
+    32
+}
+fn default_kernel() -> usize {
+    5
+}
+fn default_heads() -> usize {
+    8
+}
+fn default_dim_head() -> usize {
+    32
+}
+fn default_time_base() -> f64 {
+    1000.0
+}
+
+/// The `[model]` section of a preset: the sliding window and the U-Net hyper-parameters
+/// (spec §8, §9.2). Channels, grid and the noise head follow from the data and the objective.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Slices seen by the predictor (current + past); 5 in the paper.
+    #[serde(default = "default_window")]
+    pub window: usize,
+    /// Base channel width.
+    #[serde(default = "default_dim")]
+    pub dim: usize,
+    /// Channel multipliers per level.
+    pub dim_mults: Vec<usize>,
+    /// Levels with linear attention.
+    pub attention_levels: Vec<usize>,
+    /// Kernel of the initial and resampling convolutions.
+    #[serde(default = "default_kernel")]
+    pub init_kernel: usize,
+    /// Attention heads.
+    #[serde(default = "default_heads")]
+    pub heads: usize,
+    /// Features per head.
+    #[serde(default = "default_dim_head")]
+    pub dim_head: usize,
+    /// Frequency base of the index embedding.
+    #[serde(default = "default_time_base")]
+    pub time_base: f64,
+}
+
+impl ModelConfig {
+    /// The U-Net configuration for `channels` channels on `grid`, with a noise head if asked.
+    pub fn unet(&self, channels: usize, grid: &Grid, noise_head: bool) -> Result<UNetConfig> {
+        if self.window == 0 {
+            return Err(Error::config("model.window", "must be ≥ 1"));
+        }
+        let spatial = match grid.ndim() {
+            1 => Spatial::Line,
+            2 => Spatial::Plane,
+            n => return Err(Error::config("grid", format!("{n} axes are not supported"))),
+        };
+        let cfg = UNetConfig::new(spatial, channels * self.window, channels, self.dim_mults.clone(), self.attention_levels.clone())
+            .with_dim(self.dim)
+            .with_init_kernel(self.init_kernel)
+            .with_heads(self.heads)
+            .with_dim_head(self.dim_head)
+            .with_time_base(self.time_base)
+            .with_noise_head(noise_head);
+        cfg.validate()?;
+        cfg.check_grid(grid.dims())?;
+        Ok(cfg)
+    }
+
+    /// Builds the predictor for `channels` channels on `grid`.
+    pub fn init(&self, channels: usize, grid: &Grid, noise_head: bool, device: &Device) -> Result<PddModel> {
+        let net = self.unet(channels, grid, noise_head)?.init(device)?;
+        PredictorBuilder::new().window(self.window).channels(channels).build(net)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_section_parses_with_defaults_and_checks_the_grid() {
+        let cfg: ModelConfig = toml::from_str("dim_mults = [1, 2]\nattention_levels = [1]\n").unwrap();
+        assert_eq!(cfg.window, 5);
+        let u = cfg.unet(2, &Grid::line(128), false).unwrap();
+        assert_eq!(u.in_channels, 10);
+        assert!(cfg.unet(2, &Grid::line(127), false).is_err());
+        let bad: std::result::Result<ModelConfig, _> = toml::from_str("dim_mults = [1]\nattention_levels = []\nwidth = 3\n");
+        assert!(bad.is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! The causal sliding-window predictor (spec §8.1).
+
+use super::backbone::Backbone;
+use crate::error::{Error, Result};
+use crate::nn::Heads;
+use burn::prelude::*;
+
+/// Outputs of a predictor over whole trajectories, each `[B, C, F, Ny, Nx]`: output frame `f`
+/// depends only on input frames `f − w + 1 … f`.
+#[derive(Debug, Clone)]
+pub struct PathPrediction {
+    /// Predicted one-frame increment `x_{f+1} − x_f` (standardised units) for every frame.
+    pub drift: Tensor<5>,
+    /// Predicted forward-process noise (SA-PDD two-head networks).
+    pub noise: Option<Tensor<5>>,
+}
+
+/// A predictor `f_θ^λ`: a window of past slices and the diffusion index → the increment of the
+/// current slice (and optionally a noise estimate).
+pub trait Predictor {
+    /// Number of slices the predictor sees (current + past).
+    fn window(&self) -> usize;
+    /// Channels per slice.
+    fn channels(&self) -> usize;
+    /// Applies the predictor causally to every frame of `x` `[B, C, F, Ny, Nx]` at diffusion
+    /// indices `t` `[B]` (floats); the first `w − 1` frames see zero padding (the climatological
+    /// mean of standardised data), as the reference.
+    fn forward(&self, x: Tensor<5>, t: Tensor<1>) -> PathPrediction;
+    /// Predicts only the last frame of `window` `[B, C, w, Ny, Nx]` → `[B, C, Ny, Nx]` (one
+    /// network call per example; used by simulation).
+    fn step(&self, window: Tensor<5>, t: Tensor<1>) -> Heads;
+}
+
+/// Sliding-window wrapper: stacks the `w` most recent slices on channels (index `c·w + k`) and
+/// runs the backbone on every frame as an independent example.
+#[derive(Module, Debug)]
+pub struct SlidingWindow<M: Backbone> {
+    /// The spatial network.
+    pub backbone: M,
+    /// Window size `w` (5 in the paper; 1 and 15 in its ablations).
+    pub window: usize,
+    /// Channels per slice `C`.
+    pub channels: usize,
+}
+
+/// Builder for [`SlidingWindow`]: `PredictorBuilder::new().window(5).channels(2).build(net)`.
+#[derive(Debug, Clone)]
+pub struct PredictorBuilder {
+    window: usize,
+    channels: Option<usize>,
+}
+
+impl<M: Backbone> SlidingWindow<M> {
+    fn stack(&self, x: Tensor<5>, t: Tensor<1>) -> (Tensor<4>, Tensor<1>, [usize; 5]) {
+        let dims = x.dims();
+        let [b, c, f, ny, nx] = dims;
+        let w = self.window;
+        let padded = if w > 1 {
+            let pad = Tensor::<5>::zeros([b, c, w - 1, ny, nx], &x.device());
+            Tensor::cat(vec![pad, x], 2)
+        } else {
+            x
+        };
+        // [B, C, w, F, Ny, Nx]: slot k holds frames f − w + 1 + k
+        let slots: Vec<Tensor<5>> = (0..w).map(|k| padded.clone().narrow(2, k, f)).collect();
+        let stacked: Tensor<6> = Tensor::stack(slots, 2);
+        let folded = stacked.permute([0, 3, 1, 2, 4, 5]).reshape([b * f, c * w, ny, nx]);
+        let tt = t.reshape([b, 1]).repeat_dim(1, f).reshape([b * f]);
+        (folded, tt, dims)
+    }
+
+    fn unfold(y: Tensor<4>, [b, c, f, ny, nx]: [usize; 5]) -> Tensor<5> {
+        y.reshape([b, f, c, ny, nx]).swap_dims(1, 2)
+    }
+}
+
+impl Default for PredictorBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PredictorBuilder {
+    /// Starts a builder (window 5 by default; channels required).
+    pub fn new() -> Self {
+        Self { window: 5, channels: None }
+    }
+
+    /// Window size (≥ 1).
+    pub fn window(mut self, w: usize) -> Self {
+        self.window = w;
+        self
+    }
+
+    /// Channels per slice (≥ 1).
+    pub fn channels(mut self, c: usize) -> Self {
+        self.channels = Some(c);
+        self
+    }
+
+    /// Wraps `backbone`; fails if the window or the channel count is zero or missing.
+    pub fn build<M: Backbone>(self, backbone: M) -> Result<SlidingWindow<M>> {
+        if self.window == 0 {
+            return Err(Error::config("predictor.window", "must be ≥ 1"));
+        }
+        let channels = self.channels.ok_or_else(|| Error::config("predictor.channels", "is required"))?;
+        if channels == 0 {
+            return Err(Error::config("predictor.channels", "must be ≥ 1"));
+        }
+        Ok(SlidingWindow { backbone, window: self.window, channels })
+    }
+}
+
+impl<M: Backbone> Predictor for SlidingWindow<M> {
+    fn window(&self) -> usize {
+        self.window
+    }
+
+    fn channels(&self) -> usize {
+        self.channels
+    }
+
+    fn forward(&self, x: Tensor<5>, t: Tensor<1>) -> PathPrediction {
+        let (folded, tt, dims) = self.stack(x, t);
+        let heads = self.backbone.forward(folded, tt);
+        PathPrediction {
+            drift: Self::unfold(heads.drift, dims),
+            noise: heads.noise.map(|n| Self::unfold(n, dims)),
+        }
+    }
+
+    fn step(&self, window: Tensor<5>, t: Tensor<1>) -> Heads {
+        let [b, c, w, ny, nx] = window.dims();
+        assert_eq!(w, self.window, "step() needs exactly `window` slices");
+        self.backbone.forward(window.reshape([b, c * w, ny, nx]), t)
+    }
+}

@@ -1,0 +1,263 @@
+//! The reverse-λ predictor–corrector sampler (paper Algorithm 3; spec §5.1–§5.4).
+
+use super::score::PathScore;
+use crate::diffusion::{ForwardProcess, RealFourierBasis, SpectralOperator};
+use crate::error::{Error, Result};
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use serde::{Deserialize, Serialize};
+
+fn d_snr() -> f64 {
+    0.7
+}
+fn d_corr() -> usize {
+    3
+}
+fn d_true() -> bool {
+    true
+}
+fn d_clamp() -> Option<f64> {
+    Some(3.0)
+}
+fn d_stride() -> usize {
+    1
+}
+fn d_final() -> usize {
+    1
+}
+
+/// Settings of the reverse-λ sampler. Defaults reproduce the reference (spec §5.2–§5.4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamplerConfig {
+    /// Langevin signal-to-noise κ (0.7 Lorenz-96, 0.3 Kolmogorov).
+    #[serde(default = "d_snr")]
+    pub snr: f64,
+    /// Corrector steps after every predictor step (3 in the paper).
+    #[serde(default = "d_corr")]
+    pub corrector_steps: usize,
+    /// Subtract the space–time mean per (example, channel) after every update (reference).
+    #[serde(default = "d_true")]
+    pub remove_mean: bool,
+    /// Clamp the state to `±clamp` after every update (reference: 3; `None` disables).
+    #[serde(default = "d_clamp")]
+    pub clamp: Option<f64>,
+    /// Use every `stride`-th λ index (1: all 1000 steps; 10: 100 steps of Δλ = 0.01).
+    #[serde(default = "d_stride")]
+    pub stride: usize,
+    /// Index at which the loop stops (the reference never reaches 0: it stops at 1, and its
+    /// Kolmogorov notebooks read the state at 3).
+    #[serde(default = "d_final")]
+    pub final_index: usize,
+    /// Add noise on the last step too (the reference omits it).
+    #[serde(default)]
+    pub noise_on_last_step: bool,
+    /// Apply the frame-0 extrapolation when the score asks for it (PDD).
+    #[serde(default = "d_true")]
+    pub extrapolate_first_frame: bool,
+}
+
+impl Default for SamplerConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("all fields have defaults")
+    }
+}
+
+impl SamplerConfig {
+    /// Checks the values, naming the offending field.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.snr >= 0.0 && self.snr.is_finite()) {
+            return Err(Error::config("sample.snr", "must be ≥ 0"));
+        }
+        if self.stride == 0 {
+            return Err(Error::config("sample.stride", "must be ≥ 1"));
+        }
+        if self.clamp.is_some_and(|c| c <= 0.0) {
+            return Err(Error::config("sample.clamp", "must be positive"));
+        }
+        Ok(())
+    }
+}
+
+/// One step of the sampler, reported to the callback.
+#[derive(Debug, Clone)]
+pub struct SamplerEvent<'a> {
+    /// Index the state has just reached.
+    pub index: usize,
+    /// `λ = index/T`.
+    pub lambda: f64,
+    /// Steps done and total.
+    pub step: usize,
+    /// See `step`.
+    pub total: usize,
+    /// The state `[B, C, F, Ny, Nx]`.
+    pub state: &'a Tensor<5>,
+}
+
+/// What [`reverse_sample`] returns: the state at `index`, and why it stopped early if it did.
+#[derive(Debug, Clone)]
+pub struct SampleResult {
+    /// The last finite state `[B, C, F, Ny, Nx]`.
+    pub state: Tensor<5>,
+    /// Its diffusion index.
+    pub index: usize,
+    /// `Some(reason)` when sampling stopped on a non-finite state (the state is the last good one).
+    pub failure: Option<String>,
+}
+
+impl SampleResult {
+    /// The state, or an error if sampling failed.
+    pub fn into_result(self) -> Result<Tensor<5>> {
+        match self.failure {
+            None => Ok(self.state),
+            Some(reason) => Err(Error::NonFinite { context: reason }),
+        }
+    }
+}
+
+/// ETD1 operators for a step of `stride` indices (Δλ = stride/T).
+struct Etd {
+    astep: SpectralOperator,
+    score: SpectralOperator,
+    noise: f64,
+}
+
+impl Etd {
+    fn new(process: &ForwardProcess, basis: &RealFourierBasis, stride: usize) -> Result<Self> {
+        let dl = stride as f64 * process.dt();
+        let b2 = process.beta2();
+        let (mut a, mut s) = (Vec::new(), Vec::new());
+        for &l in process.eigenvalues() {
+            let z = -l * dl;
+            let e = z.exp();
+            let phi = if z.abs() >= 1e-8 { (e - 1.0) / z } else { 1.0 };
+            a.push(e as f32);
+            s.push((dl * b2 * phi) as f32);
+        }
+        Ok(Self {
+            astep: SpectralOperator::single(basis, &a)?,
+            score: SpectralOperator::single(basis, &s)?,
+            noise: (b2 * dl).sqrt(),
+        })
+    }
+
+    /// `F⁻¹{ Astep F{x} + Δλ β² φ1 F{s} }`.
+    fn mean(&self, x: Tensor<5>, s: Tensor<5>) -> Tensor<5> {
+        let basis = self.astep.basis();
+        let z = basis.forward(x) * self.astep.single_multiplier() + basis.forward(s) * self.score.single_multiplier();
+        basis.inverse(z)
+    }
+}
+
+/// `u(t₀) ← 2u(t₁) − u(t₂)` on the frame axis of `x` `[B, C, F, Ny, Nx]` (F ≥ 3).
+pub fn extrapolate_first_frame(x: Tensor<5>) -> Tensor<5> {
+    let f = x.dims()[2];
+    let first = x.clone().narrow(2, 1, 1).mul_scalar(2.0) - x.clone().narrow(2, 2, 1);
+    Tensor::cat(vec![first, x.narrow(2, 1, f - 1)], 2)
+}
+
+/// Subtracts the mean over frames and space per (example, channel).
+pub fn remove_space_time_mean(x: Tensor<5>) -> Tensor<5> {
+    let [b, c, f, ny, nx] = x.dims();
+    let m = x.clone().reshape([b, c, f * ny * nx]).mean_dim(2).reshape([b, c, 1, 1, 1]);
+    x - m
+}
+
+struct Post<'a> {
+    cfg: &'a SamplerConfig,
+    extrapolate: bool,
+}
+
+impl Post<'_> {
+    fn after_mean(&self, m: Tensor<5>) -> Tensor<5> {
+        if self.extrapolate { extrapolate_first_frame(m) } else { m }
+    }
+    fn after_noise(&self, x: Tensor<5>) -> Tensor<5> {
+        let x = if self.cfg.remove_mean { remove_space_time_mean(x) } else { x };
+        match self.cfg.clamp {
+            Some(c) => x.clamp(-c, c),
+            None => x,
+        }
+    }
+}
+
+/// Integrates the reverse-λ SDE from `x` at index `start` down to `cfg.final_index`
+/// (Algorithm 3 with the reference's loop semantics, spec §5.4): for `t = start, start − k, …`
+/// (stride `k`) while `t > final_index`: ETD1 predictor step to `t − k` (noise `β√Δλ ξ` except on
+/// the last step), frame-0 extrapolation (PDD), mean removal, clamp, then `corrector_steps`
+/// Langevin corrector steps at the same score index `t` (reference quirk §11.7). `seed` fixes the
+/// noise. `x` `[B, C, F, Ny, Nx]` (F ≥ 3 when extrapolating).
+///
+/// The callback sees every new state. A non-finite state stops the loop: the result then holds
+/// the last finite state, its index and the reason.
+pub fn reverse_sample(
+    score: &dyn PathScore,
+    process: &ForwardProcess,
+    x: Tensor<5>,
+    start: usize,
+    cfg: &SamplerConfig,
+    seed: u64,
+    callback: &mut dyn FnMut(&SamplerEvent),
+) -> Result<SampleResult> {
+    cfg.validate()?;
+    process.check_index(start)?;
+    let device = x.device();
+    let basis = RealFourierBasis::new(process.grid(), &device);
+    basis.check(&x, "reverse_sample x")?;
+    let k = cfg.stride;
+    let etd = Etd::new(process, &basis, k)?;
+    let extrapolate = cfg.extrapolate_first_frame && score.extrapolates_first_frame();
+    if extrapolate && x.dims()[2] < 3 {
+        return Err(Error::shape("reverse_sample (frame-0 extrapolation)", "F ≥ 3 frames", x.dims()));
+    }
+    let post = Post { cfg, extrapolate };
+    let [b, c, f, ny, nx] = x.dims();
+    let per_bc = (f * ny * nx) as f64;
+    device.seed(seed);
+    let mut steps: Vec<usize> = Vec::new();
+    let mut t = start;
+    while t > cfg.final_index {
+        steps.push(t);
+        t = t.saturating_sub(k).max(cfg.final_index);
+    }
+    let total = steps.len();
+    let mut state = x;
+    let mut index = start;
+    for (n, &t) in steps.iter().enumerate() {
+        let next = t.saturating_sub(k).max(cfg.final_index);
+        let last = n + 1 == total;
+        let noisy = !last || cfg.noise_on_last_step;
+        let s = score.score(state.clone(), t)?;
+        let mut xn = post.after_mean(etd.mean(state.clone(), s));
+        if noisy {
+            xn = xn + Tensor::random([b, c, f, ny, nx], Distribution::Normal(0.0, 1.0), &device).mul_scalar(etd.noise);
+        }
+        xn = post.after_noise(xn);
+        for _ in 0..cfg.corrector_steps {
+            let s = score.score(xn.clone(), t)?;
+            let norm2 = s.clone().square().reshape([b, c, f * ny * nx]).sum_dim(2).clamp_min(1e-12).reshape([b, c, 1, 1, 1]);
+            let alpha = norm2.recip().mul_scalar(2.0 * cfg.snr * cfg.snr * per_bc);
+            let mut m = post.after_mean(xn.clone() + s * alpha.clone());
+            if noisy {
+                let z = Tensor::random([b, c, f, ny, nx], Distribution::Normal(0.0, 1.0), &device);
+                m = m + z * alpha.mul_scalar(2.0).sqrt();
+            }
+            xn = post.after_noise(m);
+        }
+        if !xn.clone().is_finite().all().into_scalar::<bool>() {
+            return Ok(SampleResult {
+                state,
+                index,
+                failure: Some(format!(
+                    "reverse sampling produced a non-finite state at λ index {t} → {next} (λ = {:.3}); \
+                     kept the state at index {index}",
+                    process.lambda(next)
+                )),
+            });
+        }
+        state = xn;
+        index = next;
+        callback(&SamplerEvent { index, lambda: process.lambda(index), step: n + 1, total, state: &state });
+    }
+    Ok(SampleResult { state, index, failure: None })
+}

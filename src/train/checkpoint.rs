@@ -1,0 +1,150 @@
+//! Checkpoints: model weights and optimiser state (burnpack), written atomically.
+//!
+//! A checkpoint is a directory `step-NNNNNNN/` holding `model.bpk`, `optim.bpk` and
+//! `state.json`. It is assembled under `step-NNNNNNN.partial/` and renamed when complete, so a
+//! run killed at any moment leaves either a whole checkpoint or none; stale `.partial`
+//! directories are ignored (and removed by the next save).
+
+use crate::error::{Error, Result};
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::store::{BurnToPyTorchAdapter, BurnpackStore, ModuleSnapshot, SafetensorsStore};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// What a checkpoint records besides tensors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointState {
+    /// Optimiser steps completed.
+    pub step: usize,
+    /// A fingerprint of the architecture (the resolved model configuration as JSON).
+    pub architecture: String,
+    /// Training loss of the last step.
+    pub loss: f64,
+    /// pdd version that wrote it.
+    pub pdd_version: String,
+}
+
+/// Name of the checkpoint directory for `step`.
+pub fn checkpoint_name(step: usize) -> String {
+    format!("step-{step:07}")
+}
+
+/// Writes a checkpoint of `model` (and the optimiser, and optionally an EMA copy) under `dir`.
+pub fn save<M: Module>(
+    dir: &Path,
+    state: &CheckpointState,
+    model: &M,
+    optim: &ModuleOptimizer,
+    ema: Option<&M>,
+) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let final_dir = dir.join(checkpoint_name(state.step));
+    let tmp = dir.join(format!("{}.partial", checkpoint_name(state.step)));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    save_weights(model, &tmp.join("model.bpk"))?;
+    if let Some(ema) = ema {
+        save_weights(ema, &tmp.join("ema.bpk"))?;
+    }
+    optim
+        .save(tmp.join("optim.bpk"))
+        .map_err(|e| Error::bad_file(tmp.join("optim.bpk"), format!("{e:?}")))?;
+    let json = serde_json::to_string_pretty(state).expect("state serialises");
+    std::fs::write(tmp.join("state.json"), json).map_err(|e| Error::io(tmp.join("state.json"), e))?;
+    if final_dir.exists() {
+        std::fs::remove_dir_all(&final_dir).map_err(|e| Error::io(&final_dir, e))?;
+    }
+    std::fs::rename(&tmp, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
+    Ok(final_dir)
+}
+
+/// Saves a module's weights to a burnpack file (parameter ids included, so optimiser state can
+/// be matched on resume).
+pub fn save_weights<M: Module>(model: &M, path: &Path) -> Result<()> {
+    let mut store = BurnpackStore::from_file(path).overwrite(true).auto_extension(false);
+    model.save_into(&mut store).map_err(|e| Error::bad_file(path, format!("cannot write weights: {e:?}")))
+}
+
+/// Loads burnpack weights into `model` (same architecture); a mismatch is an error.
+pub fn load_weights<M: Module>(mut model: M, path: &Path) -> Result<M> {
+    if !path.exists() {
+        return Err(Error::bad_file(path, "no such weights file"));
+    }
+    let mut store = BurnpackStore::from_file(path).auto_extension(false);
+    let r = model
+        .load_from(&mut store)
+        .map_err(|e| Error::bad_file(path, format!("weights do not fit this architecture: {e:?}")))?;
+    if !r.missing.is_empty() || !r.unused.is_empty() || !r.errors.is_empty() {
+        let names = |v: Vec<String>| v.into_iter().take(4).collect::<Vec<_>>().join(", ");
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "weights are from another architecture (missing: [{}], unexpected: [{}], errors: {})",
+                names(r.missing.into_iter().map(|(a, _)| a).collect()),
+                names(r.unused),
+                r.errors.len()
+            ),
+        ));
+    }
+    Ok(model)
+}
+
+/// Reads `state.json` of a checkpoint directory.
+pub fn read_state(ckpt: &Path) -> Result<CheckpointState> {
+    let p = ckpt.join("state.json");
+    let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::bad_file(&p, e.to_string()))
+}
+
+/// Restores model and optimiser from checkpoint directory `ckpt`, checking the architecture.
+pub fn restore<M: Module>(ckpt: &Path, model: M, optim: ModuleOptimizer, architecture: &str) -> Result<(M, ModuleOptimizer, CheckpointState)> {
+    let state = read_state(ckpt)?;
+    if state.architecture != architecture {
+        return Err(Error::bad_file(
+            ckpt,
+            format!(
+                "checkpoint is from another architecture:\n  checkpoint: {}\n  this run:   {architecture}",
+                state.architecture
+            ),
+        ));
+    }
+    let model = load_weights(model, &ckpt.join("model.bpk"))?;
+    let optim = optim
+        .load(ckpt.join("optim.bpk"))
+        .map_err(|e| Error::bad_file(ckpt.join("optim.bpk"), format!("{e:?}")))?;
+    Ok((model, optim, state))
+}
+
+/// All complete checkpoints under `dir`, sorted by step.
+pub fn list(dir: &Path) -> Vec<(usize, PathBuf)> {
+    let mut out: Vec<(usize, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let step = name.strip_prefix("step-")?.parse::<usize>().ok()?;
+            e.path().join("state.json").exists().then(|| (step, e.path()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The complete checkpoint with the highest step under `dir`.
+pub fn latest(dir: &Path) -> Option<(usize, PathBuf)> {
+    list(dir).pop()
+}
+
+/// Exports weights as safetensors in PyTorch's conventions (linear weights transposed to
+/// `[out, in]`), written atomically. Note: 1-D networks carry their convolutions as 2-D
+/// `[out, in, 1, k]` kernels; squeeze axis 2 for `Conv1d`.
+pub fn export_safetensors<M: Module>(model: &M, path: &Path) -> Result<()> {
+    let tmp = path.with_extension("safetensors.partial");
+    let mut store = SafetensorsStore::from_file(&tmp).overwrite(true).with_to_adapter(BurnToPyTorchAdapter);
+    model.save_into(&mut store).map_err(|e| Error::bad_file(path, format!("cannot export: {e:?}")))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}

@@ -1,0 +1,19 @@
+//! Training (spec §9): configuration, deterministic batches, objectives, the loop, checkpoints,
+//! EMA, the loss log and run directories.
+
+mod batches;
+pub mod checkpoint;
+mod config;
+mod ema;
+pub mod log;
+mod objective;
+mod run;
+mod trainer;
+
+pub use batches::{BatchPlan, TrajectorySet, plane, to_host};
+pub use config::{Objective, TrainConfig};
+pub use ema::Ema;
+pub use log::LogRow;
+pub use objective::{ModelInit, PddObjective, TrainObjective};
+pub use run::{DataInfo, RunConfig, RunDir, atomic_write};
+pub use trainer::{TrainEvent, TrainOptions, TrainSummary, train};

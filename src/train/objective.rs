@@ -1,0 +1,105 @@
+//! What a training step minimises: the [`TrainObjective`] trait and the PDD / SA-PDD objective.
+
+use super::batches::BatchPlan;
+use super::config::{Objective, TrainConfig};
+use crate::diffusion::{DeviceProcess, ForwardProcess};
+use crate::error::Result;
+use crate::predictor::{LossParts, ModelConfig, Predictor, pdd_loss, sa_pdd_loss};
+use burn::module::Module;
+use burn::prelude::*;
+use std::sync::Arc;
+
+/// A model family and its loss: the trainer is generic over this, so PDD, SA-PDD and the DDPM
+/// baselines share the optimisation, accumulation, logging, checkpointing and resume logic.
+pub trait TrainObjective {
+    /// The trained module.
+    type Model: Module;
+    /// Builds a freshly initialised model on `device`.
+    fn init_model(&self, device: &Device) -> Result<Self::Model>;
+    /// The loss of micro-batch number `m` whose clean standardised paths are `x0`
+    /// `[B, C, F, Ny, Nx]` (on the non-autodiff device).
+    fn loss(&self, model: &Self::Model, x0: Tensor<5>, m: u64) -> Result<LossParts>;
+    /// The validation loss of `x0` with fixed randomness `m` (no gradients).
+    fn valid_loss(&self, model: &Self::Model, x0: Tensor<5>, m: u64) -> Result<f64> {
+        Ok(self.loss(model, x0, m)?.total.into_scalar::<f32>() as f64)
+    }
+}
+
+/// Builds a fresh predictor on a device.
+pub type ModelInit<P> = Arc<dyn Fn(&Device) -> Result<P> + Send + Sync>;
+
+/// PDD / SA-PDD (spec §4) for any [`Predictor`]: the reference U-Net from a `[model]` section
+/// ([`PddObjective::new`]) or a custom network ([`PddObjective::custom`]).
+pub struct PddObjective<P> {
+    /// The forward process (host tables).
+    pub process: ForwardProcess,
+    /// The same operators on the compute device.
+    pub device_process: DeviceProcess,
+    /// Training settings (objective and weights).
+    pub train: TrainConfig,
+    /// Batch plan (diffusion indices and noise seeds per micro-batch).
+    pub plan: BatchPlan,
+    init: ModelInit<P>,
+}
+
+impl PddObjective<crate::predictor::PddModel> {
+    /// The reference U-Net described by `model` for data with `channels` channels; `device` is
+    /// where the forward-process operators live (the non-autodiff compute device).
+    pub fn new(
+        process: ForwardProcess,
+        model: ModelConfig,
+        channels: usize,
+        train: TrainConfig,
+        plan: BatchPlan,
+        device: &Device,
+    ) -> Result<Self> {
+        let grid = process.grid().clone();
+        let noise = train.objective == Objective::SaPdd;
+        let init: ModelInit<_> = Arc::new(move |d: &Device| model.init(channels, &grid, noise, d));
+        Self::custom(process, train, plan, device, init)
+    }
+}
+
+impl<P> PddObjective<P> {
+    /// Any predictor, built by `init` (it must have a noise head for SA-PDD).
+    pub fn custom(process: ForwardProcess, train: TrainConfig, plan: BatchPlan, device: &Device, init: ModelInit<P>) -> Result<Self> {
+        let device_process = DeviceProcess::new(&process, device)?;
+        Ok(Self { process, device_process, train, plan, init })
+    }
+
+    /// Noised paths of micro-batch `m`: `(x_t, ε, t as floats, σ_t = √var_t)`.
+    pub fn noised(&self, x0: Tensor<5>, m: u64) -> Result<(Tensor<5>, Tensor<5>, Tensor<1>, Tensor<1>)> {
+        let b = x0.dims()[0];
+        let mut t = self.plan.diffusion_indices(m);
+        t.truncate(b);
+        let (xt, eps) = self.device_process.q_sample_seeded(x0.clone(), &t, self.plan.noise_seed(m))?;
+        let dev = x0.device();
+        let tf: Vec<f32> = t.iter().map(|&i| i as f32).collect();
+        let sig: Vec<f32> = t.iter().map(|&i| self.process.sigma2(i).sqrt() as f32).collect();
+        Ok((xt, eps, Tensor::from_floats(tf.as_slice(), &dev), Tensor::from_floats(sig.as_slice(), &dev)))
+    }
+}
+
+impl<P: Predictor + Module> TrainObjective for PddObjective<P> {
+    type Model = P;
+
+    fn init_model(&self, device: &Device) -> Result<P> {
+        (self.init)(device)
+    }
+
+    fn loss(&self, model: &P, x0: Tensor<5>, m: u64) -> Result<LossParts> {
+        let (xt, eps, t, sigma) = self.noised(x0, m)?;
+        Ok(match self.train.objective {
+            Objective::Pdd => pdd_loss(model, xt, t, sigma),
+            Objective::SaPdd => sa_pdd_loss(
+                model,
+                xt,
+                t,
+                sigma,
+                eps,
+                self.train.drift_weight as f32,
+                self.train.noise_weight as f32,
+            ),
+        })
+    }
+}

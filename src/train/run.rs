@@ -1,0 +1,189 @@
+//! Run directories: the resolved configuration, the loss log, checkpoints and a summary.
+//!
+//! ```text
+//! RUN_DIR/
+//!   config.toml        resolved configuration (data, diffusion, model, train)
+//!   log.csv            step, loss, drift, noise, valid, seconds
+//!   checkpoints/step-NNNNNNN/{model.bpk, optim.bpk, state.json}
+//!   model.safetensors  final weights, PyTorch conventions
+//!   README.md          what was run and how it went
+//! ```
+
+use super::config::TrainConfig;
+use crate::diffusion::DiffusionConfig;
+use crate::error::{Error, Result};
+use crate::predictor::ModelConfig;
+use crate::spectral::Grid;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// What the model was trained on (enough to rebuild it and to standardise new data).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataInfo {
+    /// Dataset file the run was trained on.
+    pub path: String,
+    /// System name (`lorenz96`, `kolmogorov`).
+    pub system: String,
+    /// Spatial grid sizes (`[L]` or `[Ny, Nx]`).
+    pub grid: Vec<usize>,
+    /// Channels per slice.
+    pub channels: usize,
+    /// Frames per trajectory.
+    pub frames: usize,
+    /// Physical time between frames.
+    pub frame_dt: f64,
+    /// Per-channel mean used to standardise (`x = (X − mean)/std`).
+    pub mean: Vec<f64>,
+    /// Per-channel standard deviation used to standardise.
+    pub std: Vec<f64>,
+}
+
+impl DataInfo {
+    /// The grid (domain 2π per axis).
+    pub fn grid(&self) -> Result<Grid> {
+        Grid::new(&self.grid, std::f64::consts::TAU)
+    }
+}
+
+/// The resolved configuration of a run, stored as `config.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Preset the run was made from.
+    pub preset: String,
+    /// Which model family: `pdd` (default), `ddpm-sim`, `ddpm-gen`.
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    /// Data description.
+    pub data: DataInfo,
+    /// Forward process.
+    pub diffusion: DiffusionConfig,
+    /// Network.
+    pub model: ModelConfig,
+    /// Optimisation.
+    pub train: TrainConfig,
+}
+
+fn default_kind() -> String {
+    "pdd".into()
+}
+
+impl RunConfig {
+    /// The same configuration ignoring the step budget (a run may be resumed with more steps).
+    fn same_run(&self, other: &Self) -> bool {
+        let mut a = self.clone();
+        a.train.steps = other.train.steps;
+        a == *other
+    }
+
+    /// JSON fingerprint of the architecture (used to refuse foreign checkpoints).
+    pub fn architecture(&self) -> String {
+        serde_json::json!({
+            "kind": self.kind,
+            "model": self.model,
+            "channels": self.data.channels,
+            "grid": self.data.grid,
+            "noise_head": self.train.objective == super::Objective::SaPdd,
+        })
+        .to_string()
+    }
+}
+
+/// A run directory on disk.
+#[derive(Debug, Clone)]
+pub struct RunDir {
+    root: PathBuf,
+}
+
+impl RunDir {
+    /// Opens an existing run (reads nothing yet).
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        if !root.join("config.toml").exists() {
+            return Err(Error::bad_file(&root, "not a pdd run directory (no config.toml)"));
+        }
+        Ok(Self { root })
+    }
+
+    /// Prepares `root` for `config`: creates it; refuses a directory holding a different run
+    /// unless `overwrite` (which clears it); refuses to restart over existing checkpoints of the
+    /// same run unless `resume` or `overwrite`.
+    pub fn prepare(root: impl Into<PathBuf>, config: &RunConfig, resume: bool, overwrite: bool) -> Result<Self> {
+        let root = root.into();
+        let cfg_path = root.join("config.toml");
+        if cfg_path.exists() {
+            let existing = Self { root: root.clone() }.config()?;
+            let same = existing.same_run(config);
+            let has_ckpt = super::checkpoint::latest(&root.join("checkpoints")).is_some();
+            if overwrite {
+                for sub in ["checkpoints", "log.csv", "model.safetensors", "README.md", "config.toml"] {
+                    let p = root.join(sub);
+                    if p.is_dir() {
+                        std::fs::remove_dir_all(&p).map_err(|e| Error::io(&p, e))?;
+                    } else if p.exists() {
+                        std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+                    }
+                }
+            } else if !same {
+                return Err(Error::Other(format!(
+                    "{} holds a different run (its config.toml differs); pass --overwrite to replace it \
+                     or choose another --out",
+                    root.display()
+                )));
+            } else if has_ckpt && !resume {
+                return Err(Error::Other(format!(
+                    "{} already has checkpoints of this run; pass --resume to continue or --overwrite to restart",
+                    root.display()
+                )));
+            }
+        } else if root.exists() && std::fs::read_dir(&root).map(|mut d| d.next().is_some()).unwrap_or(false) && !overwrite {
+            return Err(Error::Other(format!(
+                "{} exists and is not an empty directory or a pdd run; pass --overwrite or choose another --out",
+                root.display()
+            )));
+        }
+        std::fs::create_dir_all(root.join("checkpoints")).map_err(|e| Error::io(&root, e))?;
+        let dir = Self { root };
+        crate::train::atomic_write(&dir.root.join("config.toml"), toml::to_string_pretty(config).expect("config serialises").as_bytes())?;
+        Ok(dir)
+    }
+
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Reads `config.toml`.
+    pub fn config(&self) -> Result<RunConfig> {
+        let p = self.root.join("config.toml");
+        let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+        toml::from_str(&text).map_err(|e| Error::bad_file(&p, e.message().to_string()))
+    }
+
+    /// The checkpoints directory.
+    pub fn checkpoints(&self) -> PathBuf {
+        self.root.join("checkpoints")
+    }
+
+    /// The latest complete checkpoint, or an error saying the run has none.
+    pub fn latest_checkpoint(&self) -> Result<(usize, PathBuf)> {
+        super::checkpoint::latest(&self.checkpoints())
+            .ok_or_else(|| Error::bad_file(&self.root, "the run has no checkpoint yet (train it first)"))
+    }
+
+    /// The loss log.
+    pub fn log_path(&self) -> PathBuf {
+        self.root.join("log.csv")
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!(
+        "{}.partial",
+        path.extension().map_or(String::new(), |e| e.to_string_lossy().into_owned())
+    ));
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}

@@ -1,0 +1,207 @@
+//! Sampling: path score vs finite differences, exact-score Gaussian sampling, ETD inversion,
+//! boundary extrapolation, simulation of a linear system.
+
+use burn::prelude::*;
+use pdd::backend::to_vec;
+use pdd::diffusion::{DeviceProcess, ForwardProcess, RealFourierBasis, SpectralOperator};
+use pdd::nn::{Heads, PeriodicConv, Spatial, UNetConfig};
+use pdd::predictor::{Backbone, PredictorBuilder};
+use pdd::sample::{PathScore, PddScore, SamplerConfig, reverse_sample, simulate};
+use pdd::spectral::{Grid, SpectralPlan};
+
+fn dev() -> Device {
+    Device::flex()
+}
+
+fn randn(shape: [usize; 5], seed: u64) -> Tensor<5> {
+    dev().seed(seed);
+    Tensor::random(shape, burn::tensor::Distribution::Normal(0.0, 1.0), &dev())
+}
+
+#[test]
+fn pdd_score_is_minus_the_gradient_of_the_action() {
+    let d = dev();
+    let grid = Grid::line(16);
+    let process = ForwardProcess::builder().grid(grid).alpha(0.1).steps(100).build().unwrap();
+    let net = UNetConfig::new(Spatial::Line, 4, 2, vec![1, 2], vec![1]).with_dim(8).with_heads(2).with_dim_head(4).init(&d).unwrap();
+    let p = PredictorBuilder::new().window(2).channels(2).build(net).unwrap();
+    let score = PddScore::new(p, &process, &d);
+    let x = randn([2, 2, 5, 1, 16], 1);
+    let v = randn([2, 2, 5, 1, 16], 2);
+    let t = 40;
+    let s = score.score(x.clone(), t).unwrap();
+    let analytic = -(s * v.clone()).sum().into_scalar::<f32>() as f64; // dS/dh along v
+    let h = 1e-2f32;
+    let act = |y: Tensor<5>| score.action(y, t).sum().into_scalar::<f32>() as f64;
+    let fd = (act(x.clone() + v.clone().mul_scalar(h)) - act(x - v.mul_scalar(h))) / (2.0 * h as f64);
+    let rel = (fd - analytic).abs() / analytic.abs();
+    assert!(rel < 1e-2, "finite difference {fd} vs −⟨score, v⟩ {analytic}");
+}
+
+/// Exact score of stationary Gaussian paths whose slices have per-mode variance `S(k)`:
+/// at index t the marginal variance is `V_t = Â_t² S + Q̂_t`, score `−F⁻¹{F{x}/V_t}`.
+struct GaussianScore {
+    op: SpectralOperator,
+}
+
+impl PathScore for GaussianScore {
+    fn score(&self, x: Tensor<5>, t: usize) -> pdd::Result<Tensor<5>> {
+        let b = x.dims()[0];
+        self.op.apply(x, &vec![t; b])
+    }
+    fn extrapolates_first_frame(&self) -> bool {
+        false
+    }
+}
+
+fn marginal_variance(p: &ForwardProcess, s: &[f32], t: usize) -> Vec<f32> {
+    p.damping(t).iter().zip(p.variance(t)).zip(s).map(|((a, q), s)| a * a * s + q).collect()
+}
+
+/// Per-mode variance (orthonormal DFT) of the fields of `x` `[B, C, F, 1, L]`.
+fn mode_variance(x: Tensor<5>, grid: &Grid) -> Vec<f64> {
+    let v: Vec<f64> = to_vec(x).into_iter().map(f64::from).collect();
+    let plan = SpectralPlan::<f64>::new(grid);
+    let (mut sc, mut spec) = (plan.make_scratch(), plan.spectrum_buffer());
+    let mut acc = vec![0.0; grid.half_len()];
+    let n = v.len() / grid.len();
+    for field in v.chunks(grid.len()) {
+        plan.forward(field, &mut spec, &mut sc);
+        for (a, c) in acc.iter_mut().zip(&spec) {
+            *a += c.norm_sqr() / grid.len() as f64 / n as f64;
+        }
+    }
+    acc
+}
+
+#[test]
+fn exact_gaussian_score_recovers_the_data_spectrum() {
+    let d = dev();
+    let grid = Grid::line(32);
+    let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(1000).build().unwrap();
+    let target: Vec<f32> = (0..grid.half_len()).map(|k| if k == 0 { 0.0 } else { 2.0 / (1.0 + (k * k) as f32 / 4.0) }).collect();
+    let basis = RealFourierBasis::new(&grid, &d);
+    let rows: Vec<Vec<f32>> = (0..process.steps()).map(|t| marginal_variance(&process, &target, t).iter().map(|v| -1.0 / v).collect()).collect();
+    let op = SpectralOperator::from_rows(&basis, rows.iter().map(|r| r.as_slice())).unwrap();
+    let score = GaussianScore { op };
+    let last = process.steps() - 1;
+    let start_sd: Vec<f32> = marginal_variance(&process, &target, last).iter().map(|v| v.sqrt()).collect();
+    let (b, f) = (64, 4);
+    let x = SpectralOperator::single(&basis, &start_sd).unwrap().apply_single(randn([b, 1, f, 1, 32], 3)).unwrap();
+    let cfg = SamplerConfig {
+        corrector_steps: 0,
+        remove_mean: false,
+        clamp: None,
+        final_index: 0,
+        noise_on_last_step: true,
+        ..SamplerConfig::default()
+    };
+    let out = reverse_sample(&score, &process, x, last, &cfg, 7, &mut |_| {}).unwrap().into_result().unwrap();
+    let est = mode_variance(out, &grid);
+    // each interior mode's variance is estimated from 2·B·F Gaussian numbers (re and im):
+    // relative standard error √(2/(2BF)); allow 5 of them per mode
+    let n = (b * f) as f64;
+    let tol = 5.0 * (1.0 / n).sqrt();
+    for k in 1..grid.half_len() - 1 {
+        let rel = est[k] / target[k] as f64 - 1.0;
+        assert!(rel.abs() < tol, "mode {k}: sampled {:.4} vs target {:.4} (tol {tol:.3})", est[k], target[k]);
+    }
+    let mean_rel: f64 = (1..grid.half_len() - 1).map(|k| est[k] / target[k] as f64 - 1.0).sum::<f64>() / (grid.half_len() - 2) as f64;
+    assert!(mean_rel.abs() < tol / 3.0, "mean relative bias {mean_rel}");
+}
+
+struct Zero;
+impl PathScore for Zero {
+    fn score(&self, x: Tensor<5>, _t: usize) -> pdd::Result<Tensor<5>> {
+        Ok(x.zeros_like())
+    }
+    fn extrapolates_first_frame(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn noise_free_etd_step_with_zero_score_undoes_the_damping() {
+    let d = dev();
+    for grid in [Grid::line(32), Grid::plane(8, 12)] {
+        let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.3).steps(1000).build().unwrap();
+        let dp = DeviceProcess::new(&process, &d).unwrap();
+        let (ny, nx) = pdd::train::plane(&grid);
+        let x0 = randn([2, 1, 3, ny, nx], 4);
+        for (start, stride) in [(500, 1), (500, 10)] {
+            let xt = dp.coarse_grain(x0.clone(), &[start, start]).unwrap();
+            let cfg = SamplerConfig {
+                corrector_steps: 0,
+                remove_mean: false,
+                clamp: None,
+                stride,
+                final_index: start - stride,
+                extrapolate_first_frame: false,
+                ..SamplerConfig::default()
+            };
+            let out = reverse_sample(&Zero, &process, xt, start, &cfg, 0, &mut |_| {}).unwrap();
+            assert_eq!(out.index, start - stride);
+            let want = dp.coarse_grain(x0.clone(), &[start - stride; 2]).unwrap();
+            let err = (out.state - want).abs().max().into_scalar::<f32>();
+            assert!(err < 1e-4, "{grid:?} stride {stride}: {err}");
+        }
+    }
+}
+
+#[test]
+fn first_frame_extrapolation_is_applied_exactly_where_specified() {
+    let d = dev();
+    let grid = Grid::line(16);
+    let process = ForwardProcess::builder().grid(grid).alpha(0.1).steps(100).build().unwrap();
+    let x = randn([1, 1, 5, 1, 16], 5);
+    let base = SamplerConfig { corrector_steps: 0, remove_mean: false, clamp: None, final_index: 49, ..SamplerConfig::default() };
+    let on = reverse_sample(&Zero, &process, x.clone(), 50, &base, 0, &mut |_| {}).unwrap().state;
+    let off_cfg = SamplerConfig { extrapolate_first_frame: false, ..base };
+    let off = reverse_sample(&Zero, &process, x, 50, &off_cfg, 0, &mut |_| {}).unwrap().state;
+    let (a, b) = (to_vec(on.clone()), to_vec(off));
+    // frames 1.. are untouched by the rule; frame 0 = 2·frame1 − frame2
+    assert_eq!(a[16..], b[16..]);
+    for j in 0..16 {
+        assert!((a[j] - (2.0 * a[16 + j] - a[32 + j])).abs() < 1e-6);
+    }
+    assert!((0..16).any(|j| (a[j] - b[j]).abs() > 1e-3));
+    let _ = d;
+}
+
+#[derive(Module, Debug)]
+struct ShiftNet {
+    conv: PeriodicConv,
+}
+
+impl Backbone for ShiftNet {
+    fn forward(&self, x: Tensor<4>, _t: Tensor<1>) -> Heads {
+        Heads { drift: self.conv.forward(x), noise: None }
+    }
+}
+
+#[test]
+fn simulation_with_the_exact_increment_reproduces_the_linear_system() {
+    use burn::module::Param;
+    let d = dev();
+    let l = 16;
+    let grid = Grid::line(l);
+    let process = ForwardProcess::builder().grid(grid).alpha(0.1).steps(1000).build().unwrap();
+    let dp = DeviceProcess::new(&process, &d).unwrap();
+    // window 2; the exact increment of x_{f+1}(j) = x_f(j−1) is u(j−1) − u(j) of the current slice
+    let mut conv = PeriodicConv::new(Spatial::Line, 2, 1, 3, 1, false, &d);
+    conv.conv.weight = Param::from_tensor(Tensor::<1>::from_floats([0., 0., 0., 1., -1., 0.], &d).reshape([1, 2, 1, 3]));
+    let p = PredictorBuilder::new().window(2).channels(1).build(ShiftNet { conv }).unwrap();
+    let f = 12;
+    let base: Vec<f32> = (0..l).map(|j| (std::f32::consts::TAU * j as f32 / l as f32).sin() + 0.3 * (3.0 * std::f32::consts::TAU * j as f32 / l as f32).cos()).collect();
+    let mut path = Vec::new();
+    for fr in 0..f {
+        path.extend((0..l).map(|j| base[(j + l - fr % l) % l]));
+    }
+    let x0 = Tensor::<1>::from_floats(path.as_slice(), &d).reshape([1, 1, f, 1, l]);
+    for index in [0, 200] {
+        let sim = simulate(&p, &process, &dp, x0.clone(), index, f - 2, false, 0).unwrap();
+        assert_eq!(sim.path.dims(), [1, 1, f, 1, l]);
+        let err = (sim.path - sim.truth).abs().max().into_scalar::<f32>();
+        assert!(err < 1e-4, "index {index}: {err}");
+    }
+}
