@@ -58,18 +58,22 @@ fn lorenz96_cases() {
         // 256 trajectories × (4000 spin-up + 16 frames × 100) steps, all threads.
         let cfg = Lorenz96Config { spinup_steps: 4000, frames: 16, ..Default::default() };
         let sys = Lorenz96::new(cfg).unwrap();
-        let t = time_it(|| {
+        let run = || {
             simulate_range(&sys, 1, 0..256, &NoProgress, |_, tr| {
                 black_box(tr);
                 Ok(())
             })
             .unwrap()
-        });
+        };
+        let t = time_it(run);
         report(
             "l96_generate",
             t,
             &format!("generate 256 trajectories × 5600 Euler steps, {} threads", rayon::current_num_threads()),
         );
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let t = one.install(|| time_it(run));
+        report("l96_generate_1t", t, "generate 256 trajectories × 5600 Euler steps, 1 thread");
     }
 }
 
