@@ -347,6 +347,7 @@ fn device_rejects_bad_shapes_and_indices() {
     assert!(dp.q_sample_given_noise(x.clone(), &[0, 1], Tensor::zeros([2, 1, 2, 8, 6], &device)).is_err());
     assert!(dp.etd1_mean(x.clone(), Tensor::zeros([1, 1, 3, 8, 6], &device)).is_err());
     assert!(dp.sigma2(&[10]).is_err());
+    assert!(dp.coarse_grain(Tensor::<5>::zeros([0, 1, 3, 8, 6], &device), &[]).is_err());
     // a multiplier that is not even in k_y cannot be used in the real basis
     let mut odd = p.damping(3).to_vec();
     odd[4] += 0.5; // bin (ky = 1, kx = 0), its mirror (ky = 7) unchanged

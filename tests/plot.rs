@@ -85,7 +85,7 @@ fn heatmaps_embed_images_and_show_labels() {
     let fig = heatmap_grid(&panels, &opts).unwrap();
     assert_has(&parse(&fig), &["frames", "frame 0", "frame 3", "ζ"]);
     assert_eq!(fig.svg().matches("<image").count(), 5);
-    assert_eq!(fig.size(), (2 * 300 + 95, 2 * 260 + 36));
+    assert_eq!(fig.size(), (2 * 300 + 100, 2 * 260 + 36));
 }
 
 #[test]
@@ -172,7 +172,7 @@ fn heatmap_png_shows_the_embedded_image() {
     let pixmap = tiny_skia::Pixmap::decode_png(&fig.to_png(1.0).unwrap()).unwrap();
     // the centre of the panel is the top colour of the diverging map (dark red #67001f)
     let (w, h) = (pixmap.width(), pixmap.height());
-    let p = pixmap.pixel((w - 95) / 2, h / 2).unwrap();
+    let p = pixmap.pixel((w - 100) / 2, h / 2).unwrap();
     assert_eq!((p.red(), p.green(), p.blue()), (0x67, 0x00, 0x1f));
 }
 
@@ -182,4 +182,13 @@ fn evcxr_display_protocol() {
     let c = fig.evcxr_content();
     assert!(c.starts_with("EVCXR_BEGIN_CONTENT text/html\n<svg"));
     assert!(c.ends_with("</svg>\nEVCXR_END_CONTENT"));
+}
+
+#[test]
+fn tiny_sizes_are_errors_not_panics() {
+    let s = [Series::new("a", vec![1.0, 2.0], vec![1.0, 2.0])];
+    assert!(line_plot(&s, &LineOptions { size: (0, 0), ..Default::default() }).is_err());
+    let a = Array2::<f32>::zeros((2, 2));
+    let o = HeatmapOptions { panel_size: (10, 300), ..Default::default() };
+    assert!(heatmap_grid(&[HeatmapPanel::new("a", a.view())], &o).is_err());
 }

@@ -14,7 +14,7 @@ use crate::diffusion::{DiffusionConfig, ForwardProcess, synthetic_trajectory};
 use crate::error::{Error, Result};
 use crate::plot::{LadderOptions, ladder_figure};
 use crate::presets::Preset;
-use crate::spectral::Grid;
+use crate::spectral::{Grid, LaplacianKind};
 use clap::{Args, Subcommand};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -33,16 +33,22 @@ pub enum DiffusionCommand {
     /// Print λ, diffusion index and σ²_λ (and, with --modes, Â and Q̂ of the first wavenumbers).
     Table(TableArgs),
     /// Draw the λ-ladder figure (one sample at λ = 0, 0.1, 0.2, 0.5, 1 with its PSD).
+    ///
+    /// Drawn on a synthetic field with a known spectrum on the preset's grid: a stationary
+    /// Gaussian random trajectory with per-mode variance ∝ |k|^(−d) (d = number of axes, so the
+    /// shell-summed PSD falls as 1/|k|), unit variance per point, AR(1) correlation 0.9 between
+    /// frames; 64 frames shown as Hovmöller diagrams in 1-D, frame 0 in 2-D.
     Ladder(LadderArgs),
 }
 
 /// `pdd diffusion table`.
 #[derive(Debug, Args)]
 pub struct TableArgs {
-    /// Preset name or TOML file (its [diffusion] and [data] sections are used).
+    /// Preset name or TOML file (its `[diffusion]` and `[data]` sections are used).
     #[arg(long)]
     pub preset: String,
-    /// Comma-separated scales λ ∈ [0, 1].
+    /// Comma-separated scales λ ∈ [0, 1]; each maps to the nearest stored index round(λT)
+    /// (λ = 1 to the last one, T − 1); the λ column shows the stored λ_i = i/T.
     #[arg(long, value_delimiter = ',', default_value = "0,0.001,0.002,0.01,0.05,0.1,0.2,0.5,1")]
     pub lambda: Vec<f64>,
     /// Also print Â and Q̂ for the first N wavenumbers (default 4).
@@ -53,7 +59,7 @@ pub struct TableArgs {
 /// `pdd diffusion ladder`.
 #[derive(Debug, Args)]
 pub struct LadderArgs {
-    /// Preset name or TOML file (its [diffusion] and [data] sections are used).
+    /// Preset name or TOML file (its `[diffusion]` and `[data]` sections are used).
     #[arg(long)]
     pub preset: String,
     /// Output figure (.svg, or .png).
@@ -153,14 +159,17 @@ pub fn table(preset: &Preset, process: &ForwardProcess, lambdas: &[f64], modes: 
     let w = |e: std::fmt::Error| Error::Other(e.to_string());
     writeln!(
         out,
-        "preset {}: grid {:?}, α = {}, γ = {}, β² = {}, T = {}, {:?} Laplacian",
+        "preset {}: grid {:?}, α = {}, γ = {}, β² = {}, T = {}, {} Laplacian",
         preset.name,
         process.grid().dims(),
         c.laplacian_factor,
         c.mass_factor,
         c.noise_amplitude_squared,
         c.steps,
-        c.laplacian
+        match c.laplacian {
+            LaplacianKind::Discrete => "discrete",
+            LaplacianKind::Continuous => "continuous",
+        }
     )
     .map_err(w)?;
     let nx = *process.grid().dims().last().expect("grids have axes");

@@ -142,11 +142,14 @@ impl RealFourierBasis {
         (self.ny, self.nx)
     }
 
-    /// Checks that `x` is `[B, C, F, Ny, Nx]` on this grid; returns its dims.
+    /// Checks that `x` is a non-empty `[B, C, F, Ny, Nx]` on this grid; returns its dims.
     pub fn check(&self, x: &Tensor<5>, context: &str) -> Result<[usize; 5]> {
         let d = x.dims();
         if d[3] != self.ny || d[4] != self.nx {
             return Err(Error::shape(context, expected_dims(&self.grid), d));
+        }
+        if d.contains(&0) {
+            return Err(Error::shape(context, "a non-empty [B, C, F, Ny, Nx]", d));
         }
         Ok(d)
     }

@@ -9,7 +9,7 @@
 use super::process::{ForwardProcess, Table};
 use crate::error::{Error, Result};
 use crate::rng;
-use crate::spectral::BatchShape;
+use crate::spectral::{BatchShape, CheckedBatch};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
 
@@ -103,8 +103,10 @@ impl ForwardProcess {
         t: &[usize],
         seed: u64,
     ) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
+        let x = self.grid().checked_batch(x0, "q_sample x0")?;
+        self.check_indices(t, x.shape.batch, "q_sample")?;
         let noise = white_noise(x0.shape(), seed);
-        let u = self.q_sample_given_noise(x0, t, &noise.view())?;
+        let u = self.q_sample_checked(&x, t, noise.as_slice().expect("fresh arrays are contiguous"));
         Ok((u, noise))
     }
 
@@ -122,10 +124,14 @@ impl ForwardProcess {
             return Err(Error::shape("q_sample noise (same shape as x0)", x0.shape(), noise.shape()));
         }
         self.check_indices(t, x.shape.batch, "q_sample")?;
-        let rows: Vec<_> =
-            t.iter().map(|&i| (self.damping(i), self.noise_std(i))).collect();
-        let out = self.spectral_combine(&x.shape, x.as_slice(), Some(e.as_slice()), &rows);
-        Ok(ArrayD::from_shape_vec(IxDyn(x0.shape()), out).expect("same shape"))
+        Ok(self.q_sample_checked(&x, t, e.as_slice()))
+    }
+
+    /// q-sample of a validated batch with noise of the same layout.
+    fn q_sample_checked(&self, x: &CheckedBatch, t: &[usize], noise: &[f32]) -> ArrayD<f32> {
+        let rows: Vec<_> = t.iter().map(|&i| (self.damping(i), self.noise_std(i))).collect();
+        let out = self.spectral_combine(&x.shape, x.as_slice(), Some(noise), &rows);
+        ArrayD::from_shape_vec(IxDyn(x.shape_vec()), out).expect("same shape")
     }
 
     /// The deterministic coarse-graining `C_λ u_0 = Re F⁻¹{ Â_t F{x0} }` (no noise), used for

@@ -10,6 +10,9 @@ use std::path::Path;
 /// `assets/fonts/LICENSE-DejaVu.txt`).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
+/// Smallest width or height of a figure, in pixels.
+const MIN_SIZE: u32 = 64;
+
 /// The drawing area of a figure being drawn.
 pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
@@ -48,6 +51,9 @@ impl Figure {
         height: u32,
         draw: impl FnOnce(&Area, &mut Overlay) -> Result<()>,
     ) -> Result<Figure> {
+        if width < MIN_SIZE || height < MIN_SIZE {
+            return Err(Error::config("figure size", format!("need at least {MIN_SIZE} × {MIN_SIZE} pixels, got {width} × {height}")));
+        }
         let mut svg = String::new();
         let mut overlay = Overlay::default();
         {

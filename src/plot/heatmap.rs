@@ -8,7 +8,7 @@ use ndarray::{Array2, ArrayView2};
 use plotters::prelude::*;
 
 /// Width in pixels of the colour-bar column.
-const COLORBAR_WIDTH: u32 = 100;
+pub(crate) const COLORBAR_WIDTH: u32 = 100;
 /// Height of a figure title.
 const TITLE_HEIGHT: u32 = 36;
 
@@ -130,6 +130,9 @@ pub fn heatmap_grid(panels: &[HeatmapPanel], options: &HeatmapOptions) -> Result
     }
     let (rows, cols) = options.grid_shape(panels.len());
     let (pw, ph) = options.panel_size;
+    if pw < 100 || ph < 100 {
+        return Err(Error::config("heat map panel_size", format!("need at least 100 × 100 pixels, got {pw} × {ph}")));
+    }
     let title_h = if options.title.is_some() { TITLE_HEIGHT } else { 0 };
     let width = pw * cols as u32 + COLORBAR_WIDTH;
     let height = ph * rows as u32 + title_h;

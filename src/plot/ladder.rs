@@ -2,7 +2,7 @@
 //! process does (high wavenumbers vanish first; large scales survive at λ = 1).
 
 use super::figure::Figure;
-use super::heatmap::{HeatmapOptions, HeatmapPanel, draw_heatmaps};
+use super::heatmap::{COLORBAR_WIDTH, HeatmapOptions, HeatmapPanel, draw_heatmaps};
 use super::lines::{LineOptions, draw_lines};
 use crate::diffusion::ForwardProcess;
 use crate::error::{Error, Result};
@@ -124,7 +124,7 @@ pub fn ladder_figure(
         log_y: true,
         ..Default::default()
     };
-    let width = panel_size.0 * panels.len() as u32 + 95;
+    let width = panel_size.0 * panels.len() as u32 + COLORBAR_WIDTH;
     let psd_height = 400;
     Figure::render(width, 36 + panel_size.1 + psd_height, |root, overlay| {
         let area = root.titled(&title, ("sans-serif", 22))?;

@@ -83,6 +83,11 @@ pub struct CheckedBatch<'a> {
 }
 
 impl CheckedBatch<'_> {
+    /// The full shape `[B, C, F, *grid]`.
+    pub fn shape_vec(&self) -> &[usize] {
+        self.data.shape()
+    }
+
     /// All values, row-major: each field is a contiguous chunk of `field_len` values.
     pub fn as_slice(&self) -> &[f32] {
         self.data.as_slice().expect("standard layout")
