@@ -7,8 +7,8 @@
 //!   synthetic field with a known spectrum: a stationary Gaussian random trajectory with
 //!   per-mode variance `∝ |k|^{−d}` (`d` = number of axes, so the shell-summed PSD falls as
 //!   `1/|k|`), unit variance per point, AR(1) correlation 0.9 between frames
-//!   ([`synthetic_trajectory`]). A dataset-backed `--data FILE.h5` variant comes with the dataset
-//!   reader.
+//!   ([`synthetic_trajectory`]); with `--data FILE.h5 [--trajectory i]` it draws a trajectory of
+//!   a dataset instead (standardised with the file's statistics).
 
 use crate::diffusion::{DiffusionConfig, ForwardProcess, synthetic_trajectory};
 use crate::error::{Error, Result};
@@ -65,6 +65,16 @@ pub struct LadderArgs {
     /// Output figure (.svg, or .png).
     #[arg(long)]
     pub out: PathBuf,
+    /// Draw trajectory `--trajectory` of this dataset instead of a synthetic field (the grid
+    /// must match the preset's).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Trajectory index in `--data`.
+    #[arg(long, default_value_t = 0)]
+    pub trajectory: usize,
+    /// Channel to draw.
+    #[arg(long, default_value_t = 0)]
+    pub channel: usize,
     /// Comma-separated scales λ ∈ [0, 1].
     #[arg(long, value_delimiter = ',', default_value = "0,0.1,0.2,0.5,1")]
     pub lambda: Vec<f64>,
@@ -89,15 +99,40 @@ pub fn run(args: DiffusionArgs) -> anyhow::Result<()> {
         DiffusionCommand::Ladder(a) => {
             let (_, process) = load(&a.preset)?;
             let grid = process.grid();
-            let frames = if grid.ndim() == 1 { 64 } else { 4 };
-            let field = synthetic_trajectory(grid, 1, frames, grid.ndim() as f64, 0.9, a.seed)?;
+            let field = match &a.data {
+                Some(path) => {
+                    let ds = crate::io::Dataset::open(path)?;
+                    if ds.metadata().grid.dims() != grid.dims() {
+                        return Err(Error::shape(
+                            format!("{}: dataset grid vs preset `{}`", path.display(), a.preset),
+                            grid.dims(),
+                            ds.metadata().grid.dims(),
+                        )
+                        .into());
+                    }
+                    if a.trajectory >= ds.len() {
+                        return Err(Error::OutOfRange {
+                            name: "--trajectory".into(),
+                            value: a.trajectory as f64,
+                            range: format!("0 ..= {}", ds.len().saturating_sub(1)),
+                        }
+                        .into());
+                    }
+                    let b = ds.normalised_batch(&[a.trajectory], None)?;
+                    b.index_axis(ndarray::Axis(0), 0).to_owned()
+                }
+                None => {
+                    let frames = if grid.ndim() == 1 { 64 } else { 4 };
+                    synthetic_trajectory(grid, 1, frames, grid.ndim() as f64, 0.9, a.seed)?
+                }
+            };
             let options = LadderOptions {
                 lambdas: a.lambda.clone(),
                 noise: !a.no_noise,
                 seed: a.seed,
                 ..Default::default()
             };
-            let figure = ladder_figure(&process, &field.view(), 0, &options)?;
+            let figure = ladder_figure(&process, &field.view(), a.channel, &options)?;
             if a.overwrite {
                 figure.save_overwrite(&a.out)?;
             } else {
@@ -117,39 +152,9 @@ fn load(name: &str) -> Result<(Preset, ForwardProcess)> {
     Ok((preset, process))
 }
 
-/// The training grid of a preset, from its `[data]` section: an explicit `grid = [..]` array,
-/// else the paper's grid of its `system` (`lorenz96`: `K·J` points with `k`/`j` keys if present,
-/// default 32 · 4 = 128; `kolmogorov`: 40 × 40, or `resolution` if present).
+/// The training grid of a preset: the output grid of its `[data]` system.
 pub fn preset_grid(preset: &Preset) -> Result<Grid> {
-    let data: toml::Table = preset.section("data")?;
-    let int = |key: &str| -> Result<Option<usize>> {
-        match data.get(key) {
-            None => Ok(None),
-            Some(v) => v
-                .as_integer()
-                .filter(|&i| i > 0)
-                .map(|i| Some(i as usize))
-                .ok_or_else(|| Error::config(format!("data.{key}"), "must be a positive integer")),
-        }
-    };
-    if let Some(g) = data.get("grid") {
-        let dims = g
-            .as_array()
-            .and_then(|a| a.iter().map(|v| v.as_integer().filter(|&i| i > 0).map(|i| i as usize)).collect::<Option<Vec<_>>>())
-            .ok_or_else(|| Error::config("data.grid", "must be an array of positive integers"))?;
-        return Grid::new(&dims, std::f64::consts::TAU);
-    }
-    match data.get("system").and_then(|s| s.as_str()) {
-        Some("lorenz96") => Ok(Grid::line(int("k")?.unwrap_or(32) * int("j")?.unwrap_or(4))),
-        Some("kolmogorov") => {
-            let n = int("resolution")?.unwrap_or(40);
-            Ok(Grid::plane(n, n))
-        }
-        other => Err(Error::config(
-            "data.system",
-            format!("cannot infer the grid of system {other:?}; add `grid = [..]` to [data]"),
-        )),
-    }
+    Ok(crate::systems::DataConfig::from_preset(preset)?.simulator()?.output_grid())
 }
 
 /// The text of `pdd diffusion table`.

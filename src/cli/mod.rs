@@ -6,6 +6,7 @@ pub mod data;
 use clap::{Parser, Subcommand};
 
 pub mod diffusion;
+pub mod train;
 
 /// `pdd`: Predictor-Driven Diffusion for multiscale turbulent dynamics.
 #[derive(Debug, Parser)]
@@ -28,6 +29,8 @@ pub enum Command {
     Data(data::DataArgs),
     /// Inspect the forward (coarse-graining) diffusion: λ tables and the λ-ladder figure.
     Diffusion(diffusion::DiffusionArgs),
+    /// Train a predictor (PDD or SA-PDD) on a dataset.
+    Train(train::TrainArgs),
 }
 
 /// Runs a parsed command line.
@@ -45,5 +48,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Data(args) => data::run(args),
         Command::Diffusion(args) => diffusion::run(args),
+        Command::Train(args) => train::run(args),
     }
 }

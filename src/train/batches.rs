@@ -16,6 +16,7 @@ use rand::seq::SliceRandom;
 const SHUFFLE: u64 = 0x5348_5546; // stream tags, so the three choices are independent
 const INDEX: u64 = 0x494e_4458;
 const NOISE: u64 = 0x4e4f_4953;
+const CROP: u64 = 0x4352_4f50;
 
 /// Standardised trajectories `[N, C, F, *grid]` held in memory.
 #[derive(Debug, Clone)]
@@ -141,6 +142,11 @@ impl BatchPlan {
     pub fn diffusion_indices(&self, m: u64) -> Vec<usize> {
         let mut r = rng::stream(self.seed ^ INDEX, m);
         (0..self.batch).map(|_| r.random_range(0..self.steps)).collect()
+    }
+
+    /// First frame of the `len`-frame window of micro-batch `m` in paths of `frames` frames.
+    pub fn crop_start(&self, m: u64, frames: usize, len: usize) -> usize {
+        if len >= frames { 0 } else { rng::stream(self.seed ^ CROP, m).random_range(0..=frames - len) }
     }
 
     /// Seed of the forward-process noise of micro-batch `m`.

@@ -42,6 +42,18 @@ fn d_valid_batches() -> usize {
     2
 }
 
+/// Which per-channel constants standardise the data (`x = (X − μ)/σ`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Normalization {
+    /// The training-split statistics stored in the dataset file.
+    #[default]
+    Dataset,
+    /// The reference's constants (spec §7: Lorenz-96 μ = (2.62, 0.0887), σ = (4.08, 0.261);
+    /// Kolmogorov −0.0304 / 4.58).
+    Reference,
+}
+
 /// Training hyper-parameters. Defaults are the reference's (spec §9.1): Adam `lr = 2e−4`,
 /// `β = (0.9, 0.999)`, `ε = 1e−8` (PyTorch's; burn's default would be 1e−5), 2 accumulated
 /// micro-batches per step, no EMA, no schedule, no clipping.
@@ -92,6 +104,14 @@ pub struct TrainConfig {
     pub valid_batches: usize,
     /// Seed of every random choice (batches, diffusion indices, noise, initial weights).
     pub seed: u64,
+    /// Train on random windows of this many consecutive frames instead of whole trajectories
+    /// (a documented deviation for the quick presets: more trajectories per step at the same
+    /// cost; `None` = whole trajectories, as the reference).
+    #[serde(default)]
+    pub crop_frames: Option<usize>,
+    /// Standardisation constants.
+    #[serde(default)]
+    pub normalization: Normalization,
 }
 
 impl TrainConfig {
@@ -110,6 +130,7 @@ impl TrainConfig {
         check(self.ema_decay.is_none_or(|d| (0.0..1.0).contains(&d)), "ema_decay", "must be in [0, 1)")?;
         check(self.checkpoint_every > 0, "checkpoint_every", "must be ≥ 1")?;
         check(self.log_every > 0, "log_every", "must be ≥ 1")?;
+        check(self.crop_frames.is_none_or(|c| c >= 2), "crop_frames", "must be ≥ 2")?;
         check(self.drift_weight >= 0.0 && self.noise_weight >= 0.0, "drift_weight", "weights must be ≥ 0")?;
         Ok(())
     }

@@ -8,12 +8,14 @@ mod ema;
 pub mod log;
 mod objective;
 mod run;
+mod session;
 mod trainer;
 
 pub use batches::{BatchPlan, TrajectorySet, plane, to_host};
-pub use config::{Objective, TrainConfig};
+pub use config::{Normalization, Objective, TrainConfig};
 pub use ema::Ema;
 pub use log::LogRow;
 pub use objective::{ModelInit, PddObjective, TrainObjective};
+pub use session::{TrainRequest, TrainedRun, run_config, split_set, stats_for, train_preset};
 pub use run::{DataInfo, RunConfig, RunDir, atomic_write};
 pub use trainer::{TrainEvent, TrainOptions, TrainSummary, train};

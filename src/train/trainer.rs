@@ -126,7 +126,11 @@ pub fn train<O: TrainObjective>(
         let (mut tot, mut drift, mut noise) = (0.0f64, 0.0f64, 0.0f64);
         for micro in 0..accum {
             let m = (step as u64 - 1) * accum + micro;
-            let x0 = train_set.tensor(&plan.indices(m), &inner);
+            let mut x0 = train_set.tensor(&plan.indices(m), &inner);
+            if let Some(len) = cfg.crop_frames {
+                let f = train_set.frames();
+                x0 = x0.narrow(2, plan.crop_start(m, f, len), len.min(f));
+            }
             let parts = objective.loss(&model, x0, m)?;
             let scaled = parts.total.clone().div_scalar(accum as f32);
             let grads = scaled.backward();

@@ -1,0 +1,219 @@
+"""PyTorch peer of pdd's U-Net + sliding window + PDD loss (spec §8, §4.1), for parameter
+counts and CPU training-step timing.
+
+    python benches/peers/unet.py --counts            # parameter counts of the paper configs
+    python benches/peers/unet.py --bench quick|paper # steps/s of one Adam step (2 micro-batches)
+
+Written from reference-method.md (no reference code copied). Uses torch's CPU build.
+"""
+import argparse, math, time, json, sys
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def conv(nd, cin, cout, k, stride=1, bias=True):
+    C = nn.Conv1d if nd == 1 else nn.Conv2d
+    return C(cin, cout, k, stride=stride, padding=k // 2, padding_mode="circular" if k > 1 else "zeros", bias=bias)
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, nd, c):
+        super().__init__()
+        self.g = nn.Parameter(torch.ones(1, c, *([1] * nd)))
+
+    def forward(self, x):
+        return F.normalize(x, dim=1) * self.g * x.shape[1] ** 0.5
+
+
+class LayerNormC(nn.Module):
+    def __init__(self, nd, c):
+        super().__init__()
+        self.g = nn.Parameter(torch.ones(1, c, *([1] * nd)))
+
+    def forward(self, x):
+        var = torch.var(x, dim=1, unbiased=False, keepdim=True)
+        mean = torch.mean(x, dim=1, keepdim=True)
+        return (x - mean) * (var + 1e-5).rsqrt() * self.g
+
+
+class Block(nn.Module):
+    def __init__(self, nd, cin, cout):
+        super().__init__()
+        self.proj, self.norm = conv(nd, cin, cout, 3), RMSNorm(nd, cout)
+
+    def forward(self, x, ss=None):
+        x = self.norm(self.proj(x))
+        if ss is not None:
+            x = x * (ss[0] + 1) + ss[1]
+        return F.silu(x)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, nd, cin, cout, emb=None):
+        super().__init__()
+        self.nd = nd
+        self.mlp = nn.Sequential(nn.SiLU(), nn.Linear(emb, 2 * cout)) if emb else None
+        self.b1, self.b2 = Block(nd, cin, cout), Block(nd, cout, cout)
+        self.res = conv(nd, cin, cout, 1) if cin != cout else nn.Identity()
+
+    def forward(self, x, e=None):
+        ss = None
+        if self.mlp is not None:
+            s = self.mlp(e)[(...,) + (None,) * self.nd]
+            ss = s.chunk(2, dim=1)
+        return self.b2(self.b1(x, ss)) + self.res(x)
+
+
+class LinAttn(nn.Module):
+    def __init__(self, nd, dim, heads=8, dh=32):
+        super().__init__()
+        self.h, self.dh = heads, dh
+        self.norm = LayerNormC(nd, dim)
+        self.qkv = conv(nd, dim, 3 * heads * dh, 1, bias=False)
+        self.out = conv(nd, heads * dh, dim, 1)
+
+    def forward(self, x):
+        shp = x.shape
+        q, k, v = self.qkv(self.norm(x)).reshape(shp[0], 3, self.h, self.dh, -1).unbind(1)
+        q = q.softmax(dim=-2) * self.dh ** -0.5
+        k = k.softmax(dim=-1)
+        ctx = torch.einsum("bhdn,bhen->bhde", k, v)
+        o = torch.einsum("bhde,bhdn->bhen", ctx, q).reshape(shp[0], -1, *shp[2:])
+        return x + self.out(o)
+
+
+class FullAttn(nn.Module):
+    def __init__(self, dim, heads=8, dh=32):
+        super().__init__()
+        self.h, self.dh = heads, dh
+        self.norm_g = nn.Parameter(torch.ones(dim))
+        self.qkv = nn.Linear(dim, 3 * heads * dh, bias=False)
+        self.out = nn.Linear(heads * dh, dim, bias=False)
+
+    def forward(self, x):
+        shp = x.shape
+        t = x.flatten(2).transpose(1, 2)
+        mean, var = t.mean(-1, keepdim=True), t.var(-1, unbiased=False, keepdim=True)
+        t = (t - mean) * (var + 1e-5).rsqrt() * self.norm_g
+        q, k, v = self.qkv(t).reshape(shp[0], -1, 3, self.h, self.dh).permute(2, 0, 3, 1, 4)
+        a = (q * self.dh ** -0.5) @ k.transpose(-1, -2)
+        o = (a.softmax(-1) @ v).transpose(1, 2).reshape(shp[0], -1, self.h * self.dh)
+        return x + self.out(o).transpose(1, 2).reshape(shp)
+
+
+class UNet(nn.Module):
+    def __init__(self, nd, cin, cout, mults, att, dim=32, heads=8, dh=32, base=1000.0):
+        super().__init__()
+        self.nd, self.dim, self.base = nd, dim, base
+        dims = [dim] + [dim * m for m in mults]
+        n = len(mults)
+        emb = 4 * dim
+        self.init = conv(nd, cin, dim, 5)
+        self.tmlp = nn.Sequential(nn.Linear(dim, emb), nn.GELU(), nn.Linear(emb, emb))
+        self.down, self.up = nn.ModuleList(), nn.ModuleList()
+        for i in range(n):
+            self.down.append(nn.ModuleList([
+                ResBlock(nd, dims[i], dims[i + 1], emb), ResBlock(nd, dims[i + 1], dims[i + 1], emb),
+                LinAttn(nd, dims[i + 1], heads, dh) if i in att else nn.Identity(),
+                conv(nd, dims[i + 1], dims[i + 1], 5, stride=2) if i < n - 1 else nn.Identity()]))
+        mid = dims[n]
+        self.m1, self.ma, self.m2 = ResBlock(nd, mid, mid, emb), FullAttn(mid, heads, dh), ResBlock(nd, mid, mid, emb)
+        for i in reversed(range(n)):
+            self.up.append(nn.ModuleList([
+                ResBlock(nd, 2 * dims[i + 1], dims[i], emb), ResBlock(nd, dims[i], dims[i], emb),
+                LinAttn(nd, dims[i], heads, dh) if i in att else nn.Identity(),
+                conv(nd, dims[i], dims[i], 5) if i > 0 else nn.Identity()]))
+        self.final = ResBlock(nd, 2 * dim, dim)
+        self.head = conv(nd, dim, cout, 1)
+
+    def embed(self, t):
+        half = self.dim // 2
+        f = self.base ** (-torch.arange(half, dtype=torch.float32) / (half - 1))
+        a = t[:, None] * f[None]
+        return torch.cat([a.sin(), a.cos()], -1)
+
+    def forward(self, x, t):
+        h0 = self.init(x)
+        e = self.tmlp(self.embed(t))
+        x, skips = h0, []
+        for r1, r2, at, dn in self.down:
+            x = at(r2(r1(x, e), e))
+            skips.append(x)
+            x = dn(x)
+        x = self.m2(self.ma(self.m1(x, e)), e)
+        for i, (r1, r2, at, upc) in enumerate(self.up):
+            x = at(r2(r1(torch.cat([x, skips.pop()], 1), e), e))
+            if not isinstance(upc, nn.Identity):
+                x = upc(F.interpolate(x, scale_factor=2, mode="nearest-exact"))
+        return self.head(self.final(torch.cat([x, h0], 1)))
+
+
+def window(net, x, t, w):
+    """x: (B, C, F, *space) → drift (B, C, F, *space); causal window of w slices."""
+    b, c, f = x.shape[:3]
+    sp = x.shape[3:]
+    p = torch.cat([torch.zeros(b, c, w - 1, *sp), x], 2)
+    s = torch.stack([p[:, :, k:k + f] for k in range(w)], 2)  # (B, C, w, F, *sp)
+    s = s.movedim(3, 1).reshape(b * f, c * w, *sp)
+    y = net(s, t.repeat_interleave(f))
+    return y.reshape(b, f, c, *sp).movedim(1, 2)
+
+
+def pdd_loss(net, xt, t, sig, w):
+    g = window(net, xt, t, w)
+    v = xt[:, :, 1:] - xt[:, :, :-1]
+    d = (v - g[:, :, :-1]) / sig.view(-1, *([1] * (xt.dim() - 1)))
+    return d.pow(2).mean()
+
+
+CONFIGS = {
+    # name: (nd, C, space, mults, att, dim, heads, dh, batch)
+    "lorenz96-paper": (1, 2, (128,), [1, 2, 4, 4, 6], [4], 32, 8, 32, 64),
+    "kolmogorov-paper": (2, 1, (40, 40), [1, 2, 4, 6], [3], 32, 8, 32, 40),
+}
+
+
+def build(name, w=5):
+    nd, c, sp, mults, att, dim, heads, dh, f = CONFIGS[name]
+    return UNet(nd, c * w, c, mults, att, dim, heads, dh), c, sp, f
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--counts", action="store_true")
+    ap.add_argument("--bench", help="JSON: {name, nd, C, space, mults, att, dim, heads, dh, frames, batch, accum, steps}")
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    if a.counts:
+        for name in CONFIGS:
+            net, *_ = build(name)
+            print(name, sum(p.numel() for p in net.parameters()))
+    if a.bench:
+        cfg = json.loads(a.bench)
+        torch.manual_seed(0)
+        w = 5
+        net = UNet(cfg["nd"], cfg["C"] * w, cfg["C"], cfg["mults"], cfg["att"], cfg["dim"], cfg["heads"], cfg["dh"])
+        opt = torch.optim.Adam(net.parameters(), lr=2e-4, eps=1e-8)
+        shape = (cfg["batch"], cfg["C"], cfg["frames"], *cfg["space"])
+        x = torch.randn(shape)
+        t = torch.randint(0, 1000, (cfg["batch"],)).float()
+        sig = torch.rand(cfg["batch"]) + 0.1
+
+        def step():
+            opt.zero_grad()
+            for _ in range(cfg["accum"]):
+                (pdd_loss(net, x, t, sig, w) / cfg["accum"]).backward()
+            opt.step()
+
+        step()  # warm-up
+        t0 = time.perf_counter()
+        for _ in range(cfg["steps"]):
+            step()
+        dt = (time.perf_counter() - t0) / cfg["steps"]
+        print(json.dumps({"name": cfg["name"], "seconds_per_step": dt, "steps_per_second": 1 / dt}))
+
+
+if __name__ == "__main__":
+    main()

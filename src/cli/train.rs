@@ -1,0 +1,75 @@
+//! `pdd train`: train a predictor from a preset and a dataset into a run directory.
+
+use crate::backend::DeviceChoice;
+use crate::presets::Preset;
+use crate::train::{TrainEvent, TrainRequest, train_preset};
+use clap::Args;
+use std::path::PathBuf;
+
+/// `pdd train --preset NAME --data FILE.h5 --out RUN_DIR [...]`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Preset name or TOML file (`[data]`, `[diffusion]`, `[model]`, `[train]` sections).
+    #[arg(long)]
+    pub preset: String,
+    /// Dataset file (from `pdd data generate`).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Run directory (created; holds config.toml, log.csv, checkpoints/, model.safetensors).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Override the preset's number of optimiser steps.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Compute device: auto, cpu, wgpu, cuda.
+    #[arg(long, default_value = "auto")]
+    pub device: DeviceChoice,
+    /// Continue from the run's last checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Train SA-PDD (drift + noise heads) instead of PDD.
+    #[arg(long)]
+    pub sa_pdd: bool,
+    /// Replace a different run in --out.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+/// Runs `pdd train`.
+pub fn run(a: TrainArgs) -> anyhow::Result<()> {
+    let req = TrainRequest {
+        preset: Preset::load(&a.preset)?,
+        data: a.data,
+        out: a.out.clone(),
+        steps: a.steps,
+        sa_pdd: a.sa_pdd,
+        resume: a.resume,
+        overwrite: a.overwrite,
+    };
+    let device = a.device.device()?;
+    let bar = crate::progress::terminal_bar();
+    let mut last_print = std::time::Instant::now();
+    let mut cb = |e: &TrainEvent| match e {
+        TrainEvent::Step(r) => {
+            bar.set_message(format!("loss {:.4}", r.loss));
+            if last_print.elapsed().as_secs() >= 30 {
+                bar.println(format!("step {:>6}  loss {:.5}", r.step, r.loss));
+                last_print = std::time::Instant::now();
+            }
+        }
+        TrainEvent::Checkpoint { step, .. } => bar.println(format!("step {step:>6}  checkpoint written")),
+    };
+    let s = train_preset(&req, &device, &bar, &mut cb)?;
+    bar.finish_and_clear();
+    println!(
+        "trained {} → step {} in {:.1} s ({:.3} steps/s); loss {:.4} → {:.4}; run in {}",
+        req.preset.name,
+        s.step,
+        s.seconds,
+        s.steps_per_second,
+        s.first_loss,
+        s.last_loss,
+        a.out.display()
+    );
+    Ok(())
+}
