@@ -10,6 +10,7 @@ pub mod backend;
 pub mod cli;
 pub mod diffusion;
 pub mod error;
+pub mod eval;
 pub mod io;
 pub mod metrics;
 pub mod plot;

@@ -6,6 +6,7 @@ pub mod data;
 use clap::{Parser, Subcommand};
 
 pub mod diffusion;
+pub mod sample;
 pub mod train;
 
 /// `pdd`: Predictor-Driven Diffusion for multiscale turbulent dynamics.
@@ -31,6 +32,14 @@ pub enum Command {
     Diffusion(diffusion::DiffusionArgs),
     /// Train a predictor (PDD or SA-PDD) on a dataset.
     Train(train::TrainArgs),
+    /// Simulate a trained predictor forward in time at a fixed λ (Algorithm 2).
+    Simulate(sample::SimulateArgs),
+    /// Generate trajectories from noise by reverse-λ sampling (Algorithm 3).
+    Generate(sample::ReverseArgs),
+    /// Super-resolve coarse trajectories from λ = 0.2 (Algorithm 3).
+    SuperResolve(sample::ReverseArgs),
+    /// Evaluate a run (Tables 1–3, Fig. 7) and write a Markdown report with figures.
+    Eval(sample::EvalArgs),
 }
 
 /// Runs a parsed command line.
@@ -49,5 +58,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Data(args) => data::run(args),
         Command::Diffusion(args) => diffusion::run(args),
         Command::Train(args) => train::run(args),
+        Command::Simulate(args) => sample::simulate(args),
+        Command::Generate(args) => sample::generate(args),
+        Command::SuperResolve(args) => sample::super_resolve(args),
+        Command::Eval(args) => sample::eval(args),
     }
 }

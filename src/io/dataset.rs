@@ -281,7 +281,7 @@ impl Metadata {
     }
 }
 
-fn h5err(path: &Path) -> impl Fn(hdf5::Error) -> Error + '_ {
+pub(crate) fn h5err(path: &Path) -> impl Fn(hdf5::Error) -> Error + '_ {
     move |e| Error::Hdf5 { path: path.to_path_buf(), message: e.to_string() }
 }
 
@@ -289,7 +289,7 @@ fn put_attr<T: H5Type>(loc: &Location, name: &str, value: &T) -> hdf5::Result<()
     loc.new_attr::<T>().shape(()).create(name)?.write_scalar(value)
 }
 
-fn put_str(loc: &Location, name: &str, value: &str) -> hdf5::Result<()> {
+pub(crate) fn put_str(loc: &Location, name: &str, value: &str) -> hdf5::Result<()> {
     let v: VarLenUnicode = value.parse().map_err(|e| hdf5::Error::from(format!("{e:?}")))?;
     put_attr(loc, name, &v)
 }

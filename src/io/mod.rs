@@ -3,9 +3,12 @@
 //! * [`atomic`]: write to a temporary name in the target's directory, rename when complete, never
 //!   overwrite unless asked.
 //! * [`dataset`]: the HDF5 trajectory dataset (writer, reader, merge of shards).
+//! * [`samples`]: HDF5 files of generated paths with their settings.
 
 pub mod atomic;
 pub mod dataset;
+pub mod samples;
 
 pub use atomic::AtomicFile;
+pub use samples::{read_samples, write_samples};
 pub use dataset::{Dataset, DatasetWriter, Metadata, Split, SplitIndices, Stats, merge};

@@ -63,6 +63,12 @@ pub struct RunConfig {
     pub model: ModelConfig,
     /// Optimisation.
     pub train: TrainConfig,
+    /// Reverse-λ sampler settings used by `pdd generate|super-resolve|eval`.
+    #[serde(default)]
+    pub sample: crate::sample::SamplerConfig,
+    /// Evaluation settings used by `pdd eval`.
+    #[serde(default)]
+    pub eval: crate::eval::EvalConfig,
 }
 
 fn default_kind() -> String {
@@ -70,10 +76,13 @@ fn default_kind() -> String {
 }
 
 impl RunConfig {
-    /// The same configuration ignoring the step budget (a run may be resumed with more steps).
+    /// The same training configuration, ignoring the step budget (a run may be resumed with more
+    /// steps) and the sampling/evaluation settings.
     fn same_run(&self, other: &Self) -> bool {
         let mut a = self.clone();
         a.train.steps = other.train.steps;
+        a.sample = other.sample.clone();
+        a.eval = other.eval.clone();
         a == *other
     }
 

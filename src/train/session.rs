@@ -91,7 +91,13 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
         diffusion: DiffusionConfig::from_preset(&req.preset)?,
         model: req.preset.section("model")?,
         train,
+        sample: optional_section(&req.preset, "sample")?,
+        eval: optional_section(&req.preset, "eval")?,
     })
+}
+
+fn optional_section<T: serde::de::DeserializeOwned + Default>(preset: &Preset, key: &str) -> Result<T> {
+    if preset.has_section(key) { preset.section(key) } else { Ok(T::default()) }
 }
 
 /// Trains the preset's PDD (or SA-PDD) model on `req.data` into `req.out`.

@@ -1,0 +1,212 @@
+//! `pdd simulate | generate | super-resolve | eval`: use a trained run.
+
+use crate::backend::DeviceChoice;
+use crate::eval::{Baseline, EvalTasks, Evaluator, evaluate};
+use crate::io::{Stats, write_samples};
+use crate::sample::SamplerEvent;
+use clap::Args;
+use ndarray::ArrayD;
+use std::path::{Path, PathBuf};
+
+/// Options shared by the sampling commands.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Run directory (from `pdd train`).
+    #[arg(long)]
+    pub run: PathBuf,
+    /// Dataset whose test split conditions the task (default: the run's training dataset).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Number of test paths / samples (default: the run's `[eval] samples`).
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Compute device: auto, cpu, wgpu, cuda.
+    #[arg(long, default_value = "auto")]
+    pub device: DeviceChoice,
+    /// Output HDF5 file (physical units, settings as attributes).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+/// `pdd simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    common: RunArgs,
+    /// Scale λ of the simulation.
+    #[arg(long, default_value_t = 0.0)]
+    lambda: f64,
+    /// Add the transition noise σ_λ (Eq. 58) instead of the deterministic evaluation.
+    #[arg(long)]
+    noise: bool,
+}
+
+/// `pdd generate` / `pdd super-resolve`.
+#[derive(Debug, Args)]
+pub struct ReverseArgs {
+    #[command(flatten)]
+    common: RunArgs,
+    /// Number of reverse λ steps (default: the run's `[sample] stride`); e.g. 100 instead of 1000.
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Start scale of super-resolution (ignored by generate).
+    #[arg(long, default_value_t = 0.2)]
+    lambda: f64,
+}
+
+/// `pdd eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Run directory of the PDD model.
+    #[arg(long)]
+    pub run: PathBuf,
+    /// Run directories of baselines (DDPM).
+    #[arg(long)]
+    pub baseline: Vec<PathBuf>,
+    /// Seeds of the stochastic tasks (default: the run's `[eval] seeds`).
+    #[arg(long)]
+    pub seeds: Option<usize>,
+    /// Test paths (default: the run's `[eval] samples`).
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Number of reverse λ steps (default: the run's `[sample] stride`).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Dataset whose test split is used (default: the run's).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Markdown report (figures go to `figures/` beside it, numbers to a `.json`).
+    #[arg(long)]
+    pub report: PathBuf,
+    /// Compute device.
+    #[arg(long, default_value = "auto")]
+    pub device: DeviceChoice,
+    /// Skip generation (the slowest task).
+    #[arg(long)]
+    pub no_generation: bool,
+}
+
+fn evaluator(a: &RunArgs) -> anyhow::Result<Evaluator> {
+    let device = a.device.device()?;
+    let mut ev = Evaluator::new(&a.run, a.data.as_deref(), &device)?;
+    if let Some(n) = a.samples {
+        ev.eval.samples = n;
+        ev = reload(ev, &a.run, a.data.as_deref())?;
+    }
+    Ok(ev)
+}
+
+fn reload(ev: Evaluator, run: &Path, data: Option<&Path>) -> anyhow::Result<Evaluator> {
+    let (eval, sampler, device) = (ev.eval.clone(), ev.sampler.clone(), ev.device.clone());
+    drop(ev);
+    let mut fresh = Evaluator::new_with(run, data, &device, Some(eval))?;
+    fresh.sampler = sampler;
+    Ok(fresh)
+}
+
+fn set_steps(ev: &mut Evaluator, steps: Option<usize>, start: usize) {
+    if let Some(k) = steps {
+        ev.sampler.stride = start.div_ceil(k.max(1)).max(1);
+    }
+}
+
+fn save(a: &RunArgs, ev: &Evaluator, x: &ArrayD<f32>, settings: Vec<(&str, String)>) -> anyhow::Result<()> {
+    if let Some(out) = &a.out {
+        let mut x = x.clone();
+        Stats { mean: ev.run.config.data.mean.clone(), std: ev.run.config.data.std.clone() }.denormalise(&mut x)?;
+        let mut s = settings;
+        s.push(("run", a.run.display().to_string()));
+        s.push(("seed", a.seed.to_string()));
+        s.push(("checkpoint_step", ev.run.step.to_string()));
+        s.push(("frame_dt", ev.run.config.data.frame_dt.to_string()));
+        write_samples(out, &x.view(), &s, a.overwrite)?;
+        println!("wrote {} {:?}", out.display(), x.shape());
+    }
+    Ok(())
+}
+
+fn bar_callback(bar: &indicatif::ProgressBar) -> impl FnMut(&SamplerEvent) + '_ {
+    move |e: &SamplerEvent| {
+        bar.set_length(e.total as u64);
+        bar.set_position(e.step as u64);
+        bar.set_message(format!("λ = {:.3}", e.lambda));
+    }
+}
+
+/// Runs `pdd simulate`.
+pub fn simulate(a: SimulateArgs) -> anyhow::Result<()> {
+    let ev = evaluator(&a.common)?;
+    let (truth, path) = ev.simulate(a.lambda, a.noise, a.common.seed)?;
+    let w = ev.run.model.window;
+    let l2 = crate::metrics::relative_l2_at_step(&truth.view(), &path.view(), ev.test.grid(), w, ev.eval.l2_step.min(truth.shape()[2] - w))?;
+    println!("simulated {} paths at λ = {} ({} steps); relative L² at step {}: {l2:.3}", path.shape()[0], a.lambda, path.shape()[2] - w, ev.eval.l2_step);
+    save(&a.common, &ev, &path, vec![("task", "simulate".into()), ("lambda", a.lambda.to_string()), ("noise", a.noise.to_string())])
+}
+
+/// Runs `pdd generate`.
+pub fn generate(a: ReverseArgs) -> anyhow::Result<()> {
+    let mut ev = evaluator(&a.common)?;
+    let start = ev.run.process.steps() - 1;
+    set_steps(&mut ev, a.steps, start);
+    let n = a.common.samples.unwrap_or(ev.eval.samples);
+    let bar = crate::progress::terminal_bar();
+    let x = ev.generate(n, a.common.seed, &mut bar_callback(&bar))?;
+    bar.finish_and_clear();
+    let e = crate::metrics::relative_spectral_error(&ev.test.data().view(), &x.view(), ev.test.grid(), 0)?;
+    println!("generated {} paths (stride {}); relative spectral error vs the test split: {e:.3}", n, ev.sampler.stride);
+    save(&a.common, &ev, &x, vec![("task", "generate".into()), ("stride", ev.sampler.stride.to_string())])
+}
+
+/// Runs `pdd super-resolve`.
+pub fn super_resolve(a: ReverseArgs) -> anyhow::Result<()> {
+    let mut ev = evaluator(&a.common)?;
+    ev.eval.sr_lambda = a.lambda;
+    let start = ev.run.process.index_of(a.lambda)?;
+    set_steps(&mut ev, a.steps, start);
+    let bar = crate::progress::terminal_bar();
+    let (low, high) = ev.super_resolve(a.common.seed, &mut bar_callback(&bar))?;
+    bar.finish_and_clear();
+    let g = ev.test.grid();
+    let x0 = ev.test.data();
+    let (el, eh) = (
+        crate::metrics::relative_spectral_error(&x0.view(), &low.view(), g, 0)?,
+        crate::metrics::relative_spectral_error(&x0.view(), &high.view(), g, 0)?,
+    );
+    println!("super-resolved {} paths from λ = {}: spectral error LR {el:.3} → SR {eh:.3}", high.shape()[0], a.lambda);
+    save(&a.common, &ev, &high, vec![("task", "super-resolve".into()), ("lambda", a.lambda.to_string()), ("stride", ev.sampler.stride.to_string())])
+}
+
+/// Runs `pdd eval`.
+pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
+    let device = a.device.device()?;
+    let mut ev = Evaluator::new(&a.run, a.data.as_deref(), &device)?;
+    if let Some(s) = a.seeds {
+        ev.eval.seeds = s;
+    }
+    if let Some(n) = a.samples {
+        ev.eval.samples = n;
+        ev = reload(ev, &a.run, a.data.as_deref())?;
+    }
+    let start = ev.run.process.steps() - 1;
+    set_steps(&mut ev, a.steps, start);
+    let baselines = crate::eval::load_baselines(&a.baseline, &device)?;
+    let refs: Vec<&dyn Baseline> = baselines.iter().map(|b| b.as_ref()).collect();
+    let dir = a.report.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+    std::fs::create_dir_all(&dir)?;
+    let bar = crate::progress::terminal_bar();
+    let tasks = EvalTasks { generation: !a.no_generation, ..Default::default() };
+    let r = evaluate(&ev, &refs, tasks, &dir.join("figures"), &bar)?;
+    bar.finish_and_clear();
+    let md = r.markdown();
+    crate::train::atomic_write(&a.report, md.as_bytes())?;
+    crate::train::atomic_write(&a.report.with_extension("json"), serde_json::to_string_pretty(&r)?.as_bytes())?;
+    println!("{md}");
+    println!("wrote {} (+ .json, figures/)", a.report.display());
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! Evaluation (paper §5–§6): run the experiments with a trained model, compute Tables 1–3 and
+//! the metric-vs-λ sweep, draw the figures and write a Markdown report beside the paper's numbers.
+
+mod baselines;
+mod config;
+mod figures;
+mod report;
+mod tasks;
+
+pub use baselines::load_baselines;
+pub use config::EvalConfig;
+pub use figures::{compare_paths, compare_psd, lambda_figure, path_panel};
+pub use report::{Baseline, BaselineScores, EvalResults, EvalTasks, evaluate};
+pub use tasks::{Evaluator, concat, persistence};

@@ -1,0 +1,151 @@
+//! Running the paper's experiments with a trained run: simulation, generation and
+//! super-resolution on the test split, batched, with host results `[B, C, F, *grid]`
+//! (standardised units).
+
+use super::config::EvalConfig;
+use crate::diffusion::DeviceProcess;
+use crate::error::{Error, Result};
+use crate::io::{Dataset, Split};
+use crate::sample::{PathScore, PddScore, SaPddScore, SamplerConfig, SamplerEvent, generate, simulate, super_resolve};
+use crate::train::{Objective, TrainedRun, TrajectorySet, plane, split_set, to_host};
+use burn::prelude::*;
+use ndarray::{ArrayD, Axis};
+use std::path::Path;
+
+/// A trained run, its test paths and its samplers, ready to run the experiments.
+pub struct Evaluator {
+    /// The loaded run.
+    pub run: TrainedRun,
+    /// Compute device (no autodiff).
+    pub device: Device,
+    /// The forward process on the device.
+    pub device_process: DeviceProcess,
+    /// Sampler settings.
+    pub sampler: SamplerConfig,
+    /// Evaluation settings.
+    pub eval: EvalConfig,
+    /// The first `eval.samples` test paths, standardised.
+    pub test: TrajectorySet,
+    score: Box<dyn PathScore>,
+}
+
+impl Evaluator {
+    /// Loads the run in `dir` and the test split of its dataset (or of `data` if given).
+    pub fn new(dir: &Path, data: Option<&Path>, device: &Device) -> Result<Self> {
+        Self::new_with(dir, data, device, None)
+    }
+
+    /// As [`new`](Self::new), with evaluation settings replacing the run's `[eval]` section.
+    pub fn new_with(dir: &Path, data: Option<&Path>, device: &Device, eval: Option<EvalConfig>) -> Result<Self> {
+        let run = TrainedRun::load(dir, device)?;
+        let eval = eval.unwrap_or_else(|| run.config.eval.clone());
+        eval.validate()?;
+        let path = data.map(Path::to_path_buf).unwrap_or_else(|| run.config.data.path.clone().into());
+        let ds = Dataset::open(&path)?;
+        let grid = run.config.data.grid()?;
+        if ds.metadata().grid.dims() != grid.dims() || ds.metadata().channels.len() != run.config.data.channels {
+            return Err(Error::shape(
+                format!("{}: dataset vs run grid/channels", path.display()),
+                (grid.dims().to_vec(), run.config.data.channels),
+                (ds.metadata().grid.dims().to_vec(), ds.metadata().channels.len()),
+            ));
+        }
+        let all = split_set(&ds, Split::Test, &run.stats())?;
+        let n = eval.samples.min(all.len());
+        let test = TrajectorySet::new(all.gather(&(0..n).collect::<Vec<_>>()), grid)?;
+        let device_process = DeviceProcess::new(&run.process, device)?;
+        let score: Box<dyn PathScore> = match run.config.train.objective {
+            Objective::Pdd => Box::new(PddScore::new(run.model.clone(), &run.process, device)),
+            Objective::SaPdd => Box::new(SaPddScore::new(run.model.clone(), &run.process, device)?),
+        };
+        let sampler = run.config.sample.clone();
+        Ok(Self { run, device: device.clone(), device_process, sampler, eval, test, score })
+    }
+
+    /// The path score used by the reverse sampler.
+    pub fn score(&self) -> &dyn PathScore {
+        self.score.as_ref()
+    }
+
+    fn chunks(&self) -> Vec<Vec<usize>> {
+        let n = self.test.len();
+        (0..n).collect::<Vec<_>>().chunks(self.eval.batch).map(<[usize]>::to_vec).collect()
+    }
+
+    fn grid(&self) -> &crate::spectral::Grid {
+        self.test.grid()
+    }
+
+    /// Deterministic (or noisy) surrogate simulation at scale `lambda` over all test paths,
+    /// for `F − w` steps so the path has the test length. Returns `(truth C_λ u₀, path)`.
+    pub fn simulate(&self, lambda: f64, noise: bool, seed: u64) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
+        let index = self.run.process.index_of(lambda)?;
+        let f = self.test.frames();
+        let steps = f.saturating_sub(self.run.model.window);
+        let (mut truth, mut path) = (Vec::new(), Vec::new());
+        for (k, idx) in self.chunks().iter().enumerate() {
+            let x0 = self.test.tensor(idx, &self.device);
+            let sim = simulate(&self.run.model, &self.run.process, &self.device_process, x0, index, steps, noise, seed + k as u64)?;
+            truth.push(to_host(sim.truth, self.grid()));
+            path.push(to_host(sim.path, self.grid()));
+        }
+        Ok((concat(truth), concat(path)))
+    }
+
+    /// `n` unconditionally generated paths of the test shape.
+    pub fn generate(&self, n: usize, seed: u64, callback: &mut dyn FnMut(&SamplerEvent)) -> Result<ArrayD<f32>> {
+        let (ny, nx) = plane(self.grid());
+        let (c, f) = (self.test.channels(), self.test.frames());
+        let mut out = Vec::new();
+        let mut done = 0;
+        let mut k = 0u64;
+        while done < n {
+            let b = self.eval.batch.min(n - done);
+            let r = generate(self.score(), &self.run.process, &self.device_process, [b, c, f, ny, nx], &self.sampler, seed.wrapping_mul(1000) + k, &self.device, callback)?;
+            out.push(to_host(r.into_result()?, self.grid()));
+            done += b;
+            k += 1;
+        }
+        Ok(concat(out))
+    }
+
+    /// Super-resolution of every test path from `eval.sr_lambda`: `(low, high)`.
+    pub fn super_resolve(&self, seed: u64, callback: &mut dyn FnMut(&SamplerEvent)) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
+        let (mut low, mut high) = (Vec::new(), Vec::new());
+        for (k, idx) in self.chunks().iter().enumerate() {
+            let x0 = self.test.tensor(idx, &self.device);
+            let sr = super_resolve(
+                self.score(),
+                &self.run.model,
+                &self.run.process,
+                &self.device_process,
+                x0,
+                self.eval.sr_lambda,
+                self.eval.sr_source,
+                &self.sampler,
+                seed.wrapping_mul(1000) + k as u64,
+                callback,
+            )?;
+            low.push(to_host(sr.low, self.grid()));
+            high.push(to_host(sr.high.into_result()?, self.grid()));
+        }
+        Ok((concat(low), concat(high)))
+    }
+}
+
+/// Stacks host batches along axis 0.
+pub fn concat(parts: Vec<ArrayD<f32>>) -> ArrayD<f32> {
+    let views: Vec<_> = parts.iter().map(|a| a.view()).collect();
+    ndarray::concatenate(Axis(0), &views).expect("batches of one shape")
+}
+
+/// Persistence baseline: the conditioning frames, then the last one repeated.
+/// `x` `[B, C, F, *grid]` → same shape.
+pub fn persistence(x: &ArrayD<f32>, window: usize) -> ArrayD<f32> {
+    let mut p = x.clone();
+    let last = x.index_axis(Axis(2), window - 1).to_owned();
+    for f in window..x.shape()[2] {
+        p.index_axis_mut(Axis(2), f).assign(&last);
+    }
+    p
+}
