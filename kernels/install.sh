@@ -13,21 +13,14 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/../scripts/common.sh"
+pdd_parse_flags "${BASH_SOURCE[0]}" "--no-system" "$@"
 python=${PYTHON:-python3}
 evcxr_version=${EVCXR_VERSION:-0.22.0}
-system=1
-for arg in "$@"; do
-    case $arg in
-        --no-system) system=0 ;;
-        -h | --help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "install.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
-    esac
-done
 
 say() { printf '[kernels/install.sh] %s\n' "$*"; }
 
-cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
-case ":$PATH:" in *":$cargo_bin:"*) ;; *) export PATH="$PATH:$cargo_bin" ;; esac
+pdd_cargo_on_path
 
 # --- 1. the tools this script cannot install itself ---------------------------------------
 missing=()
@@ -44,7 +37,7 @@ if ((${#missing[@]})); then
 fi
 
 # --- 2. system libraries: HDF5 (the hdf5 crate links libhdf5) and pkg-config ----------------
-if ((system)); then
+if [[ -z "${PDD_FLAGS[--no-system]:-}" ]]; then
     bash "$here/../scripts/system-deps.sh"
 fi
 

@@ -32,7 +32,7 @@ missing kernel.
 from __future__ import annotations
 
 import argparse
-import asyncio
+import atexit
 import os
 import re
 import sys
@@ -214,6 +214,7 @@ def _make_client(nb, args, result: Result, log):
         startup_timeout=args.startup_timeout,
         allow_errors=True,  # errors are detected (uniformly) by cell_problems
         record_timing=False,  # no timestamps in committed notebooks
+        coalesce_streams=True,  # one stdout block per cell, not one per line
         resources={"metadata": {"path": str(args.cwd_of)}},
     )
 
@@ -254,6 +255,9 @@ def run_notebook(path: Path, args, log=print) -> Result:
             result.problems.append(Problem(None, f"the kernel died: {e}"))
         except RuntimeError as e:  # e.g. the kernel did not start in time
             result.problems.append(Problem(None, f"could not run the kernel: {e}"))
+            # nbclient leaves its exit-time clean-up registered when the start fails; it would
+            # only fail again (there is no kernel manager left) with a traceback at exit.
+            atexit.unregister(client._cleanup_kernel)
         out = Path(args.output_dir) / path.name
         write_atomic(nb, out)
         result.written.append(out)

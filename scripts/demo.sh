@@ -7,8 +7,8 @@
 # Environment: CARGO_TARGET_DIR (cargo's usual meaning).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
-case ":$PATH:" in *":$cargo_bin:"*) ;; *) export PATH="$PATH:$cargo_bin" ;; esac
+source scripts/common.sh
+pdd_cargo_on_path
 if ! command -v cargo >/dev/null; then
     echo "demo.sh: cargo not found; install Rust >= 1.95 (https://rustup.rs), then rerun." >&2
     exit 1

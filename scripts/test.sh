@@ -16,17 +16,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-notebooks=1
-for arg in "$@"; do
-    case $arg in
-        --no-notebooks) notebooks=0 ;;
-        -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "test.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
-    esac
-done
+source scripts/common.sh
+pdd_parse_flags "${BASH_SOURCE[0]}" "--no-notebooks" "$@"
 python=${PYTHON:-python3}
-cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
-case ":$PATH:" in *":$cargo_bin:"*) ;; *) export PATH="$PATH:$cargo_bin" ;; esac
+pdd_cargo_on_path
 
 timings=()
 t_all=$SECONDS
@@ -63,7 +56,7 @@ phase "system libraries" bash scripts/system-deps.sh
 phase "python packages" python_packages
 phase "cargo build --release" cargo build --release --locked
 phase "cargo test --release" cargo test --release --locked
-if ((notebooks)); then
+if [[ -z "${PDD_FLAGS[--no-notebooks]:-}" ]]; then
     phase "jupyter kernel (install)" bash kernels/install.sh
     phase "notebook checker tests" env PDD_REQUIRE_KERNEL=1 "$python" -m unittest -v notebooks/test_check.py
     phase "notebooks" "$python" notebooks/check.py

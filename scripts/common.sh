@@ -1,0 +1,27 @@
+# Helpers shared by pdd's shell scripts; source it, do not run it.
+
+# Puts cargo's bin directory on PATH when it is missing there (shells started by a desktop, sudo).
+pdd_cargo_on_path() {
+    local bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+    case ":$PATH:" in *":$bin:"*) ;; *) export PATH="$PATH:$bin" ;; esac
+}
+
+# pdd_parse_flags SCRIPT "FLAG..." ARGS...: accepts the boolean FLAGs (recorded in the associative
+# array PDD_FLAGS) and -h/--help (prints SCRIPT's header comment, exits 0); anything else is an
+# error (exit 2).
+declare -A PDD_FLAGS=()
+pdd_parse_flags() {
+    local script=$1 allowed=" $2 " arg
+    shift 2
+    for arg in "$@"; do
+        if [[ $arg == -h || $arg == --help ]]; then
+            sed -n '2,/^[^#]/p' "$script" | sed '$d; s/^# \{0,1\}//'
+            exit 0
+        elif [[ $allowed == *" $arg "* ]]; then
+            PDD_FLAGS[$arg]=1
+        else
+            echo "$(basename "$script"): unknown argument '$arg' (try --help)" >&2
+            exit 2
+        fi
+    done
+}
