@@ -58,6 +58,36 @@ pub struct ReverseArgs {
     /// Start scale of super-resolution (ignored by generate).
     #[arg(long, default_value_t = 0.2)]
     lambda: f64,
+    #[command(flatten)]
+    sampler: SamplerOverrides,
+}
+
+/// Overrides of the run's `[sample]` settings.
+#[derive(Debug, Args)]
+pub struct SamplerOverrides {
+    /// Langevin corrector steps per predictor step.
+    #[arg(long)]
+    correctors: Option<usize>,
+    /// Langevin signal-to-noise ratio κ.
+    #[arg(long)]
+    snr: Option<f64>,
+    /// Cap each λ step at this fraction of λ (geometric steps near 0; see `[sample]`).
+    #[arg(long)]
+    max_relative_step: Option<f64>,
+}
+
+impl SamplerOverrides {
+    fn apply(&self, cfg: &mut crate::sample::SamplerConfig) {
+        if let Some(c) = self.correctors {
+            cfg.corrector_steps = c;
+        }
+        if let Some(s) = self.snr {
+            cfg.snr = s;
+        }
+        if let Some(r) = self.max_relative_step {
+            cfg.max_relative_step = Some(r);
+        }
+    }
 }
 
 /// `pdd eval`.
@@ -90,6 +120,8 @@ pub struct EvalArgs {
     /// Skip generation (the slowest task).
     #[arg(long)]
     pub no_generation: bool,
+    #[command(flatten)]
+    sampler: SamplerOverrides,
 }
 
 fn evaluator(a: &RunArgs) -> anyhow::Result<Evaluator> {
@@ -152,6 +184,7 @@ pub fn simulate(a: SimulateArgs) -> anyhow::Result<()> {
 /// Runs `pdd generate`.
 pub fn generate(a: ReverseArgs) -> anyhow::Result<()> {
     let mut ev = evaluator(&a.common)?;
+    a.sampler.apply(&mut ev.sampler);
     let start = ev.run.process.steps() - 1;
     set_steps(&mut ev, a.steps, start);
     let n = a.common.samples.unwrap_or(ev.eval.samples);
@@ -166,6 +199,7 @@ pub fn generate(a: ReverseArgs) -> anyhow::Result<()> {
 /// Runs `pdd super-resolve`.
 pub fn super_resolve(a: ReverseArgs) -> anyhow::Result<()> {
     let mut ev = evaluator(&a.common)?;
+    a.sampler.apply(&mut ev.sampler);
     ev.eval.sr_lambda = a.lambda;
     let start = ev.run.process.index_of(a.lambda)?;
     set_steps(&mut ev, a.steps, start);
@@ -193,6 +227,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
         ev.eval.samples = n;
         ev = reload(ev, &a.run, a.data.as_deref())?;
     }
+    a.sampler.apply(&mut ev.sampler);
     let start = ev.run.process.steps() - 1;
     set_steps(&mut ev, a.steps, start);
     let baselines = crate::eval::load_baselines(&a.baseline, &device)?;

@@ -45,6 +45,12 @@ pub struct SamplerConfig {
     /// Use every `stride`-th λ index (1: all 1000 steps; 10: 100 steps of Δλ = 0.01).
     #[serde(default = "d_stride")]
     pub stride: usize,
+    /// Cap the step at this fraction of the current index (`Δλ ≤ ρ λ`), so steps shrink
+    /// geometrically towards λ = 0 where `σ²_λ` is small: the explicit score term of an ETD1 step
+    /// is only stable for `Δλ β² / σ²_λ ≲ 1`, which a uniform stride > 1 violates near λ = 0.
+    /// `None` (the reference): uniform steps of `stride`.
+    #[serde(default)]
+    pub max_relative_step: Option<f64>,
     /// Index at which the loop stops (the reference never reaches 0: it stops at 1, and its
     /// Kolmogorov notebooks read the state at 3).
     #[serde(default = "d_final")]
@@ -64,6 +70,23 @@ impl Default for SamplerConfig {
 }
 
 impl SamplerConfig {
+    /// The `(from, to)` index pairs of the reverse loop starting at `start`: uniform steps of
+    /// `stride`, capped at `max_relative_step · t` (at least 1), never below `final_index`.
+    pub fn schedule(&self, start: usize) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut t = start;
+        while t > self.final_index {
+            let mut k = self.stride.max(1);
+            if let Some(r) = self.max_relative_step {
+                k = k.min(((r * t as f64).floor() as usize).max(1));
+            }
+            let next = t.saturating_sub(k).max(self.final_index);
+            out.push((t, next));
+            t = next;
+        }
+        out
+    }
+
     /// Checks the values, naming the offending field.
     pub fn validate(&self) -> Result<()> {
         if !(self.snr >= 0.0 && self.snr.is_finite()) {
@@ -71,6 +94,9 @@ impl SamplerConfig {
         }
         if self.stride == 0 {
             return Err(Error::config("sample.stride", "must be ≥ 1"));
+        }
+        if self.max_relative_step.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+            return Err(Error::config("sample.max_relative_step", "must be positive"));
         }
         if self.clamp.is_some_and(|c| c <= 0.0) {
             return Err(Error::config("sample.clamp", "must be positive"));
@@ -141,7 +167,7 @@ impl Etd {
         })
     }
 
-    /// `F⁻¹{ Astep F{x} + Δλ β² φ1 F{s} }`.
+    /// `F⁻¹{ Astep F{x} + Δλ β² φ1 F{s} }` (Δλ of this operator's stride).
     fn mean(&self, x: Tensor<5>, s: Tensor<5>) -> Tensor<5> {
         let basis = self.astep.basis();
         let z = basis.forward(x) * self.astep.single_multiplier() + basis.forward(s) * self.score.single_multiplier();
@@ -204,8 +230,6 @@ pub fn reverse_sample(
     let device = x.device();
     let basis = RealFourierBasis::new(process.grid(), &device);
     basis.check(&x, "reverse_sample x")?;
-    let k = cfg.stride;
-    let etd = Etd::new(process, &basis, k)?;
     let extrapolate = cfg.extrapolate_first_frame && score.extrapolates_first_frame();
     if extrapolate && x.dims()[2] < 3 {
         return Err(Error::shape("reverse_sample (frame-0 extrapolation)", "F ≥ 3 frames", x.dims()));
@@ -214,17 +238,16 @@ pub fn reverse_sample(
     let [b, c, f, ny, nx] = x.dims();
     let per_bc = (f * ny * nx) as f64;
     device.seed(seed);
-    let mut steps: Vec<usize> = Vec::new();
-    let mut t = start;
-    while t > cfg.final_index {
-        steps.push(t);
-        t = t.saturating_sub(k).max(cfg.final_index);
-    }
+    let steps = cfg.schedule(start);
     let total = steps.len();
+    let mut etds: std::collections::HashMap<usize, Etd> = std::collections::HashMap::new();
     let mut state = x;
     let mut index = start;
-    for (n, &t) in steps.iter().enumerate() {
-        let next = t.saturating_sub(k).max(cfg.final_index);
+    for (n, &(t, next)) in steps.iter().enumerate() {
+        if !etds.contains_key(&(t - next)) {
+            etds.insert(t - next, Etd::new(process, &basis, t - next)?);
+        }
+        let etd = &etds[&(t - next)];
         let last = n + 1 == total;
         let noisy = !last || cfg.noise_on_last_step;
         let s = score.score(state.clone(), t)?;
@@ -260,4 +283,26 @@ pub fn reverse_sample(
         callback(&SamplerEvent { index, lambda: process.lambda(index), step: n + 1, total, state: &state });
     }
     Ok(SampleResult { state, index, failure: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_are_uniform_or_geometric_near_zero() {
+        let uniform = SamplerConfig { stride: 100, ..SamplerConfig::default() };
+        let s = uniform.schedule(999);
+        assert_eq!(s.first(), Some(&(999, 899)));
+        assert_eq!(s.last(), Some(&(99, 1)));
+        let reference = SamplerConfig::default();
+        assert_eq!(reference.schedule(999).len(), 998); // t = 999 … 2, as spec §5.4
+        let relative = SamplerConfig { stride: 20, max_relative_step: Some(0.1), ..SamplerConfig::default() };
+        let s = relative.schedule(999);
+        assert!(s.iter().all(|&(t, n)| t - n <= 20 && (t - n == 1 || (t - n) as f64 <= 0.1 * t as f64)));
+        assert_eq!(s.last().unwrap().1, 1);
+        assert!(s.len() < 120, "{}", s.len());
+        // contiguous
+        assert!(s.windows(2).all(|w| w[0].1 == w[1].0));
+    }
 }
