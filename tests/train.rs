@@ -81,6 +81,7 @@ fn run_config(train_cfg: &TrainConfig) -> RunConfig {
         diffusion: process().config().clone(),
         model: toml::from_str("window = 2\ndim = 8\ndim_mults = [1, 2]\nattention_levels = [1]\nheads = 2\ndim_head = 4\n").unwrap(),
         train: train_cfg.clone(),
+        ddpm: None,
     }
 }
 
