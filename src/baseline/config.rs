@@ -102,4 +102,14 @@ mod tests {
         assert!(bad.validate().unwrap_err().to_string().contains("ddpm.stride"));
         assert!(toml::from_str::<DdpmConfig>("strides = 3").is_err());
     }
+
+    #[test]
+    fn every_preset_has_a_valid_ddpm_section() {
+        for name in Preset::names() {
+            let p = Preset::named(name).unwrap();
+            assert!(p.has_section("ddpm"), "{name}");
+            let c = DdpmConfig::from_preset(&p).unwrap();
+            assert_eq!(c.stride, if name.ends_with("paper") { 1 } else { 20 }, "{name}");
+        }
+    }
 }
