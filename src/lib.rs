@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod baseline;
 pub mod cli;
 pub mod diffusion;
 pub mod error;

@@ -2,36 +2,21 @@
 //! refusals.
 
 use burn::prelude::*;
-use ndarray::{ArrayD, IxDyn};
-use pdd::diffusion::ForwardProcess;
 use pdd::error::Error;
 use pdd::nn::{Heads, PeriodicConv, Spatial};
 use pdd::predictor::{Backbone, ModelConfig, PredictorBuilder, SlidingWindow};
 use pdd::progress::NoProgress;
 use pdd::spectral::Grid;
 use pdd::train::{
-    TrainObjective, BatchPlan, DataInfo, ModelInit, PddObjective, RunConfig, RunDir, TrainConfig, TrainOptions, TrajectorySet, checkpoint, train,
+    TrainObjective, BatchPlan, ModelInit, PddObjective, RunConfig, RunDir, TrainConfig, TrainOptions, TrajectorySet, checkpoint, train,
 };
 use std::sync::Arc;
 
-const L: usize = 16;
-const F: usize = 8;
+mod common;
+use common::{L, process};
 
-/// Advection by one grid point per frame: `x_{f+1}(j) = x_f(j − 1)`, a random smooth field.
-fn advection(n: usize, seed: u64) -> ArrayD<f32> {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let mut a = ArrayD::<f32>::zeros(IxDyn(&[n, 1, F, L]));
-    for b in 0..n {
-        let coef: Vec<(f32, f32)> = (1..=3).map(|_| (rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0))).collect();
-        for f in 0..F {
-            for j in 0..L {
-                let x = std::f32::consts::TAU * (j as f32 - f as f32) / L as f32;
-                a[[b, 0, f, j]] = 4.0 * coef.iter().enumerate().map(|(k, (c, s))| c * ((k + 1) as f32 * x).cos() + s * ((k + 1) as f32 * x).sin()).sum::<f32>();
-            }
-        }
-    }
-    a
+fn advection(n: usize, seed: u64) -> ndarray::ArrayD<f32> {
+    common::advection(n, seed, 4.0)
 }
 
 /// A linear, index-independent backbone: one periodic convolution over the window.
@@ -53,10 +38,6 @@ fn cfg(steps: usize, seed: u64, lr: f64) -> TrainConfig {
     .unwrap()
 }
 
-fn process() -> ForwardProcess {
-    ForwardProcess::builder().grid(Grid::line(L)).alpha(0.1).beta2(2.0).steps(100).build().unwrap()
-}
-
 fn linear_objective(train_cfg: &TrainConfig, plan: BatchPlan) -> PddObjective<SlidingWindow<LinearNet>> {
     let init: ModelInit<_> = Arc::new(|d: &Device| {
         PredictorBuilder::new().window(2).channels(1).build(LinearNet { conv: PeriodicConv::new(Spatial::Line, 2, 1, 3, 1, false, d) })
@@ -65,25 +46,7 @@ fn linear_objective(train_cfg: &TrainConfig, plan: BatchPlan) -> PddObjective<Sl
 }
 
 fn run_config(train_cfg: &TrainConfig) -> RunConfig {
-    RunConfig {
-        preset: "test".into(),
-        kind: "pdd".into(),
-        data: DataInfo {
-            path: "synthetic".into(),
-            system: "advection".into(),
-            grid: vec![L],
-            channels: 1,
-            frames: F,
-            frame_dt: 1.0,
-            mean: vec![0.0],
-            std: vec![1.0],
-        },
-        diffusion: process().config().clone(),
-        model: toml::from_str("window = 2\ndim = 8\ndim_mults = [1, 2]\nattention_levels = [1]\nheads = 2\ndim_head = 4\n").unwrap(),
-        train: train_cfg.clone(),
-        sample: Default::default(),
-        eval: Default::default(),
-    }
+    common::run_config("pdd", train_cfg)
 }
 
 fn options(resume: bool, stop_after: Option<usize>) -> TrainOptions {

@@ -230,7 +230,8 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
     a.sampler.apply(&mut ev.sampler);
     let start = ev.run.process.steps() - 1;
     set_steps(&mut ev, a.steps, start);
-    let baselines = crate::eval::load_baselines(&a.baseline, &device)?;
+    let stats = crate::io::Stats { mean: ev.run.config.data.mean.clone(), std: ev.run.config.data.std.clone() };
+    let baselines = crate::eval::load_baselines(&a.baseline, &stats, &device)?;
     let refs: Vec<&dyn Baseline> = baselines.iter().map(|b| b.as_ref()).collect();
     let dir = a.report.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
     std::fs::create_dir_all(&dir)?;

@@ -2,14 +2,15 @@
 
 use crate::backend::DeviceChoice;
 use crate::presets::Preset;
-use crate::train::{TrainEvent, TrainRequest, train_preset};
+use crate::train::{ModelKind, TrainEvent, TrainRequest, train_preset};
 use clap::Args;
 use std::path::PathBuf;
 
 /// `pdd train --preset NAME --data FILE.h5 --out RUN_DIR [...]`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Preset name or TOML file (`[data]`, `[diffusion]`, `[model]`, `[train]` sections).
+    /// Preset name or TOML file (`[data]`, `[diffusion]`, `[model]`, `[train]` and, for the
+    /// DDPM baselines, `[ddpm]` sections).
     #[arg(long)]
     pub preset: String,
     /// Dataset file (from `pdd data generate`).
@@ -18,6 +19,11 @@ pub struct TrainArgs {
     /// Run directory (created; holds config.toml, log.csv, checkpoints/, model.safetensors).
     #[arg(long)]
     pub out: PathBuf,
+    /// Model to train: pdd (the predictor), ddpm-sim (conditional DDPM baseline for
+    /// simulation) or ddpm-gen (unconditional DDPM baseline for whole trajectories); the DDPM
+    /// baselines use the same [model] U-Net and [train] settings, and the [ddpm] section.
+    #[arg(long, default_value = "pdd")]
+    pub model: ModelKind,
     /// Override the preset's number of optimiser steps.
     #[arg(long)]
     pub steps: Option<usize>,
@@ -42,6 +48,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
         data: a.data,
         out: a.out.clone(),
         steps: a.steps,
+        model: a.model,
         sa_pdd: a.sa_pdd,
         resume: a.resume,
         overwrite: a.overwrite,
@@ -62,7 +69,8 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     let s = train_preset(&req, &device, &bar, &mut cb)?;
     bar.finish_and_clear();
     println!(
-        "trained {} → step {} in {:.1} s ({:.3} steps/s); loss {:.4} → {:.4}; run in {}",
+        "trained {} {} → step {} in {:.1} s ({:.3} steps/s); loss {:.4} → {:.4}; run in {}",
+        req.model,
         req.preset.name,
         s.step,
         s.seconds,

@@ -7,7 +7,7 @@ mod figures;
 mod report;
 mod tasks;
 
-pub use baselines::load_baselines;
+pub use baselines::{DdpmBaseline, load_baselines};
 pub use config::EvalConfig;
 pub use figures::{compare_paths, compare_psd, lambda_figure, path_panel};
 pub use report::{Baseline, BaselineScores, EvalResults, EvalTasks, evaluate};

@@ -15,7 +15,7 @@ use burn::prelude::*;
 /// ```
 /// use burn::prelude::*;
 /// use pdd::nn::{Heads, PeriodicConv, Spatial};
-/// use pdd::predictor::{Backbone, PredictorBuilder};
+/// use pdd::predictor::{Backbone, Predictor, PredictorBuilder};
 ///
 /// #[derive(Module, Debug)]
 /// struct Tiny { conv: PeriodicConv }

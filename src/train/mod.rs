@@ -16,6 +16,6 @@ pub use config::{Normalization, Objective, TrainConfig};
 pub use ema::Ema;
 pub use log::LogRow;
 pub use objective::{ModelInit, PddObjective, TrainObjective};
-pub use session::{TrainRequest, TrainedRun, run_config, split_set, stats_for, train_preset};
-pub use run::{DataInfo, RunConfig, RunDir, atomic_write};
+pub use session::{TrainRequest, TrainedRun, open_checkpoint, run_config, split_set, stats_for, train_preset};
+pub use run::{DataInfo, ModelKind, RunConfig, RunDir, atomic_write};
 pub use trainer::{TrainEvent, TrainOptions, TrainSummary, train};

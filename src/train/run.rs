@@ -69,13 +69,60 @@ pub struct RunConfig {
     /// Evaluation settings used by `pdd eval`.
     #[serde(default)]
     pub eval: crate::eval::EvalConfig,
+    /// Schedule and sampler of the DDPM baselines (`ddpm-sim` / `ddpm-gen` runs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ddpm: Option<crate::baseline::DdpmConfig>,
 }
 
 fn default_kind() -> String {
     "pdd".into()
 }
 
+/// Which model family a run trains (`RunConfig::kind`, `pdd train --model`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ModelKind {
+    /// The PDD / SA-PDD predictor.
+    #[default]
+    Pdd,
+    /// The conditional DDPM baseline for simulation (next slice given the past window).
+    DdpmSim,
+    /// The unconditional DDPM baseline for whole trajectories.
+    DdpmGen,
+}
+
+impl ModelKind {
+    /// The name used in `config.toml` and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pdd => "pdd",
+            Self::DdpmSim => "ddpm-sim",
+            Self::DdpmGen => "ddpm-gen",
+        }
+    }
+}
+
+impl std::str::FromStr for ModelKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        [Self::Pdd, Self::DdpmSim, Self::DdpmGen]
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| Error::config("model", format!("unknown model `{s}` (pdd|ddpm-sim|ddpm-gen)")))
+    }
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl RunConfig {
+    /// The model family of the run (an unknown `kind` is an error naming it).
+    pub fn model_kind(&self) -> Result<ModelKind> {
+        self.kind.parse()
+    }
+
     /// The same training configuration, ignoring the step budget (a run may be resumed with more
     /// steps) and the sampling/evaluation settings.
     fn same_run(&self, other: &Self) -> bool {

@@ -2,9 +2,10 @@
 
 use super::batches::{BatchPlan, TrajectorySet};
 use super::config::{Normalization, Objective, TrainConfig};
-use super::objective::PddObjective;
-use super::run::{DataInfo, RunConfig, RunDir};
+use super::objective::{PddObjective, TrainObjective};
+use super::run::{DataInfo, ModelKind, RunConfig, RunDir};
 use super::trainer::{TrainEvent, TrainOptions, TrainSummary, train};
+use crate::baseline::{DdpmConfig, DdpmGen, DdpmObjective, DdpmSim};
 use crate::diffusion::DiffusionConfig;
 use crate::error::{Error, Result};
 use crate::io::{Dataset, Split, Stats};
@@ -25,7 +26,9 @@ pub struct TrainRequest {
     pub out: PathBuf,
     /// Override of `train.steps`.
     pub steps: Option<usize>,
-    /// Train SA-PDD (two heads) instead of the preset's objective.
+    /// Which model to train: PDD (default) or a DDPM baseline.
+    pub model: ModelKind,
+    /// Train SA-PDD (two heads) instead of the preset's objective (PDD only).
     pub sa_pdd: bool,
     /// Continue from the run's last checkpoint.
     pub resume: bool,
@@ -71,13 +74,20 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
         train.steps = s;
     }
     if req.sa_pdd {
+        if req.model != ModelKind::Pdd {
+            return Err(Error::config("model", "--sa-pdd applies to PDD runs only"));
+        }
         train.objective = Objective::SaPdd;
+    }
+    if req.model == ModelKind::DdpmGen {
+        // the unconditional baseline models whole trajectories
+        train.crop_frames = None;
     }
     train.validate()?;
     let stats = stats_for(ds, train.normalization)?;
     Ok(RunConfig {
         preset: req.preset.name.clone(),
-        kind: "pdd".into(),
+        kind: req.model.name().into(),
         data: DataInfo {
             path: std::fs::canonicalize(&req.data).unwrap_or(req.data.clone()).display().to_string(),
             system: meta.system().name().to_string(),
@@ -93,6 +103,10 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
         train,
         sample: optional_section(&req.preset, "sample")?,
         eval: optional_section(&req.preset, "eval")?,
+        ddpm: match req.model {
+            ModelKind::Pdd => None,
+            ModelKind::DdpmSim | ModelKind::DdpmGen => Some(DdpmConfig::from_preset(&req.preset)?),
+        },
     })
 }
 
@@ -100,7 +114,8 @@ fn optional_section<T: serde::de::DeserializeOwned + Default>(preset: &Preset, k
     if preset.has_section(key) { preset.section(key) } else { Ok(T::default()) }
 }
 
-/// Trains the preset's PDD (or SA-PDD) model on `req.data` into `req.out`.
+/// Trains the preset's PDD (or SA-PDD) model, or the DDPM baseline `req.model`, on `req.data`
+/// into `req.out`.
 pub fn train_preset(
     req: &TrainRequest,
     device: &Device,
@@ -110,31 +125,73 @@ pub fn train_preset(
     let ds = Dataset::open(&req.data)?;
     let cfg = run_config(req, &ds)?;
     let grid = cfg.data.grid()?;
-    // fail on a model/grid mismatch before touching the run directory
-    cfg.model.unet(cfg.data.channels, &grid, cfg.train.objective == Objective::SaPdd)?;
-    let stats = Stats { mean: cfg.data.mean.clone(), std: cfg.data.std.clone() };
-    let train_set = split_set(&ds, Split::Train, &stats)?;
-    let valid_set = if cfg.train.valid_every > 0 { Some(split_set(&ds, Split::Valid, &stats)?) } else { None };
-    let run = RunDir::prepare(&req.out, &cfg, req.resume, req.overwrite)?;
-    let process = cfg.diffusion.process(&grid)?;
-    let plan = BatchPlan::new(train_set.len(), cfg.train.batch_size, process.steps(), cfg.train.seed)?;
-    let objective = PddObjective::new(process, cfg.model.clone(), cfg.data.channels, cfg.train.clone(), plan, device)?;
-    let options = TrainOptions { device: device.clone(), resume: req.resume, stop_after: None };
-    let summary = train(&run, &cfg.train, &cfg.architecture(), &objective, &plan, &train_set, valid_set.as_ref(), &options, progress, callback)?;
-    write_summary(&run, &cfg, &summary)?;
-    Ok(summary)
+    let fit = Fit { req, ds: &ds, cfg: &cfg, device, progress };
+    match req.model {
+        ModelKind::Pdd => {
+            // fail on a model/grid mismatch before touching the run directory
+            cfg.model.unet(cfg.data.channels, &grid, cfg.train.objective == Objective::SaPdd)?;
+            let process = cfg.diffusion.process(&grid)?;
+            let steps = process.steps();
+            fit.run(steps, callback, |plan| {
+                PddObjective::new(process, cfg.model.clone(), cfg.data.channels, cfg.train.clone(), plan, device)
+            })
+        }
+        ModelKind::DdpmSim => {
+            let objective = DdpmObjective::<DdpmSim>::for_run(&cfg)?;
+            fit.run(objective.schedule.steps(), callback, |_| Ok(objective))
+        }
+        ModelKind::DdpmGen => {
+            let objective = DdpmObjective::<DdpmGen>::for_run(&cfg)?;
+            fit.run(objective.schedule.steps(), callback, |_| Ok(objective))
+        }
+    }
+}
+
+/// What every model family's training shares: data, run directory, trainer and summary.
+struct Fit<'a> {
+    req: &'a TrainRequest,
+    ds: &'a Dataset,
+    cfg: &'a RunConfig,
+    device: &'a Device,
+    progress: &'a dyn Progress,
+}
+
+impl Fit<'_> {
+    /// Loads the splits, prepares the run directory and trains the objective `make` builds from
+    /// the batch plan (`steps` diffusion indices).
+    fn run<O: TrainObjective>(
+        &self,
+        steps: usize,
+        callback: &mut dyn FnMut(&TrainEvent),
+        make: impl FnOnce(BatchPlan) -> Result<O>,
+    ) -> Result<TrainSummary> {
+        let cfg = self.cfg;
+        let stats = Stats { mean: cfg.data.mean.clone(), std: cfg.data.std.clone() };
+        let train_set = split_set(self.ds, Split::Train, &stats)?;
+        let valid_set = if cfg.train.valid_every > 0 { Some(split_set(self.ds, Split::Valid, &stats)?) } else { None };
+        let plan = BatchPlan::new(train_set.len(), cfg.train.batch_size, steps, cfg.train.seed)?;
+        let objective = make(plan)?;
+        let run = RunDir::prepare(&self.req.out, cfg, self.req.resume, self.req.overwrite)?;
+        let options = TrainOptions { device: self.device.clone(), resume: self.req.resume, stop_after: None };
+        let arch = cfg.architecture();
+        let summary =
+            train(&run, &cfg.train, &arch, &objective, &plan, &train_set, valid_set.as_ref(), &options, self.progress, callback)?;
+        write_summary(&run, cfg, &summary)?;
+        Ok(summary)
+    }
 }
 
 fn write_summary(run: &RunDir, cfg: &RunConfig, s: &TrainSummary) -> Result<()> {
     let text = format!(
-        "# pdd run `{}`\n\n- preset: `{}` ({} objective)\n- data: `{}` ({} grid {:?}, {} channels, {} frames)\n\
+        "# pdd run `{}`\n\n- preset: `{}` ({})\n- data: `{}` ({} grid {:?}, {} channels, {} frames)\n\
          - steps: {} (this call: {} → {}, {:.1} s, {:.3} steps/s)\n- loss: {:.4} (first steps of this call) → {:.4} (last steps)\n\
          - files: `config.toml`, `log.csv`, `checkpoints/`, `model.safetensors`\n",
         run.root().display(),
         cfg.preset,
-        match cfg.train.objective {
-            Objective::Pdd => "PDD",
-            Objective::SaPdd => "SA-PDD",
+        match (cfg.kind.as_str(), cfg.train.objective) {
+            ("pdd", Objective::Pdd) => "PDD objective".to_string(),
+            ("pdd", Objective::SaPdd) => "SA-PDD objective".to_string(),
+            (kind, _) => format!("{kind} DDPM baseline"),
         },
         cfg.data.path,
         cfg.data.system,
@@ -167,21 +224,11 @@ pub struct TrainedRun {
 impl TrainedRun {
     /// Loads the latest checkpoint of the run in `dir` onto `device` (no autodiff).
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
-        let run = RunDir::open(dir)?;
-        let config = run.config()?;
-        if config.kind != "pdd" {
-            return Err(Error::Other(format!("{} is a `{}` run, not a PDD run", dir.display(), config.kind)));
-        }
-        let (step, ckpt) = run.latest_checkpoint()?;
-        let state = super::checkpoint::read_state(&ckpt)?;
-        if state.architecture != config.architecture() {
-            return Err(Error::bad_file(&ckpt, "checkpoint architecture differs from config.toml"));
-        }
+        let (config, step, weights) = open_checkpoint(dir, &[ModelKind::Pdd])?;
         let grid = config.data.grid()?;
         let noise = config.train.objective == Objective::SaPdd;
         let fresh = config.model.init(config.data.channels, &grid, noise, device)?;
-        let weights = if config.train.ema_decay.is_some() && ckpt.join("ema.bpk").exists() { "ema.bpk" } else { "model.bpk" };
-        let model = super::checkpoint::load_weights(fresh, &ckpt.join(weights))?;
+        let model = super::checkpoint::load_weights(fresh, &weights)?;
         let process = config.diffusion.process(&grid)?;
         Ok(Self { config, process, model, step })
     }
@@ -190,4 +237,25 @@ impl TrainedRun {
     pub fn stats(&self) -> Stats {
         Stats { mean: self.config.data.mean.clone(), std: self.config.data.std.clone() }
     }
+}
+
+/// Opens the run in `dir` for loading: its configuration (refusing a run whose kind is not in
+/// `kinds`), the latest checkpoint's step, and the weights file to load (the EMA copy when the
+/// run keeps one). Fails if the run has no checkpoint or the checkpoint is from another
+/// architecture.
+pub fn open_checkpoint(dir: &Path, kinds: &[ModelKind]) -> Result<(RunConfig, usize, PathBuf)> {
+    let run = RunDir::open(dir)?;
+    let config = run.config()?;
+    let kind = config.model_kind()?;
+    if !kinds.contains(&kind) {
+        let want: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+        return Err(Error::Other(format!("{} is a `{kind}` run, not a {} run", dir.display(), want.join(" or "))));
+    }
+    let (step, ckpt) = run.latest_checkpoint()?;
+    let state = super::checkpoint::read_state(&ckpt)?;
+    if state.architecture != config.architecture() {
+        return Err(Error::bad_file(&ckpt, "checkpoint architecture differs from config.toml"));
+    }
+    let weights = if config.train.ema_decay.is_some() && ckpt.join("ema.bpk").exists() { "ema.bpk" } else { "model.bpk" };
+    Ok((config, step, ckpt.join(weights)))
 }

@@ -1,0 +1,73 @@
+//! The DDPM training objective (Ho et al.'s "simple" loss): ε-regression at a uniformly drawn
+//! index per example, for any [`Denoiser`], plugged into the generic trainer.
+
+use super::denoiser::{Denoiser, ddpm_config};
+use super::sampler::gaussian;
+use super::schedule::DdpmSchedule;
+use crate::error::Result;
+use crate::predictor::LossParts;
+use crate::rng;
+use crate::train::{ModelInit, RunConfig, TrainObjective};
+use burn::prelude::*;
+use rand::Rng;
+use std::sync::Arc;
+
+const DRAWS: u64 = 0x4444_5054; // stream tag of the DDPM indices and noise seeds
+
+/// `mean((ε̂(√ᾱ_t x + √(1−ᾱ_t) ε, t) − ε)²)` over every example of the micro-batch, with
+/// `t ~ U{0 … T−1}` per example and `ε ~ N(0, I)`, both drawn from `(seed, m)` alone (so a
+/// resumed run replays them exactly).
+pub struct DdpmObjective<M> {
+    /// The noise schedule.
+    pub schedule: DdpmSchedule,
+    /// The run's seed.
+    pub seed: u64,
+    init: ModelInit<M>,
+}
+
+impl<M: Denoiser + 'static> DdpmObjective<M> {
+    /// The objective of a `ddpm-sim` / `ddpm-gen` run configuration (its `[model]`, data and
+    /// `[ddpm]` sections); fails early on a model/grid mismatch or a bad `[ddpm]` section.
+    pub fn for_run(cfg: &RunConfig) -> Result<Self> {
+        M::unet(cfg)?;
+        let schedule = ddpm_config(cfg)?.schedule()?;
+        let cfg = cfg.clone();
+        Ok(Self::new(schedule, cfg.train.seed, Arc::new(move |d: &Device| M::build(&cfg, d))))
+    }
+}
+
+impl<M> DdpmObjective<M> {
+    /// Any denoiser built by `init`, trained with `schedule` and randomness from `seed`.
+    pub fn new(schedule: DdpmSchedule, seed: u64, init: ModelInit<M>) -> Self {
+        Self { schedule, seed, init }
+    }
+
+    /// DDPM indices (`n` of them) and the noise seed of micro-batch `m`.
+    pub fn draws(&self, m: u64, n: usize) -> (Vec<usize>, u64) {
+        let mut r = rng::stream(self.seed ^ DRAWS, m);
+        let t = (0..n).map(|_| r.random_range(0..self.schedule.steps())).collect();
+        (t, r.random())
+    }
+}
+
+impl<M: Denoiser> TrainObjective for DdpmObjective<M> {
+    type Model = M;
+
+    fn init_model(&self, device: &Device) -> Result<M> {
+        (self.init)(device)
+    }
+
+    /// `total` = `noise` = the ε-MSE; `drift` is 0 (a DDPM has no drift term).
+    fn loss(&self, model: &M, x0: Tensor<5>, m: u64) -> Result<LossParts> {
+        let (cond, x) = model.examples(x0)?;
+        let dims = x.dims();
+        let device = x.device();
+        let (t, noise_seed) = self.draws(m, dims[0]);
+        let eps = gaussian(dims, noise_seed, &device);
+        let x_t = self.schedule.q_sample(x, eps.clone(), &t)?;
+        let tf: Vec<f32> = t.iter().map(|&i| i as f32).collect();
+        let pred = model.eps(cond.as_ref(), x_t, Tensor::from_floats(tf.as_slice(), &device));
+        let mse = (pred - eps).square().mean();
+        Ok(LossParts { total: mse.clone(), drift: Tensor::zeros([1], &device), noise: Some(mse) })
+    }
+}

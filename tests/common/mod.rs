@@ -1,0 +1,61 @@
+//! Fixtures shared by the training tests: a synthetic advection data set and a run
+//! configuration for it (tiny U-Net, window 2).
+
+#![allow(dead_code)] // each test binary uses a subset
+
+use ndarray::{ArrayD, IxDyn};
+use pdd::diffusion::ForwardProcess;
+use pdd::spectral::Grid;
+use pdd::train::{DataInfo, RunConfig, TrainConfig};
+
+/// Grid points.
+pub const L: usize = 16;
+/// Frames per path.
+pub const F: usize = 8;
+
+/// Advection by one grid point per frame, `x_{f+1}(j) = x_f(j − 1)`, of `n` random smooth
+/// fields (wavenumbers 1–3, coefficients `amplitude · U(−1, 1)`): `[n, 1, F, L]`.
+pub fn advection(n: usize, seed: u64, amplitude: f32) -> ArrayD<f32> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut a = ArrayD::<f32>::zeros(IxDyn(&[n, 1, F, L]));
+    for b in 0..n {
+        let coef: Vec<(f32, f32)> = (1..=3).map(|_| (rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0))).collect();
+        for f in 0..F {
+            for j in 0..L {
+                let x = std::f32::consts::TAU * (j as f32 - f as f32) / L as f32;
+                a[[b, 0, f, j]] = amplitude * coef.iter().enumerate().map(|(k, (c, s))| c * ((k + 1) as f32 * x).cos() + s * ((k + 1) as f32 * x).sin()).sum::<f32>();
+            }
+        }
+    }
+    a
+}
+
+/// The forward process of the fixtures (α = 0.1, β² = 2, 100 indices).
+pub fn process() -> ForwardProcess {
+    ForwardProcess::builder().grid(Grid::line(L)).alpha(0.1).beta2(2.0).steps(100).build().unwrap()
+}
+
+/// A run configuration of model family `kind` for the advection data (no `[ddpm]` section).
+pub fn run_config(kind: &str, train_cfg: &TrainConfig) -> RunConfig {
+    RunConfig {
+        preset: "test".into(),
+        kind: kind.into(),
+        data: DataInfo {
+            path: "synthetic".into(),
+            system: "advection".into(),
+            grid: vec![L],
+            channels: 1,
+            frames: F,
+            frame_dt: 1.0,
+            mean: vec![0.0],
+            std: vec![1.0],
+        },
+        diffusion: process().config().clone(),
+        model: toml::from_str("window = 2\ndim = 8\ndim_mults = [1, 2]\nattention_levels = [1]\nheads = 2\ndim_head = 4\n").unwrap(),
+        train: train_cfg.clone(),
+        sample: Default::default(),
+        eval: Default::default(),
+        ddpm: None,
+    }
+}
