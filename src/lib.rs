@@ -23,6 +23,7 @@ pub mod progress;
 pub mod rng;
 pub mod sample;
 pub mod spectral;
+pub mod study;
 pub mod systems;
 pub mod train;
 

@@ -9,6 +9,13 @@ use pdd::predictor::{Backbone, PredictorBuilder};
 use pdd::sample::{PathScore, PddScore, SamplerConfig, reverse_sample, simulate};
 use pdd::spectral::{Grid, SpectralPlan};
 
+/// burn's random numbers come from one generator per device, which `Device::seed` resets: tests
+/// that seed and draw run one at a time, or they would replay each other's streams.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn dev() -> Device {
     Device::flex()
 }
@@ -20,6 +27,7 @@ fn randn(shape: [usize; 5], seed: u64) -> Tensor<5> {
 
 #[test]
 fn pdd_score_is_minus_the_gradient_of_the_action() {
+    let _serial = serial();
     let d = dev();
     let grid = Grid::line(16);
     let process = ForwardProcess::builder().grid(grid).alpha(0.1).steps(100).build().unwrap();
@@ -76,6 +84,7 @@ fn mode_variance(x: Tensor<5>, grid: &Grid) -> Vec<f64> {
 
 #[test]
 fn exact_gaussian_score_recovers_the_data_spectrum() {
+    let _serial = serial();
     let d = dev();
     let grid = Grid::line(32);
     let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(1000).build().unwrap();
@@ -110,6 +119,53 @@ fn exact_gaussian_score_recovers_the_data_spectrum() {
     assert!(mean_rel.abs() < tol / 3.0, "mean relative bias {mean_rel}");
 }
 
+/// A strided schedule (Δλ = 0.01) on a fine grid (the Lorenz-96 grid, α = 0.1): with the
+/// exact Gaussian score, ETD1 multiplies each noise-dominated fine mode by `2 − e^z` per step,
+/// which explodes for `z = −ℓ_k Δλ > ln 3` (z reaches 1.66 here); the default cap on `z`
+/// (`max_etd_exponent = 0.5`) shortens the steps and recovers the spectrum.
+#[test]
+fn etd_exponent_cap_keeps_strided_sampling_stable() {
+    let _serial = serial();
+    let d = dev();
+    let grid = Grid::line(128);
+    let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(1000).build().unwrap();
+    let target: Vec<f32> = (0..grid.half_len()).map(|k| if k == 0 { 0.0 } else { 2.0 / (1.0 + (k * k) as f32 / 4.0) }).collect();
+    let basis = RealFourierBasis::new(&grid, &d);
+    let rows: Vec<Vec<f32>> = (0..process.steps()).map(|t| marginal_variance(&process, &target, t).iter().map(|v| -1.0 / v).collect()).collect();
+    let score = GaussianScore { op: SpectralOperator::from_rows(&basis, rows.iter().map(|r| r.as_slice())).unwrap() };
+    let start = 200; // super-resolution's λ = 0.2
+    let start_sd: Vec<f32> = marginal_variance(&process, &target, start).iter().map(|v| v.sqrt()).collect();
+    let (b, f) = (32, 4);
+    let x = SpectralOperator::single(&basis, &start_sd).unwrap().apply_single(randn([b, 1, f, 1, 128], 5)).unwrap();
+    let run = |stride: usize, cap: Option<f64>| {
+        let cfg = SamplerConfig {
+            corrector_steps: 0,
+            remove_mean: false,
+            clamp: None,
+            final_index: 1,
+            stride,
+            max_relative_step: Some(0.15),
+            max_etd_exponent: cap,
+            ..SamplerConfig::default()
+        };
+        let steps = cfg.stable_schedule(&process, start);
+        let out = reverse_sample(&score, &process, x.clone(), start, &cfg, 7, &mut |_| {}).unwrap().into_result().unwrap();
+        (steps, mode_variance(out, &grid))
+    };
+    // worst |log| ratio of two mode-variance spectra over the interior modes (NaN/inf → ∞)
+    let worst = |a: &[f64], b: &[f64]| (1..grid.half_len() - 1).map(|k| (a[k] / b[k]).ln().abs()).fold(0.0f64, |m, v| if v.is_finite() { m.max(v) } else { f64::INFINITY });
+    let (_, reference) = run(1, None); // the reference's every-index schedule
+    let (free, uncapped) = run(10, None);
+    let (capped_steps, capped) = run(10, Some(0.5));
+    assert!(free.iter().all(|(t, n)| t - n <= 10) && capped_steps.iter().all(|(t, n)| t - n <= 3), "{capped_steps:?}");
+    assert!(capped_steps.len() < 100, "{} steps", capped_steps.len());
+    let (w_free, w_capped) = (worst(&uncapped, &reference), worst(&capped, &reference));
+    assert!(w_free > 10f64.ln(), "uncapped strided ETD1 should blow the fine modes up (worst log-ratio {w_free})");
+    // sampling error: 2·B·F = 256 Gaussian numbers per mode per run → ≈ 9 % each, ≈ 0.13 in a
+    // log-ratio of two runs; 0.47 is ≈ 3.7 of those, for the worst of 62 modes
+    assert!(w_capped < 1.6f64.ln(), "capped: every mode within a factor 1.6 of the stride-1 sampler (worst log-ratio {w_capped})");
+}
+
 struct Zero;
 impl PathScore for Zero {
     fn score(&self, x: Tensor<5>, _t: usize) -> pdd::Result<Tensor<5>> {
@@ -122,6 +178,7 @@ impl PathScore for Zero {
 
 #[test]
 fn noise_free_etd_step_with_zero_score_undoes_the_damping() {
+    let _serial = serial();
     let d = dev();
     for grid in [Grid::line(32), Grid::plane(8, 12)] {
         let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.3).steps(1000).build().unwrap();
@@ -150,6 +207,7 @@ fn noise_free_etd_step_with_zero_score_undoes_the_damping() {
 
 #[test]
 fn first_frame_extrapolation_is_applied_exactly_where_specified() {
+    let _serial = serial();
     let d = dev();
     let grid = Grid::line(16);
     let process = ForwardProcess::builder().grid(grid).alpha(0.1).steps(100).build().unwrap();
@@ -181,6 +239,7 @@ impl Backbone for ShiftNet {
 
 #[test]
 fn simulation_with_the_exact_increment_reproduces_the_linear_system() {
+    let _serial = serial();
     use burn::module::Param;
     let d = dev();
     let l = 16;

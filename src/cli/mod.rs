@@ -2,6 +2,7 @@
 //! The `pdd` binary only parses and dispatches, so every command is also callable from Rust.
 
 pub mod data;
+pub mod demo;
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +41,8 @@ pub enum Command {
     SuperResolve(sample::ReverseArgs),
     /// Evaluate a run (Tables 1–3, Fig. 7) and write a Markdown report with figures.
     Eval(sample::EvalArgs),
+    /// The quick end-to-end demo: data → training → evaluation for each preset (resumable).
+    Demo(demo::DemoArgs),
 }
 
 /// Runs a parsed command line.
@@ -62,5 +65,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(args) => sample::generate(args),
         Command::SuperResolve(args) => sample::super_resolve(args),
         Command::Eval(args) => sample::eval(args),
+        Command::Demo(args) => demo::run(args),
     }
 }

@@ -22,6 +22,9 @@ fn d_clamp() -> Option<f64> {
 fn d_stride() -> usize {
     1
 }
+fn d_zcap() -> Option<f64> {
+    Some(0.5)
+}
 fn d_final() -> usize {
     1
 }
@@ -51,6 +54,14 @@ pub struct SamplerConfig {
     /// `None` (the reference): uniform steps of `stride`.
     #[serde(default)]
     pub max_relative_step: Option<f64>,
+    /// Cap the step so that the ETD1 exponent `z = −ℓ_max Δλ` of the stiffest mode stays below
+    /// this value. For a mode whose score is its Gaussian restoring force `−u/Q̂_k` (every
+    /// noise-dominated high wavenumber) one ETD1 step multiplies it by `2 − e^z` instead of the
+    /// exact `e^{−z}`: unstable for `z > ln 3`, so a large `stride` blows the finest scales up.
+    /// The reference's `stride = 1` has `z ≤ 0.17` (Lorenz-96) / `0.10` (Kolmogorov), which the
+    /// default `0.5` leaves untouched; `None` removes the cap.
+    #[serde(default = "d_zcap")]
+    pub max_etd_exponent: Option<f64>,
     /// Index at which the loop stops (the reference never reaches 0: it stops at 1, and its
     /// Kolmogorov notebooks read the state at 3).
     #[serde(default = "d_final")]
@@ -87,6 +98,19 @@ impl SamplerConfig {
         out
     }
 
+    /// [`schedule`](Self::schedule) with the stride further capped by
+    /// [`max_etd_exponent`](Self::max_etd_exponent) for `process`'s stiffest mode.
+    pub fn stable_schedule(&self, process: &ForwardProcess, start: usize) -> Vec<(usize, usize)> {
+        let mut cfg = self.clone();
+        if let Some(zcap) = self.max_etd_exponent {
+            let z1 = process.eigenvalues().iter().fold(0.0f64, |m, &l| m.max(-l)) * process.dt();
+            if z1 > 0.0 {
+                cfg.stride = cfg.stride.min(((zcap / z1).floor() as usize).max(1));
+            }
+        }
+        cfg.schedule(start)
+    }
+
     /// Checks the values, naming the offending field.
     pub fn validate(&self) -> Result<()> {
         if !(self.snr >= 0.0 && self.snr.is_finite()) {
@@ -97,6 +121,9 @@ impl SamplerConfig {
         }
         if self.max_relative_step.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
             return Err(Error::config("sample.max_relative_step", "must be positive"));
+        }
+        if self.max_etd_exponent.is_some_and(|z| !(z > 0.0 && z.is_finite())) {
+            return Err(Error::config("sample.max_etd_exponent", "must be positive"));
         }
         if self.clamp.is_some_and(|c| c <= 0.0) {
             return Err(Error::config("sample.clamp", "must be positive"));
@@ -212,7 +239,9 @@ impl Post<'_> {
 /// (stride `k`) while `t > final_index`: ETD1 predictor step to `t − k` (noise `β√Δλ ξ` except on
 /// the last step), frame-0 extrapolation (PDD), mean removal, clamp, then `corrector_steps`
 /// Langevin corrector steps at the same score index `t` (reference quirk §11.7). `seed` fixes the
-/// noise. `x` `[B, C, F, Ny, Nx]` (F ≥ 3 when extrapolating).
+/// noise through `device.seed(seed)`: burn keeps one generator per device, so two samplers running
+/// at once on the same device (e.g. from two threads) interleave their draws and are not
+/// reproducible. `x` `[B, C, F, Ny, Nx]` (F ≥ 3 when extrapolating).
 ///
 /// The callback sees every new state. A non-finite state stops the loop: the result then holds
 /// the last finite state, its index and the reason.
@@ -238,7 +267,7 @@ pub fn reverse_sample(
     let [b, c, f, ny, nx] = x.dims();
     let per_bc = (f * ny * nx) as f64;
     device.seed(seed);
-    let steps = cfg.schedule(start);
+    let steps = cfg.stable_schedule(process, start);
     let total = steps.len();
     let mut etds: std::collections::HashMap<usize, Etd> = std::collections::HashMap::new();
     let mut state = x;

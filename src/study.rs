@@ -1,0 +1,193 @@
+//! One system end to end in one directory — data → training → evaluation — as `pdd demo` runs
+//! it and as the tutorial notebooks call it step by step.
+//!
+//! A [`Study`] names a preset and a directory; each stage writes its result there and is skipped
+//! or resumed when the result is already present, so an interrupted demo continues where it
+//! stopped:
+//!
+//! | stage | method | writes |
+//! |---|---|---|
+//! | data | [`Study::data`] | `DIR/data.h5` (the preset's `[data]`, trajectories overridable) |
+//! | training | [`Study::train`] | `DIR/run/` (config, log, checkpoints; resumed if present) |
+//! | evaluation | [`Study::evaluate`] | `DIR/report.md`, `report.json`, `figures/*.svg` |
+//!
+//! ```no_run
+//! use pdd::prelude::*;
+//! let study = Study::new("lorenz96-quick", "demo/lorenz96", Device::flex()).unwrap();
+//! let results = study.run_all(&NoProgress, &mut |_| {}).unwrap();
+//! println!("{}", results.markdown());
+//! ```
+
+use crate::error::{Error, Result};
+use crate::eval::{EvalConfig, EvalResults, EvalTasks, Evaluator, evaluate};
+use crate::io::Dataset;
+use crate::presets::Preset;
+use crate::progress::Progress;
+use crate::systems::{DataConfig, generate};
+use crate::train::{ModelKind, TrainEvent, TrainRequest, TrainedRun, train_preset};
+use burn::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Size overrides of a [`Study`]: `None` keeps the preset's value.
+#[derive(Debug, Clone, Default)]
+pub struct StudyOptions {
+    /// Trajectories to generate (`[data] trajectories`).
+    pub trajectories: Option<usize>,
+    /// Training steps (`[train] steps`).
+    pub train_steps: Option<usize>,
+    /// Test paths evaluated (`[eval] samples`).
+    pub eval_samples: Option<usize>,
+    /// Reverse-λ steps of generation and super-resolution (sets `[sample] stride`).
+    pub lambda_steps: Option<usize>,
+    /// Skip unconditional generation (the slowest evaluation task).
+    pub no_generation: bool,
+}
+
+/// A preset studied end to end in a directory (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Study {
+    /// The preset (`[data]`, `[diffusion]`, `[model]`, `[train]`, `[sample]`, `[eval]`).
+    pub preset: Preset,
+    /// The directory holding every stage's output.
+    pub dir: PathBuf,
+    /// Device of training and sampling.
+    pub device: Device,
+    /// Size overrides.
+    pub options: StudyOptions,
+}
+
+impl Study {
+    /// A study of the preset `preset` (a name or a TOML file) in `dir` on `device`.
+    pub fn new(preset: &str, dir: impl AsRef<Path>, device: Device) -> Result<Self> {
+        Ok(Self { preset: Preset::load(preset)?, dir: dir.as_ref().to_path_buf(), device, options: StudyOptions::default() })
+    }
+
+    /// The same study with size overrides.
+    pub fn with_options(mut self, options: StudyOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// `DIR/data.h5`.
+    pub fn data_path(&self) -> PathBuf {
+        self.dir.join("data.h5")
+    }
+
+    /// `DIR/run`.
+    pub fn run_dir(&self) -> PathBuf {
+        self.dir.join("run")
+    }
+
+    /// `DIR/report.md` (with `report.json` and `figures/` beside it).
+    pub fn report_path(&self) -> PathBuf {
+        self.dir.join("report.md")
+    }
+
+    /// The preset's `[data]` section with the trajectory override applied.
+    pub fn data_config(&self) -> Result<DataConfig> {
+        let mut c: DataConfig = self.preset.section("data")?;
+        if let Some(n) = self.options.trajectories {
+            c.trajectories = n;
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Generates `DIR/data.h5`, or opens it if a complete file of the same preset and size is
+    /// there already (a different one is an error: remove it or use another directory).
+    pub fn data(&self, progress: &dyn Progress) -> Result<Dataset> {
+        let config = self.data_config()?;
+        let path = self.data_path();
+        if path.exists() {
+            let ds = Dataset::open(&path)?;
+            let m = ds.metadata();
+            if m.preset != self.preset.name || ds.len() != config.trajectories || m.config.seed != config.seed {
+                return Err(Error::Other(format!(
+                    "{} holds {} trajectories of `{}` (seed {}), this study wants {} of `{}` (seed {}): remove it or choose another directory",
+                    path.display(),
+                    ds.len(),
+                    m.preset,
+                    m.config.seed,
+                    config.trajectories,
+                    self.preset.name,
+                    config.seed
+                )));
+            }
+            return Ok(ds);
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        generate(&config, &self.preset.name, &path, None, false, progress)?;
+        Dataset::open(&path)
+    }
+
+    /// Trains the preset's PDD model on `DIR/data.h5` into `DIR/run` — resuming the run there
+    /// if one exists (a finished run returns at once) — and loads its last checkpoint.
+    /// `callback` sees every training step (loss curves in notebooks).
+    pub fn train(&self, progress: &dyn Progress, callback: &mut dyn FnMut(&TrainEvent)) -> Result<TrainedRun> {
+        let run = self.run_dir();
+        let req = TrainRequest {
+            preset: self.preset.clone(),
+            data: self.data_path(),
+            out: run.clone(),
+            steps: self.options.train_steps,
+            model: ModelKind::Pdd,
+            sa_pdd: false,
+            resume: run.join("config.toml").exists(),
+            overwrite: false,
+        };
+        train_preset(&req, &self.device, progress, callback)?;
+        TrainedRun::load(&run, &self.device)
+    }
+
+    /// The evaluator of the trained run with the study's overrides (test paths, λ steps).
+    pub fn evaluator(&self) -> Result<Evaluator> {
+        let run = self.run_dir();
+        let mut eval: EvalConfig = TrainedRun::load(&run, &self.device)?.config.eval;
+        if let Some(n) = self.options.eval_samples {
+            eval.samples = n;
+            eval.batch = eval.batch.min(n).max(1);
+        }
+        let mut ev = Evaluator::new_with(&run, None, &self.device, Some(eval))?;
+        if let Some(k) = self.options.lambda_steps {
+            let start = ev.run.process.steps() - 1;
+            ev.sampler.stride = start.div_ceil(k.max(1)).max(1);
+        }
+        Ok(ev)
+    }
+
+    /// Evaluates the run (Tables 1–3, λ sweep, figures) and writes `DIR/report.md`,
+    /// `DIR/report.json` and `DIR/figures/`.
+    pub fn evaluate(&self, progress: &dyn Progress) -> Result<EvalResults> {
+        let ev = self.evaluator()?;
+        let tasks = EvalTasks { generation: !self.options.no_generation, ..Default::default() };
+        let r = evaluate(&ev, &[], tasks, &self.dir.join("figures"), progress)?;
+        crate::train::atomic_write(&self.report_path(), r.markdown().as_bytes())?;
+        let json = serde_json::to_string_pretty(&r).map_err(|e| Error::Other(format!("report JSON: {e}")))?;
+        crate::train::atomic_write(&self.report_path().with_extension("json"), json.as_bytes())?;
+        Ok(r)
+    }
+
+    /// Every stage in order: [`data`](Self::data), [`train`](Self::train),
+    /// [`evaluate`](Self::evaluate).
+    pub fn run_all(&self, progress: &dyn Progress, callback: &mut dyn FnMut(&TrainEvent)) -> Result<EvalResults> {
+        self.data(progress)?;
+        self.train(progress, callback)?;
+        self.evaluate(progress)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_overrides() {
+        let s = Study::new("lorenz96-quick", "/tmp/x", Device::flex())
+            .unwrap()
+            .with_options(StudyOptions { trajectories: Some(12), ..Default::default() });
+        assert_eq!(s.data_path(), Path::new("/tmp/x/data.h5"));
+        assert_eq!(s.run_dir(), Path::new("/tmp/x/run"));
+        assert_eq!(s.data_config().unwrap().trajectories, 12);
+        assert!(Study::new("no-such-preset", "/tmp/x", Device::flex()).is_err());
+    }
+}
