@@ -19,6 +19,42 @@ pub struct NoProgress;
 
 impl Progress for NoProgress {}
 
+/// Prints `label: done/total` lines to stdout at every tenth of a phase and a summary line with
+/// the elapsed time at its end: progress for notebooks, where terminal bars draw nothing and
+/// stderr output fails a cell.
+#[derive(Debug, Default)]
+pub struct PrintProgress {
+    state: std::sync::Mutex<Option<(String, u64, u64, u64, std::time::Instant)>>,
+}
+
+impl PrintProgress {
+    /// A reporter with no phase started.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Progress for PrintProgress {
+    fn start(&self, label: &str, total: u64) {
+        *self.state.lock().unwrap() = Some((label.to_string(), 0, total, 0, std::time::Instant::now()));
+    }
+    fn advance(&self, n: u64) {
+        if let Some((label, done, total, printed, _)) = self.state.lock().unwrap().as_mut() {
+            *done += n;
+            let tenth = if *total > 0 { *done * 10 / *total } else { 0 };
+            if tenth > *printed && *done < *total {
+                *printed = tenth;
+                println!("{label}: {done}/{total}");
+            }
+        }
+    }
+    fn finish(&self) {
+        if let Some((label, done, total, _, t0)) = self.state.lock().unwrap().take() {
+            println!("{label}: done ({done}/{total}) in {:.1} s", t0.elapsed().as_secs_f64());
+        }
+    }
+}
+
 /// Calls a closure with `(label, done, total)` after every advance (and once at start).
 pub struct FnProgress<F: Fn(&str, u64, u64) + Sync> {
     f: F,
@@ -69,4 +105,22 @@ pub fn terminal_bar() -> indicatif::ProgressBar {
         .expect("valid template"),
     );
     bar
+}
+
+#[cfg(test)]
+mod print_tests {
+    use super::*;
+
+    #[test]
+    fn print_progress_tracks_phases() {
+        let p = PrintProgress::new();
+        p.start("phase", 20);
+        for _ in 0..20 {
+            p.advance(1);
+        }
+        // printed at tenths 1…9 (the last advance completes the phase and prints nothing)
+        assert_eq!(p.state.lock().unwrap().as_ref().map(|s| (s.1, s.3)), Some((20, 9)));
+        p.finish();
+        assert!(p.state.lock().unwrap().is_none());
+    }
 }

@@ -20,7 +20,10 @@
 
 use crate::error::{Error, Result};
 use crate::eval::{EvalConfig, EvalResults, EvalTasks, Evaluator, evaluate};
+use crate::diffusion::DiffusionConfig;
 use crate::io::Dataset;
+use crate::plot::{Figure, LadderOptions, Series, field_heatmap, hovmoller, ladder_figure, loss_curve};
+use ndarray::Axis;
 use crate::presets::Preset;
 use crate::progress::Progress;
 use crate::systems::{DataConfig, generate};
@@ -121,10 +124,17 @@ impl Study {
     }
 
     /// Trains the preset's PDD model on `DIR/data.h5` into `DIR/run` — resuming the run there
-    /// if one exists (a finished run returns at once) — and loads its last checkpoint.
-    /// `callback` sees every training step (loss curves in notebooks).
+    /// if one exists; a run whose last checkpoint already reached the step budget is only
+    /// loaded — and returns its last checkpoint. `callback` sees every training step (loss
+    /// curves in notebooks).
     pub fn train(&self, progress: &dyn Progress, callback: &mut dyn FnMut(&TrainEvent)) -> Result<TrainedRun> {
         let run = self.run_dir();
+        if run.join("config.toml").exists() {
+            let done = TrainedRun::load(&run, &self.device)?;
+            if done.step >= self.options.train_steps.unwrap_or(done.config.train.steps) {
+                return Ok(done);
+            }
+        }
         let req = TrainRequest {
             preset: self.preset.clone(),
             data: self.data_path(),
@@ -173,6 +183,69 @@ impl Study {
         self.data(progress)?;
         self.train(progress, callback)?;
         self.evaluate(progress)
+    }
+}
+
+/// Figures of a study, for notebooks (each reads what the stages wrote).
+impl Study {
+    /// The first test trajectory of `DIR/data.h5` (physical units): a Hovmöller diagram of
+    /// channel 0 for 1-D systems, its first frame for 2-D ones.
+    pub fn data_figure(&self) -> Result<Figure> {
+        let ds = Dataset::open(self.data_path())?;
+        let i = ds.metadata().config.splits.test[0].min(ds.len().saturating_sub(1));
+        let x = ds.trajectory(i)?;
+        let dt = ds.metadata().frame_dt;
+        let title = format!("{} — test trajectory {i}, channel {}", self.preset.name, ds.metadata().channels[0]);
+        match x.ndim() {
+            3 => hovmoller(x.index_axis(Axis(0), 0).into_dimensionality().map_err(|e| Error::Other(e.to_string()))?, dt, &title),
+            _ => field_heatmap(x.index_axis(Axis(0), 0).index_axis(Axis(0), 0).into_dimensionality().map_err(|e| Error::Other(e.to_string()))?, &title),
+        }
+    }
+
+    /// The λ ladder (the forward process at λ = 0, 0.1, 0.2, 0.5, 1) of the first test
+    /// trajectory, channel `channel`.
+    pub fn ladder_figure(&self, channel: usize) -> Result<Figure> {
+        let ds = Dataset::open(self.data_path())?;
+        let process = DiffusionConfig::from_preset(&self.preset)?.process(&ds.metadata().grid)?;
+        let i = ds.metadata().config.splits.test[0].min(ds.len().saturating_sub(1));
+        let mut x = ds.trajectory(i)?.insert_axis(Axis(0));
+        ds.metadata().stats()?.normalise(&mut x)?;
+        let options = LadderOptions { frame_dt: ds.metadata().frame_dt, ..LadderOptions::default() };
+        ladder_figure(&process, &x.index_axis(Axis(0), 0), channel, &options)
+    }
+
+    /// Training and validation loss of `DIR/run/log.csv` against the step.
+    pub fn loss_figure(&self) -> Result<Figure> {
+        let path = self.run_dir().join("log.csv");
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let (mut train, mut valid) = (Series::new("training", vec![], vec![]), Series::new("validation", vec![], vec![]));
+        for line in text.lines().skip(1) {
+            let v: Vec<f64> = line.split(',').map(|c| c.parse().unwrap_or(f64::NAN)).collect();
+            if v.len() >= 5 {
+                train.x.push(v[0]);
+                train.y.push(v[1]);
+                if v[4].is_finite() {
+                    valid.x.push(v[0]);
+                    valid.y.push(v[4]);
+                }
+            }
+        }
+        let series: Vec<Series> = [train, valid].into_iter().filter(|s| !s.x.is_empty()).collect();
+        loss_curve(&series, &format!("{} training loss", self.preset.name))
+    }
+
+    /// The evaluation figures present in `DIR/figures/` (file names, sorted).
+    pub fn figure_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.join("figures"))
+            .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| n.ends_with(".svg")).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// One evaluation figure, e.g. `fig5_simulation_lambda0.svg` (see [`figure_names`](Self::figure_names)).
+    pub fn figure(&self, name: &str) -> Result<Figure> {
+        Figure::open(self.dir.join("figures").join(name))
     }
 }
 

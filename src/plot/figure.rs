@@ -69,6 +69,23 @@ impl Figure {
         Ok(Figure { svg, width, height })
     }
 
+    /// Reads an SVG file written by [`save`](Self::save) (e.g. the figures of `pdd eval`), to
+    /// display it inline. Errors: unreadable file, no `<svg … width="W" height="H"` header.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let svg = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let start = svg.find("<svg").ok_or_else(|| Error::Other(format!("{}: not an SVG file", path.display())))?;
+        let header = &svg[start..start + svg[start..].find('>').unwrap_or(svg.len() - start)];
+        let attr = |name: &str| -> Option<u32> {
+            let i = header.find(&format!(" {name}=\""))? + name.len() + 3;
+            header[i..].split('"').next()?.trim_end_matches("px").parse().ok()
+        };
+        match (attr("width"), attr("height")) {
+            (Some(width), Some(height)) => Ok(Figure { svg, width, height }),
+            _ => Err(Error::Other(format!("{}: SVG without width/height", path.display()))),
+        }
+    }
+
     /// The SVG text.
     pub fn svg(&self) -> &str {
         &self.svg

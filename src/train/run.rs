@@ -125,12 +125,22 @@ impl RunConfig {
 
     /// The same training configuration, ignoring the step budget (a run may be resumed with more
     /// steps) and the sampling/evaluation settings.
-    fn same_run(&self, other: &Self) -> bool {
-        let mut a = self.clone();
-        a.train.steps = other.train.steps;
-        a.sample = other.sample.clone();
-        a.eval = other.eval.clone();
-        a == *other
+    /// The first part (`preset`, `kind`, `[data]`, …) in which two runs differ, ignoring the
+    /// step budget and the sampling/evaluation settings; `None` if they are the same run.
+    pub fn difference(&self, other: &Self) -> Option<&'static str> {
+        let mut train = self.train.clone();
+        train.steps = other.train.steps;
+        [
+            (self.preset == other.preset, "preset"),
+            (self.kind == other.kind, "kind"),
+            (self.data == other.data, "[data]"),
+            (self.diffusion == other.diffusion, "[diffusion]"),
+            (self.model == other.model, "[model]"),
+            (train == other.train, "[train]"),
+            (self.ddpm == other.ddpm, "[ddpm]"),
+        ]
+        .into_iter()
+        .find_map(|(same, name)| (!same).then_some(name))
     }
 
     /// JSON fingerprint of the architecture (used to refuse foreign checkpoints).
@@ -170,7 +180,8 @@ impl RunDir {
         let cfg_path = root.join("config.toml");
         if cfg_path.exists() {
             let existing = Self { root: root.clone() }.config()?;
-            let same = existing.same_run(config);
+            let differs = existing.difference(config);
+            let same = differs.is_none();
             let has_ckpt = super::checkpoint::latest(&root.join("checkpoints")).is_some();
             if overwrite {
                 for sub in ["checkpoints", "log.csv", "model.safetensors", "README.md", "config.toml"] {
@@ -183,9 +194,10 @@ impl RunDir {
                 }
             } else if !same {
                 return Err(Error::Other(format!(
-                    "{} holds a different run (its config.toml differs); pass --overwrite to replace it \
+                    "{} holds a different run (its config.toml differs in {}); pass --overwrite to replace it \
                      or choose another --out",
-                    root.display()
+                    root.display(),
+                    differs.unwrap_or("?")
                 )));
             } else if has_ckpt && !resume {
                 return Err(Error::Other(format!(
