@@ -17,10 +17,4 @@ fi
 bash scripts/system-deps.sh
 cargo build --release --locked
 pdd="${CARGO_TARGET_DIR:-target}/release/pdd"
-# PENDING: the `demo` subcommand is not written yet (see README, "Quick start"); until it lands
-# this script stops here with that message instead of pretending to run it.
-if ! "$pdd" help demo >/dev/null 2>&1; then
-    echo "demo.sh: this build of pdd has no 'demo' subcommand yet (pending); the build succeeded." >&2
-    exit 1
-fi
 exec "$pdd" demo "$@"
