@@ -10,6 +10,8 @@ import pathlib
 
 PRELUDE = """// pdd prelude: this notebook lives in <repo>/notebooks, so ".." is the pdd checkout.
 :dep pdd = { path = ".." }
+// burn itself (the same version pdd uses, so nothing is compiled twice), for your own networks
+:dep burn = "=0.22.1"
 // A panic fails the cell (and with it notebooks/check.py) instead of being papered over.
 :preserve_vars_on_panic 0
 use pdd::prelude::*;"""
@@ -24,6 +26,7 @@ $$\dot X_k = -X_{k-1}(X_{k-2} - X_{k+1}) - X_k + F - \tfrac{hc}{b}\textstyle\sum
 \dot Y_{j,k} = -cb\,Y_{j+1,k}(Y_{j+2,k} - Y_{j-1,k}) - c\,Y_{j,k} + \tfrac{hc}{b} X_k .$$
 pdd stores a trajectory as 2 channels (X repeated over its J points, Y) × frames × 128 points.""",
         data_caption="a Hovmöller diagram (space × time) of X for one test trajectory",
+        spatial="Line",
     ),
     "kolmogorov_flow": dict(
         title="2-D Kolmogorov flow",
@@ -34,6 +37,7 @@ $$\partial_t \omega + \mathbf u\cdot\nabla\omega = \nu\nabla^2\omega - \mu\,\ome
 $\nu = 10^{-3}$, $\mu = 0.1$, $k_f = 4$, solved pseudo-spectrally in f64 and downsampled
 spectrally to the training grid.""",
         data_caption="the vorticity of one test trajectory's first frame",
+        spatial="Plane",
     ),
 }
 
@@ -83,9 +87,12 @@ println!("device {{:?}}, output in {{}}", device, study.dir.display());"""),
 `Study::data` integrates the preset's trajectories (in parallel, one random stream per trajectory)
 into an HDF5 file with train/valid/test splits and per-channel statistics."""),
         code("""let ds = study.data(&progress).expect("data generation");
-let meta = ds.metadata();
-println!("{} trajectories of {} frames (Δt = {}), grid {:?}, channels {:?}", ds.len(), meta.frames, meta.frame_dt, meta.grid.dims(), meta.channels);
-println!("training statistics: {:?}", meta.stats().expect("statistics"));"""),
+{
+    // a block: evcxr keeps only owned values between cells, not borrows like `meta`
+    let meta = ds.metadata();
+    println!("{} trajectories of {} frames (Δt = {}), grid {:?}, channels {:?}", ds.len(), meta.frames, meta.frame_dt, meta.grid.dims(), meta.channels);
+    println!("training statistics: {:?}", meta.stats().expect("statistics"));
+}"""),
         code(f"""// figure: {s['data_caption']}
 study.data_figure().expect("data figure")"""),
         md(r"""## 2. The forward process
@@ -129,12 +136,44 @@ study.figure("fig4_super_resolution.svg").expect("figure")"""),
 study.figure("fig4_super_resolution_psd.svg").expect("figure")"""),
         code("""// figure: unconditional generation
 study.figure("fig8_generation.svg").expect("figure")"""),
+        md("""## 5. Prototype your own predictor
+
+Any burn `Module` that maps the stacked window `[N, C·w, Ny, Nx]` and the diffusion index `[N]`
+to an increment `[N, C, Ny, Nx]` can be the backbone: implement `Backbone`, wrap it with
+`PredictorBuilder` (the causal sliding window), and train it with the same PDD loss, data and
+settings as the U-Net. Here: a purely linear predictor, one periodic convolution over the
+window — a baseline any network should beat."""),
+        code(f"""use burn::prelude::*;
+use pdd::nn::{{Heads, PeriodicConv, Spatial}};
+use pdd::predictor::{{Backbone, PredictorBuilder}};
+
+/// One periodic convolution over the window: a linear, λ-independent predictor.
+#[derive(Module, Debug)]
+pub struct LinearWindow {{
+    conv: PeriodicConv,
+}}
+
+impl Backbone for LinearWindow {{
+    fn forward(&self, x: Tensor<4>, _t: Tensor<1>) -> Heads {{
+        Heads {{ drift: self.conv.forward(x), noise: None }}
+    }}
+}}"""),
+        code(f"""let (channels, window) = (ds.metadata().channels.len(), run.config.model.window);
+let summary = study
+    .train_custom("linear", if ci {{ 20 }} else {{ 200 }}, std::sync::Arc::new(move |d: &Device| {{
+        let conv = PeriodicConv::new(Spatial::{s['spatial']}, channels * window, channels, 5, 1, true, d);
+        PredictorBuilder::new().window(window).channels(channels).build(LinearWindow {{ conv }})
+    }}), &progress)
+    .expect("training the custom predictor");
+println!("linear predictor: loss {{:.3}} → {{:.3}} in {{:.1}} s", summary.first_loss, summary.last_loss, summary.seconds);"""),
+        code("""// figure: the U-Net against the linear predictor
+study.loss_figure_of(&["run", "linear"]).expect("loss figure")"""),
         md("""## Next
 
 * `pdd eval --run ../target/notebooks/<name>/run --report R.md --baseline DDPM_RUN` adds the DDPM
   baselines (`pdd train --model ddpm-sim|ddpm-gen`) to the tables.
-* A predictor of your own: implement `pdd::predictor::Backbone` for any burn `Module` and wrap it
-  with `PredictorBuilder` (see its documentation for a complete example).
+* `Study::train_custom` trains any `Predictor`; to sample with it, implement `PathScore` (or use
+  `PddScore`, generic over the predictor) and call `pdd::sample::reverse_sample`.
 * The `paper` presets reproduce the reference exactly (30 001 steps; a GPU job)."""),
     ]
     nb = {

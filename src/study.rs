@@ -27,7 +27,12 @@ use ndarray::Axis;
 use crate::presets::Preset;
 use crate::progress::Progress;
 use crate::systems::{DataConfig, generate};
-use crate::train::{ModelKind, TrainEvent, TrainRequest, TrainedRun, train_preset};
+use crate::io::{Split, Stats};
+use crate::predictor::Predictor;
+use crate::train::{
+    BatchPlan, ModelInit, ModelKind, PddObjective, RunDir, TrainEvent, TrainOptions, TrainRequest, TrainSummary, TrainedRun, run_config,
+    split_set, train, train_preset,
+};
 use burn::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -149,6 +154,41 @@ impl Study {
         TrainedRun::load(&run, &self.device)
     }
 
+    /// Trains a predictor of your own (any [`Predictor`] built by `init`, e.g. a custom
+    /// [`Backbone`](crate::predictor::Backbone) wrapped by
+    /// [`PredictorBuilder`](crate::predictor::PredictorBuilder)) with the PDD loss on the same
+    /// data, diffusion and `[train]` settings as the preset's U-Net, for `steps` steps, into
+    /// `DIR/<name>` (restarted on every call). Compare its loss with
+    /// [`loss_figure_of`](Self::loss_figure_of)`(&["run", name])`.
+    pub fn train_custom<P: Predictor + Module>(&self, name: &str, steps: usize, init: ModelInit<P>, progress: &dyn Progress) -> Result<TrainSummary> {
+        if name.is_empty() || name == "run" || name == "figures" || name.contains(['/', '\\', '.']) {
+            return Err(Error::config("custom run name", format!("`{name}` must be a plain name other than `run` and `figures`")));
+        }
+        let ds = Dataset::open(self.data_path())?;
+        let req = TrainRequest {
+            preset: self.preset.clone(),
+            data: self.data_path(),
+            out: self.dir.join(name),
+            steps: Some(steps),
+            model: ModelKind::Pdd,
+            sa_pdd: false,
+            resume: false,
+            overwrite: true,
+        };
+        let mut cfg = run_config(&req, &ds)?;
+        cfg.kind = format!("custom-{name}");
+        let grid = cfg.data.grid()?;
+        let stats = Stats { mean: cfg.data.mean.clone(), std: cfg.data.std.clone() };
+        let train_set = split_set(&ds, Split::Train, &stats)?;
+        let valid_set = if cfg.train.valid_every > 0 { Some(split_set(&ds, Split::Valid, &stats)?) } else { None };
+        let process = cfg.diffusion.process(&grid)?;
+        let plan = BatchPlan::new(train_set.len(), cfg.train.batch_size, process.steps(), cfg.train.seed)?;
+        let objective = PddObjective::custom(process, cfg.train.clone(), plan, &self.device, init)?;
+        let run = RunDir::prepare(self.dir.join(name), &cfg, false, true)?;
+        let options = TrainOptions { device: self.device.clone(), resume: false, stop_after: None };
+        train(&run, &cfg.train, &cfg.kind, &objective, &plan, &train_set, valid_set.as_ref(), &options, progress, &mut |_| {})
+    }
+
     /// The evaluator of the trained run with the study's overrides (test paths, λ steps).
     pub fn evaluator(&self) -> Result<Evaluator> {
         let run = self.run_dir();
@@ -216,21 +256,30 @@ impl Study {
 
     /// Training and validation loss of `DIR/run/log.csv` against the step.
     pub fn loss_figure(&self) -> Result<Figure> {
-        let path = self.run_dir().join("log.csv");
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let (mut train, mut valid) = (Series::new("training", vec![], vec![]), Series::new("validation", vec![], vec![]));
-        for line in text.lines().skip(1) {
-            let v: Vec<f64> = line.split(',').map(|c| c.parse().unwrap_or(f64::NAN)).collect();
-            if v.len() >= 5 {
-                train.x.push(v[0]);
-                train.y.push(v[1]);
-                if v[4].is_finite() {
-                    valid.x.push(v[0]);
-                    valid.y.push(v[4]);
+        self.loss_figure_of(&["run"])
+    }
+
+    /// Training (and validation) losses of the runs `DIR/<name>` (`run` is the preset's U-Net,
+    /// others come from [`train_custom`](Self::train_custom)) in one figure.
+    pub fn loss_figure_of(&self, names: &[&str]) -> Result<Figure> {
+        let mut series = Vec::new();
+        for name in names {
+            let path = self.dir.join(name).join("log.csv");
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let (mut train, mut valid) = (Series::new(format!("{name}: training"), vec![], vec![]), Series::new(format!("{name}: validation"), vec![], vec![]));
+            for line in text.lines().skip(1) {
+                let v: Vec<f64> = line.split(',').map(|c| c.parse().unwrap_or(f64::NAN)).collect();
+                if v.len() >= 5 {
+                    train.x.push(v[0]);
+                    train.y.push(v[1]);
+                    if v[4].is_finite() {
+                        valid.x.push(v[0]);
+                        valid.y.push(v[4]);
+                    }
                 }
             }
+            series.extend([train, valid].into_iter().filter(|s| !s.x.is_empty()));
         }
-        let series: Vec<Series> = [train, valid].into_iter().filter(|s| !s.x.is_empty()).collect();
         loss_curve(&series, &format!("{} training loss", self.preset.name))
     }
 

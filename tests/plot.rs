@@ -149,6 +149,10 @@ fn png_renders_text_with_the_embedded_font_and_saving_is_safe() {
     let svg = dir.path().join("f.svg");
     fig.save(&svg).unwrap();
     assert_eq!(std::fs::read_to_string(&svg).unwrap(), fig.svg());
+    assert_eq!(pdd::plot::Figure::open(&svg).unwrap(), fig, "a saved figure reopens unchanged");
+    std::fs::write(dir.path().join("bad.svg"), "<html></html>").unwrap();
+    assert!(pdd::plot::Figure::open(dir.path().join("bad.svg")).is_err());
+    std::fs::remove_file(dir.path().join("bad.svg")).unwrap();
     let e = fig.save(&svg).unwrap_err();
     assert!(matches!(e, pdd::Error::Exists(_)), "{e}");
     fig.save_overwrite(&svg).unwrap();
