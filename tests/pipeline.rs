@@ -147,3 +147,48 @@ fn training_killed_with_sigkill_resumes_to_the_same_weights() {
     assert_eq!(weights(&dir.path().join("a")), weights(&dir.path().join("b")));
     assert!(killed_early, "the run finished before it could be killed; the test proved nothing");
 }
+
+/// `pdd demo` runs data → train → eval into one directory and skips finished stages when rerun;
+/// `pdd eval --baseline` puts trained DDPM baselines (simulation and generation) in the tables.
+#[test]
+fn demo_resumes_and_eval_takes_ddpm_baselines() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    std::fs::write(dir.path().join("tiny.toml"), format!("{PRESET}\n[ddpm]\nstride = 100\n")).unwrap();
+    let preset = s("tiny.toml");
+    let demo = ["demo", "--preset", &preset, "--out", &s("demo"), "--device", "cpu", "--lambda-steps", "5"];
+    let (ok, t) = pdd(&demo);
+    assert!(ok, "{t}");
+    let root = dir.path().join("demo/tiny");
+    for f in ["data.h5", "run/config.toml", "run/checkpoints/step-0000012/model.bpk", "report.md", "report.json", "figures/fig8_generation.svg"] {
+        assert!(root.join(f).exists(), "{f} missing:\n{t}");
+    }
+    assert!(t.contains("demo finished") && t.contains("Table 3"), "{t}");
+    let log = std::fs::read_to_string(root.join("run/log.csv")).unwrap();
+    let (ok, t) = pdd(&demo);
+    assert!(ok, "{t}");
+    assert_eq!(std::fs::read_to_string(root.join("run/log.csv")).unwrap(), log, "a finished run is not retrained");
+
+    let data = root.join("data.h5").to_string_lossy().into_owned();
+    for kind in ["ddpm-sim", "ddpm-gen"] {
+        let (ok, t) = pdd(&["train", "--model", kind, "--preset", &preset, "--data", &data, "--out", &s(kind), "--steps", "3", "--device", "cpu"]);
+        assert!(ok, "{kind}: {t}");
+    }
+    let run = root.join("run").to_string_lossy().into_owned();
+    let (ok, t) = pdd(&[
+        "eval", "--run", &run, "--device", "cpu", "--steps", "5", "--report", &s("r/r.md"), "--baseline", &s("ddpm-sim"), "--baseline", &s("ddpm-gen"),
+    ]);
+    assert!(ok, "{t}");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("r/r.json")).unwrap()).unwrap();
+    let b = json["baselines"].as_array().unwrap();
+    assert_eq!(b.len(), 2);
+    assert_eq!(b[0]["name"], "DDPM-sim");
+    assert!(b[0]["sim_l2"]["mean"].as_f64().unwrap().is_finite() && b[0]["gen_spectral"].is_null(), "{}", b[0]);
+    assert_eq!(b[1]["name"], "DDPM-gen");
+    assert!(b[1]["gen_spectral"]["mean"].as_f64().unwrap().is_finite() && b[1]["sim_l2"].is_null(), "{}", b[1]);
+    let md = std::fs::read_to_string(dir.path().join("r/r.md")).unwrap();
+    assert!(md.contains("DDPM-sim (ours)") && md.contains("DDPM-gen (ours)"), "{md}");
+    // a PDD run is not a baseline
+    let (ok, t) = pdd(&["eval", "--run", &run, "--device", "cpu", "--report", &s("r2/r.md"), "--baseline", &run]);
+    assert!(!ok && t.contains("baseline"), "{t}");
+}
