@@ -21,7 +21,8 @@ fn main() -> anyhow::Result<()> {
     eval.batch = samples;
     eval.sr_source = if args.get(4).is_some_and(|s| s == "truth") { SrSource::CoarseTruth } else { SrSource::Surrogate };
     let mut ev = Evaluator::new_with(&run, None, &device, Some(eval))?;
-    ev.sampler.stride = (ev.run.process.index_of(ev.eval.sr_lambda)?).div_ceil(steps).max(1);
+    let start = ev.run.process.index_of(ev.eval.sr_lambda)?;
+    ev.sampler.set_steps(start, steps);
     if let Some(c) = args.get(5) {
         ev.sampler.corrector_steps = c.parse()?;
     }

@@ -200,7 +200,7 @@ impl Study {
         let mut ev = Evaluator::new_with(&run, None, &self.device, Some(eval))?;
         if let Some(k) = self.options.lambda_steps {
             let start = ev.run.process.steps() - 1;
-            ev.sampler.stride = start.div_ceil(k.max(1)).max(1);
+            ev.sampler.set_steps(start, k);
         }
         Ok(ev)
     }

@@ -144,7 +144,7 @@ fn reload(ev: Evaluator, run: &Path, data: Option<&Path>) -> anyhow::Result<Eval
 
 fn set_steps(ev: &mut Evaluator, steps: Option<usize>, start: usize) {
     if let Some(k) = steps {
-        ev.sampler.stride = start.div_ceil(k.max(1)).max(1);
+        ev.sampler.set_steps(start, k);
     }
 }
 

@@ -98,6 +98,12 @@ impl SamplerConfig {
         out
     }
 
+    /// Sets `stride` so that a loop from index `start` takes about `steps` uniform steps
+    /// (`⌈start / steps⌉`, at least 1), e.g. 100 instead of 1000.
+    pub fn set_steps(&mut self, start: usize, steps: usize) {
+        self.stride = start.div_ceil(steps.max(1)).max(1);
+    }
+
     /// [`schedule`](Self::schedule) with the stride further capped by
     /// [`max_etd_exponent`](Self::max_etd_exponent) for `process`'s stiffest mode.
     pub fn stable_schedule(&self, process: &ForwardProcess, start: usize) -> Vec<(usize, usize)> {
