@@ -74,7 +74,7 @@ CPU otherwise."""),
 let device = DeviceChoice::Auto.device().expect("a compute device");
 let options = StudyOptions {{
     train_steps: if ci {{ Some(20) }} else {{ None }},
-    eval_samples: Some(if ci {{ 1 }} else {{ 4 }}),
+    eval_samples: if ci {{ Some(1) }} else {{ None }},
     ..StudyOptions::default()
 }};
 let study = Study::new("{s['preset']}", "../target/notebooks/{name}", device.clone())
@@ -108,8 +108,11 @@ study.ladder_figure(0).expect("ladder figure")"""),
 
 One U-Net $f_\theta^\lambda$ sees a causal window of past noised slices and the scale $\lambda$ and
 predicts the increment to the next slice; the loss is the path action of the noised trajectory,
-weighted by $1/\sigma_\lambda^2$ (paper §3, Eq. 38). Checkpoints are atomic and the run resumes where
-it stopped."""),
+weighted by $1/\sigma_\lambda^2$ (paper §3, Eq. 38). The quick preset trains the score-augmented
+variant SA-PDD: the same predictor plus a noise head (an ε-regression, paper §3.4), whose score
+drives the reverse-λ sampler without autodiff; at 400 steps the autodiff path score of plain PDD
+does not yet restore the small scales (`pdd train --objective pdd` trains it). Checkpoints are
+atomic and the run resumes where it stopped."""),
         code("""let run = study.train(&progress, &mut |_| {}).expect("training");
 println!("checkpoint at step {}", run.step);
 print!("{}", std::fs::read_to_string(study.run_dir().join("README.md")).expect("run summary"));"""),
@@ -122,8 +125,13 @@ Tables 1–3 beside the paper's numbers, and the figures:
 
 * **simulation** (Algorithm 2) at λ = 0 and at the λ of the sweep (Fig. 7), deterministic;
 * **generation** from noise at λ ≈ 1 by the reverse-λ predictor–corrector sampler (Algorithm 3),
-  driven by the path score (the gradient of the predictor's path action, by autodiff);
-* **super-resolution** of a coarse trajectory at λ = 0.2 down to λ = 0."""),
+  driven by the path score (for PDD the gradient of the predictor's path action by autodiff, for
+  SA-PDD the noise head's spectral score);
+* **super-resolution** of the coarse-grained test paths at λ = 0.2 down to λ = 0, scored against
+  their own fine truth.
+
+With n paths the spectral error cannot fall below the *sampling floor* (what two disjoint sets of
+n true paths score), which the report prints beside Tables 2 and 3."""),
         code("""let results = study.evaluate(&progress).expect("evaluation");
 println!("{}", results.markdown());"""),
         code("""// figure: simulation at λ = 0 against the physics
@@ -166,7 +174,7 @@ let summary = study
     }}), &progress)
     .expect("training the custom predictor");
 println!("linear predictor: loss {{:.3}} → {{:.3}} in {{:.1}} s", summary.first_loss, summary.last_loss, summary.seconds);"""),
-        code("""// figure: the U-Net against the linear predictor
+        code("""// figure: the U-Net against the linear predictor (PDD action term of both losses)
 study.loss_figure_of(&["run", "linear"]).expect("loss figure")"""),
         md("""## Next
 

@@ -43,7 +43,7 @@ pub struct StudyOptions {
     pub trajectories: Option<usize>,
     /// Training steps (`[train] steps`).
     pub train_steps: Option<usize>,
-    /// Test paths evaluated (`[eval] samples`).
+    /// Test paths evaluated (`[eval] samples`; also caps `generation_samples`).
     pub eval_samples: Option<usize>,
     /// Reverse-λ steps of generation and super-resolution (sets `[sample] stride`).
     pub lambda_steps: Option<usize>,
@@ -134,22 +134,32 @@ impl Study {
     /// curves in notebooks).
     pub fn train(&self, progress: &dyn Progress, callback: &mut dyn FnMut(&TrainEvent)) -> Result<TrainedRun> {
         let run = self.run_dir();
-        if run.join("config.toml").exists() {
-            let done = TrainedRun::load(&run, &self.device)?;
-            if done.step >= self.options.train_steps.unwrap_or(done.config.train.steps) {
-                return Ok(done);
-            }
-        }
         let req = TrainRequest {
             preset: self.preset.clone(),
             data: self.data_path(),
             out: run.clone(),
             steps: self.options.train_steps,
             model: ModelKind::Pdd,
-            sa_pdd: false,
+            objective: None,
             resume: run.join("config.toml").exists(),
             overwrite: false,
         };
+        if run.join("config.toml").exists() {
+            let done = TrainedRun::load(&run, &self.device)?;
+            // a run left by another preset version must not be reused silently
+            let want = crate::train::run_config(&req, &Dataset::open(&self.data_path())?)?;
+            if let Some(part) = done.config.difference(&want) {
+                return Err(Error::Other(format!(
+                    "{} holds a run whose {part} differs from preset `{}`; delete that directory (or give the \
+                     Study another one) to train afresh",
+                    run.display(),
+                    self.preset.name
+                )));
+            }
+            if done.step >= self.options.train_steps.unwrap_or(done.config.train.steps) {
+                return Ok(done);
+            }
+        }
         train_preset(&req, &self.device, progress, callback)?;
         TrainedRun::load(&run, &self.device)
     }
@@ -171,7 +181,8 @@ impl Study {
             out: self.dir.join(name),
             steps: Some(steps),
             model: ModelKind::Pdd,
-            sa_pdd: false,
+            // a custom backbone has no noise head: always the PDD loss
+            objective: Some(crate::train::Objective::Pdd),
             resume: false,
             overwrite: true,
         };
@@ -195,6 +206,7 @@ impl Study {
         let mut eval: EvalConfig = TrainedRun::load(&run, &self.device)?.config.eval;
         if let Some(n) = self.options.eval_samples {
             eval.samples = n;
+            eval.generation_samples = Some(eval.generation_samples.map_or(n, |g| g.min(n)));
             eval.batch = eval.batch.min(n).max(1);
         }
         let mut ev = Evaluator::new_with(&run, None, &self.device, Some(eval))?;
@@ -256,12 +268,17 @@ impl Study {
 
     /// Training and validation loss of `DIR/run/log.csv` against the step.
     pub fn loss_figure(&self) -> Result<Figure> {
-        self.loss_figure_of(&["run"])
+        self.loss_curves(&["run"], 1, true, "training loss")
     }
 
-    /// Training (and validation) losses of the runs `DIR/<name>` (`run` is the preset's U-Net,
-    /// others come from [`train_custom`](Self::train_custom)) in one figure.
+    /// The PDD action term (the `drift` column of `log.csv`: the loss both objectives share) of
+    /// the runs `DIR/<name>` (`run` is the preset's U-Net, others come from
+    /// [`train_custom`](Self::train_custom)) in one figure, so SA-PDD and PDD runs compare.
     pub fn loss_figure_of(&self, names: &[&str]) -> Result<Figure> {
+        self.loss_curves(names, 2, false, "PDD action term of the training loss")
+    }
+
+    fn loss_curves(&self, names: &[&str], column: usize, validation: bool, title: &str) -> Result<Figure> {
         let mut series = Vec::new();
         for name in names {
             let path = self.dir.join(name).join("log.csv");
@@ -271,8 +288,8 @@ impl Study {
                 let v: Vec<f64> = line.split(',').map(|c| c.parse().unwrap_or(f64::NAN)).collect();
                 if v.len() >= 5 {
                     train.x.push(v[0]);
-                    train.y.push(v[1]);
-                    if v[4].is_finite() {
+                    train.y.push(v[column]);
+                    if validation && v[4].is_finite() {
                         valid.x.push(v[0]);
                         valid.y.push(v[4]);
                     }
@@ -280,7 +297,7 @@ impl Study {
             }
             series.extend([train, valid].into_iter().filter(|s| !s.x.is_empty()));
         }
-        loss_curve(&series, &format!("{} training loss", self.preset.name))
+        loss_curve(&series, &format!("{}: {title}", self.preset.name))
     }
 
     /// The evaluation figures present in `DIR/figures/` (file names, sorted).

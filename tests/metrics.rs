@@ -4,7 +4,7 @@ use ndarray::{ArrayD, IxDyn, s};
 use pdd::diffusion::{ForwardProcess, synthetic_mode_variance, synthetic_trajectory, white_noise};
 use pdd::metrics::{
     MeanStd, SpatiotemporalPower, relative_l2_at_step, relative_l2_per_frame, relative_spectral_error,
-    spatial_psd, sweep_lambda,
+    spatial_psd, spectral_floor, sweep_lambda,
 };
 use pdd::progress::FnProgress;
 use pdd::spectral::Grid;
@@ -205,4 +205,31 @@ fn lambda_sweep_maps_indices_and_reports_progress() {
     assert!(sweep.values[0].mean < 1e-6, "λ = 0 is the identity up to f32 FFT round-off");
     assert!(sweep.values[1].mean > 0.0 && sweep.values[2].mean > sweep.values[1].mean, "{sweep:?}");
     assert!(sweep_lambda(&process, &[0.5, 1.2], &progress, |_, _| Ok(MeanStd::exact(0.0))).is_err());
+}
+
+#[test]
+fn spectral_floor_of_white_noise_is_the_gamma_mean_difference() {
+    // Each bin of a white-noise path's power is σ²·Exp(1); the mean of n paths is Gamma(n, σ²/n),
+    // and two independent ones differ by E|X − Y| = (2/√π) Γ(n + ½) / (n Γ(n)) in units of σ²
+    // (Gini mean difference): 1 for n = 1, ≈ 2/√(πn) for large n.
+    let gini = |n: usize| {
+        let mut r = std::f64::consts::PI.sqrt() / 2.0; // Γ(3/2)/Γ(1)
+        for k in 1..n {
+            r *= (k as f64 + 0.5) / k as f64;
+        }
+        2.0 / std::f64::consts::PI.sqrt() * r / n as f64
+    };
+    assert!((gini(1) - 1.0).abs() < 1e-12);
+    let g = Grid::line(64);
+    let x = white_noise(&[64, 1, 33, 64], 5);
+    for n in [1, 4, 16] {
+        let f = spectral_floor(&x.view(), &g, 1, n).unwrap().unwrap();
+        assert_eq!((f.paths, f.pairs), (n, 64 / (2 * n)));
+        assert!((f.value - gini(n)).abs() < 0.04 * gini(n), "n = {n}: {} vs {}", f.value, gini(n));
+    }
+    // identical halves have no floor; too few paths shrink the sets; one path has none
+    let twice = ndarray::concatenate(ndarray::Axis(0), &[x.slice(s![0..3, .., .., ..]).into_dyn(), x.slice(s![0..3, .., .., ..]).into_dyn()]).unwrap();
+    let f = spectral_floor(&twice.view(), &g, 1, 8).unwrap().unwrap();
+    assert_eq!((f.paths, f.pairs, f.value), (3, 1, 0.0));
+    assert!(spectral_floor(&x.slice(s![0..1, .., .., ..]).into_dyn(), &g, 1, 4).unwrap().is_none());
 }

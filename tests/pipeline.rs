@@ -176,7 +176,7 @@ fn demo_resumes_and_eval_takes_ddpm_baselines() {
     }
     let run = root.join("run").to_string_lossy().into_owned();
     let (ok, t) = pdd(&[
-        "eval", "--run", &run, "--device", "cpu", "--steps", "5", "--report", &s("r/r.md"), "--baseline", &s("ddpm-sim"), "--baseline", &s("ddpm-gen"),
+        "eval", "--run", &run, "--device", "cpu", "--steps", "5", "--report", &s("r/r.md"), "--baseline", &s("ddpm-sim"), &s("ddpm-gen"),
     ]);
     assert!(ok, "{t}");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("r/r.json")).unwrap()).unwrap();

@@ -3,7 +3,7 @@
 use crate::backend::DeviceChoice;
 use crate::eval::{Baseline, EvalTasks, Evaluator, evaluate};
 use crate::io::{Stats, write_samples};
-use crate::sample::SamplerEvent;
+use crate::sample::{SamplerEvent, SrSource};
 use clap::Args;
 use ndarray::ArrayD;
 use std::path::{Path, PathBuf};
@@ -20,6 +20,9 @@ pub struct RunArgs {
     /// Number of test paths / samples (default: the run's `[eval] samples`).
     #[arg(long)]
     pub samples: Option<usize>,
+    /// Split whose paths condition the task (default: the run's `[eval] split`, test).
+    #[arg(long)]
+    pub split: Option<crate::io::Split>,
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -58,6 +61,10 @@ pub struct ReverseArgs {
     /// Start scale of super-resolution (ignored by generate).
     #[arg(long, default_value_t = 0.2)]
     lambda: f64,
+    /// Coarse input of super-resolution (default: the run's `[eval] sr_source`): surrogate,
+    /// coarse-truth or noised-truth (ignored by generate).
+    #[arg(long)]
+    source: Option<SrSource>,
     #[command(flatten)]
     sampler: SamplerOverrides,
 }
@@ -96,8 +103,8 @@ pub struct EvalArgs {
     /// Run directory of the PDD model.
     #[arg(long)]
     pub run: PathBuf,
-    /// Run directories of baselines (DDPM).
-    #[arg(long)]
+    /// Run directories of baselines (DDPM): `--baseline A B` or `--baseline A --baseline B`.
+    #[arg(long, num_args = 1..)]
     pub baseline: Vec<PathBuf>,
     /// Seeds of the stochastic tasks (default: the run's `[eval] seeds`).
     #[arg(long)]
@@ -105,6 +112,9 @@ pub struct EvalArgs {
     /// Test paths (default: the run's `[eval] samples`).
     #[arg(long)]
     pub samples: Option<usize>,
+    /// Split to evaluate on (default: the run's `[eval] split`, test).
+    #[arg(long)]
+    pub split: Option<crate::io::Split>,
     /// Number of reverse λ steps (default: the run's `[sample] stride`).
     #[arg(long)]
     pub steps: Option<usize>,
@@ -120,6 +130,10 @@ pub struct EvalArgs {
     /// Skip generation (the slowest task).
     #[arg(long)]
     pub no_generation: bool,
+    /// Coarse input of super-resolution (default: the run's `[eval] sr_source`): surrogate,
+    /// coarse-truth or noised-truth.
+    #[arg(long)]
+    pub source: Option<SrSource>,
     #[command(flatten)]
     sampler: SamplerOverrides,
 }
@@ -127,8 +141,9 @@ pub struct EvalArgs {
 fn evaluator(a: &RunArgs) -> anyhow::Result<Evaluator> {
     let device = a.device.device()?;
     let mut ev = Evaluator::new(&a.run, a.data.as_deref(), &device)?;
-    if let Some(n) = a.samples {
-        ev.eval.samples = n;
+    if a.samples.is_some() || a.split.is_some() {
+        ev.eval.samples = a.samples.unwrap_or(ev.eval.samples);
+        ev.eval.split = a.split.unwrap_or(ev.eval.split);
         ev = reload(ev, &a.run, a.data.as_deref())?;
     }
     Ok(ev)
@@ -185,6 +200,9 @@ pub fn simulate(a: SimulateArgs) -> anyhow::Result<()> {
 pub fn generate(a: ReverseArgs) -> anyhow::Result<()> {
     let mut ev = evaluator(&a.common)?;
     a.sampler.apply(&mut ev.sampler);
+    if let Some(src) = a.source {
+        ev.eval.sr_source = src;
+    }
     let start = ev.run.process.steps() - 1;
     set_steps(&mut ev, a.steps, start);
     let n = a.common.samples.unwrap_or(ev.eval.samples);
@@ -201,6 +219,9 @@ pub fn super_resolve(a: ReverseArgs) -> anyhow::Result<()> {
     let mut ev = evaluator(&a.common)?;
     a.sampler.apply(&mut ev.sampler);
     ev.eval.sr_lambda = a.lambda;
+    if let Some(src) = a.source {
+        ev.eval.sr_source = src;
+    }
     let start = ev.run.process.index_of(a.lambda)?;
     set_steps(&mut ev, a.steps, start);
     let bar = crate::progress::terminal_bar();
@@ -223,11 +244,15 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
     if let Some(s) = a.seeds {
         ev.eval.seeds = s;
     }
-    if let Some(n) = a.samples {
-        ev.eval.samples = n;
+    if a.samples.is_some() || a.split.is_some() {
+        ev.eval.samples = a.samples.unwrap_or(ev.eval.samples);
+        ev.eval.split = a.split.unwrap_or(ev.eval.split);
         ev = reload(ev, &a.run, a.data.as_deref())?;
     }
     a.sampler.apply(&mut ev.sampler);
+    if let Some(src) = a.source {
+        ev.eval.sr_source = src;
+    }
     let start = ev.run.process.steps() - 1;
     set_steps(&mut ev, a.steps, start);
     let stats = crate::io::Stats { mean: ev.run.config.data.mean.clone(), std: ev.run.config.data.std.clone() };

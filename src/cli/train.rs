@@ -2,7 +2,7 @@
 
 use crate::backend::DeviceChoice;
 use crate::presets::Preset;
-use crate::train::{ModelKind, TrainEvent, TrainRequest, train_preset};
+use crate::train::{ModelKind, Objective, TrainEvent, TrainRequest, train_preset};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -33,8 +33,12 @@ pub struct TrainArgs {
     /// Continue from the run's last checkpoint.
     #[arg(long)]
     pub resume: bool,
-    /// Train SA-PDD (drift + noise heads) instead of PDD.
+    /// Training objective, replacing the preset's `[train] objective`: pdd (the paper's) or
+    /// sa-pdd (drift + noise heads, spec §4.2; what the quick presets train).
     #[arg(long)]
+    pub objective: Option<Objective>,
+    /// Shorthand for `--objective sa-pdd`.
+    #[arg(long, conflicts_with = "objective")]
     pub sa_pdd: bool,
     /// Replace a different run in --out.
     #[arg(long)]
@@ -49,7 +53,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
         out: a.out.clone(),
         steps: a.steps,
         model: a.model,
-        sa_pdd: a.sa_pdd,
+        objective: if a.sa_pdd { Some(Objective::SaPdd) } else { a.objective },
         resume: a.resume,
         overwrite: a.overwrite,
     };

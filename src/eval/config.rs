@@ -30,6 +30,10 @@ pub struct EvalConfig {
     /// Test trajectories used (capped by the test split).
     #[serde(default = "d_samples")]
     pub samples: usize,
+    /// Generated paths per seed (default: `samples`); generation costs a reverse-λ run from
+    /// λ = 1, so quick presets may ask for fewer.
+    #[serde(default)]
+    pub generation_samples: Option<usize>,
     /// Seeds of the stochastic tasks (generation, super-resolution); results are mean ± std
     /// over seeds.
     #[serde(default = "d_seeds")]
@@ -46,6 +50,10 @@ pub struct EvalConfig {
     /// Where the coarse input of super-resolution comes from.
     #[serde(default)]
     pub sr_source: SrSource,
+    /// The split whose first `samples` paths are evaluated (`valid` to choose sampler settings
+    /// such as the corrector's κ without touching the test paths).
+    #[serde(default)]
+    pub split: crate::io::Split,
     /// Paths per sampler call (memory bound).
     #[serde(default = "d_batch")]
     pub batch: usize,
@@ -62,6 +70,7 @@ impl EvalConfig {
     pub fn validate(&self) -> Result<()> {
         let check = |ok: bool, f: &str, why: &str| if ok { Ok(()) } else { Err(Error::config(format!("eval.{f}"), why)) };
         check(self.samples > 0, "samples", "must be ≥ 1")?;
+        check(self.generation_samples != Some(0), "generation_samples", "must be ≥ 1")?;
         check(self.seeds > 0, "seeds", "must be ≥ 1")?;
         check(self.l2_step > 0, "l2_step", "must be ≥ 1")?;
         check(self.batch > 0, "batch", "must be ≥ 1")?;

@@ -4,7 +4,9 @@
 use super::figures::{compare_paths, compare_psd, lambda_figure};
 use super::tasks::{Evaluator, persistence};
 use crate::error::{Error, Result};
-use crate::metrics::{LambdaSweep, MeanStd, relative_l2_at_step, relative_spectral_error, sweep_lambda};
+use crate::metrics::{
+    LambdaSweep, MeanStd, SpectralFloor, relative_l2_at_step, relative_spectral_error, spectral_floor, sweep_lambda,
+};
 use crate::progress::Progress;
 use crate::spectral::Grid;
 use ndarray::ArrayD;
@@ -51,6 +53,9 @@ pub struct EvalResults {
     pub step: usize,
     /// Test paths used.
     pub samples: usize,
+    /// The split they come from (`test` unless asked otherwise).
+    #[serde(default)]
+    pub split: String,
     /// Seeds of the stochastic tasks.
     pub seeds: usize,
     /// Step of the reported L².
@@ -69,10 +74,23 @@ pub struct EvalResults {
     pub sweep_spectral: LambdaSweep,
     /// Table 2: generation spectral error (mean ± std over seeds).
     pub gen_spectral: MeanStd,
+    /// Generated paths per seed.
+    #[serde(default)]
+    pub gen_samples: usize,
+    /// Table 2: what independent sets of true paths of the generation's size score (the
+    /// sampling floor, [`spectral_floor`]).
+    #[serde(default)]
+    pub gen_floor: Option<SpectralFloor>,
     /// Table 3: super-resolved paths vs the fine test paths.
     pub sr_spectral: MeanStd,
     /// Table 3: the low-resolution inputs vs the fine test paths.
     pub lr_spectral: MeanStd,
+    /// Table 3: where the coarse input came from (`[eval] sr_source`).
+    #[serde(default)]
+    pub sr_source: String,
+    /// Table 3: the sampling floor at the super-resolution's path count.
+    #[serde(default)]
+    pub sr_floor: Option<SpectralFloor>,
     /// Baselines.
     pub baselines: Vec<BaselineScores>,
     /// Wall-clock seconds per task.
@@ -125,6 +143,7 @@ pub fn evaluate(
         objective: format!("{:?}", ev.run.config.train.objective),
         step: ev.run.step,
         samples: ev.test.len(),
+        split: cfg.split.name().to_string(),
         seeds: cfg.seeds,
         l2_step: cfg.l2_step,
         sim_l2: nan,
@@ -134,6 +153,10 @@ pub fn evaluate(
         sweep_l2: nan_sweep(),
         sweep_spectral: nan_sweep(),
         gen_spectral: nan,
+        gen_samples: 0,
+        gen_floor: None,
+        sr_floor: None,
+        sr_source: String::new(),
         sr_spectral: nan,
         lr_spectral: nan,
         baselines: baselines.iter().map(|b| BaselineScores { name: b.name(), ..Default::default() }).collect(),
@@ -182,7 +205,7 @@ pub fn evaluate(
     }
     if tasks.generation {
         let t0 = Instant::now();
-        let n = x0.shape()[0];
+        let n = cfg.generation_samples.unwrap_or(x0.shape()[0]);
         progress.start("generation", (cfg.seeds * n) as u64);
         let mut ours = Vec::new();
         let mut first = None;
@@ -193,6 +216,8 @@ pub fn evaluate(
             first.get_or_insert(g);
         }
         r.gen_spectral = MeanStd::of(&ours);
+        r.gen_samples = n;
+        r.gen_floor = spectral_floor(&ev.test_split.data().view(), &grid, 0, n)?;
         let g = first.expect("seeds ≥ 1");
         let mut sets: Vec<(String, ArrayD<f32>)> = vec![("test data".into(), x0.clone()), ("PDD".into(), g)];
         for (b, s) in baselines.iter().zip(r.baselines.iter_mut()) {
@@ -229,6 +254,8 @@ pub fn evaluate(
         }
         r.sr_spectral = MeanStd::of(&hi);
         r.lr_spectral = MeanStd::of(&lo);
+        r.sr_source = cfg.sr_source.name().to_string();
+        r.sr_floor = spectral_floor(&ev.test_split.data().view(), &grid, 0, x0.shape()[0])?;
         let (l, h) = first.expect("seeds ≥ 1");
         let sets = [("low resolution (λ = 0.2)", &l), ("super-resolved", &h), ("physics", &x0)];
         save("fig4_super_resolution.svg", compare_paths(&sets, &grid, frame, dt, "super-resolution λ = 0.2 → 0")?)?;
@@ -250,6 +277,19 @@ fn paper(system: &str) -> Option<[&'static str; 8]> {
     }
 }
 
+/// The sentence under Tables 2–3 that states the metric's sampling floor for `n` paths.
+fn floor_note(n: usize, floor: &Option<SpectralFloor>, what: &str) -> String {
+    match floor {
+        Some(f) => format!(
+            "Sampling floor: two disjoint sets of {} true test paths score **{:.3}** on this metric ({} pair(s) \
+             averaged); with {n} {what} paths a perfect sampler would score about that much (the floor falls \
+             like 1/√n: ≈ 0.1 at the paper's 100 paths).\n\n",
+            f.paths, f.value, f.pairs
+        ),
+        None => String::new(),
+    }
+}
+
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map_or("–".into(), |v| format!("{v:.3}"))
 }
@@ -258,13 +298,14 @@ impl EvalResults {
     /// The Markdown report: Tables 1–3 beside the paper's, the λ sweep, timings, figure links.
     pub fn markdown(&self) -> String {
         let p = paper(&self.system).unwrap_or(["–"; 8]);
+        let ours = if self.objective == "SaPdd" { "SA-PDD (ours)" } else { "PDD (ours)" };
         let mut s = format!(
-            "# pdd evaluation: {} ({})\n\nRun data `{}`, preset `{}`, {} objective, checkpoint step {}; {} test paths, \
+            "# pdd evaluation: {} ({})\n\nRun data `{}`, preset `{}`, {} objective, checkpoint step {}; {} paths of the {} split, \
              {} seed(s). The paper's numbers use the full-scale models (30 001 steps, 100 test samples); \
              a quick preset is far smaller, so compare trends rather than values.\n\n",
-            self.system, self.preset, self.run, self.preset, self.objective, self.step, self.samples, self.seeds
+            self.system, self.preset, self.run, self.preset, self.objective, self.step, self.samples, self.split, self.seeds
         );
-        s += &format!("## Table 1 — simulation at λ = 0\n\n| metric | PDD (ours) | paper PDD | persistence |");
+        s += &format!("## Table 1 — simulation at λ = 0\n\n| metric | {ours} | paper PDD | persistence |");
         for b in &self.baselines {
             s += &format!(" {} (ours) |", b.name);
         }
@@ -283,7 +324,7 @@ impl EvalResults {
             s += &format!(" {} |", opt(&b.sim_spectral));
         }
         s += &format!(" {} |\n\n", p[3]);
-        s += "## Table 2 — unconditional generation, relative spectral error\n\n| PDD (ours) | paper PDD |";
+        s += &format!("## Table 2 — unconditional generation, relative spectral error\n\n| {ours} | paper PDD |");
         for b in &self.baselines {
             s += &format!(" {} (ours) |", b.name);
         }
@@ -296,10 +337,18 @@ impl EvalResults {
             s += &format!(" {} |", opt(&b.gen_spectral));
         }
         s += &format!(" {} |\n\n", p[5]);
+        s += &floor_note(self.gen_samples, &self.gen_floor, "generated");
         s += &format!(
             "## Table 3 — super-resolution λ = 0.2 → 0, relative spectral error vs the fine reference\n\n\
+             Coarse input: {}.\n\n\
              | | ours | paper |\n|---|---|---|\n| super-resolved | {:.3} | {} |\n| low-resolution input | {:.3} | {} |\n\
              | ratio SR / LR | {:.3} | {:.3} |\n\n",
+            match self.sr_source.as_str() {
+                "surrogate" => "a noisy surrogate simulation at λ = 0.2 (the reference's choice; decorrelated from the test paths)",
+                "coarse-truth" => "the coarse-grained test paths C_λ u₀ (scored against their own fine truth)",
+                "noised-truth" => "forward-process samples of the test paths C_λ u₀ + √Σ_λ ε",
+                _ => "–",
+            },
             self.sr_spectral,
             p[6],
             self.lr_spectral,
@@ -307,6 +356,7 @@ impl EvalResults {
             self.sr_spectral.mean / self.lr_spectral.mean,
             if self.system == "lorenz96" { 0.345 / 0.873 } else { 0.303 / 0.743 }
         );
+        s += &floor_note(self.samples, &self.sr_floor, "super-resolved");
         s += "## Metrics vs λ (Fig. 7)\n\n| λ | relative L² (step 6) | relative spectral error |\n|---|---|---|\n";
         for (i, l) in self.sweep_l2.lambdas.iter().enumerate() {
             s += &format!("| {l} | {:.3} | {:.3} |\n", self.sweep_l2.values[i], self.sweep_spectral.values[i].mean);

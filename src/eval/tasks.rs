@@ -5,7 +5,7 @@
 use super::config::EvalConfig;
 use crate::diffusion::DeviceProcess;
 use crate::error::{Error, Result};
-use crate::io::{Dataset, Split};
+use crate::io::Dataset;
 use crate::sample::{PathScore, PddScore, SaPddScore, SamplerConfig, SamplerEvent, generate, simulate, super_resolve};
 use crate::train::{Objective, TrainedRun, TrajectorySet, plane, split_set, to_host};
 use burn::prelude::*;
@@ -24,8 +24,11 @@ pub struct Evaluator {
     pub sampler: SamplerConfig,
     /// Evaluation settings.
     pub eval: EvalConfig,
-    /// The first `eval.samples` test paths, standardised.
+    /// The first `eval.samples` paths of the evaluated split (`eval.split`, the test split by
+    /// default), standardised.
     pub test: TrajectorySet,
+    /// The whole evaluated split, standardised (for the sampling floor of the metrics).
+    pub test_split: TrajectorySet,
     score: Box<dyn PathScore>,
 }
 
@@ -50,16 +53,17 @@ impl Evaluator {
                 (ds.metadata().grid.dims().to_vec(), ds.metadata().channels.len()),
             ));
         }
-        let all = split_set(&ds, Split::Test, &run.stats())?;
+        let all = split_set(&ds, eval.split, &run.stats())?;
         let n = eval.samples.min(all.len());
         let test = TrajectorySet::new(all.gather(&(0..n).collect::<Vec<_>>()), grid)?;
+        let test_split = all;
         let device_process = DeviceProcess::new(&run.process, device)?;
         let score: Box<dyn PathScore> = match run.config.train.objective {
             Objective::Pdd => Box::new(PddScore::new(run.model.clone(), &run.process, device)),
             Objective::SaPdd => Box::new(SaPddScore::new(run.model.clone(), &run.process, device)?),
         };
         let sampler = run.config.sample.clone();
-        Ok(Self { run, device: device.clone(), device_process, sampler, eval, test, score })
+        Ok(Self { run, device: device.clone(), device_process, sampler, eval, test, test_split, score })
     }
 
     /// The path score used by the reverse sampler.

@@ -35,14 +35,26 @@ pub const FORMAT: &str = "pdd-dataset";
 pub const FORMAT_VERSION: u32 = 1;
 
 /// Which split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Split {
     /// Training trajectories.
     Train,
     /// Validation trajectories.
     Valid,
     /// Test trajectories.
+    #[default]
     Test,
+}
+
+impl std::str::FromStr for Split {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Split::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| Error::config("split", format!("unknown split `{s}` (train|valid|test)")))
+    }
 }
 
 impl Split {

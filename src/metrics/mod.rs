@@ -10,14 +10,18 @@
 //! - [`relative_spectral_error`]: Eq. 64, on the spatio-temporal power spectrum
 //!   ([`SpatiotemporalPower`]) averaged over samples.
 //! - [`spatial_psd`]: time- and sample-averaged spatial PSD per |k| shell ([`SpatialPsd`]).
+//! - [`spectral_floor`]: what two independent sets of true paths score on Eq. 64 (the floor of a
+//!   sampler evaluated with that many paths).
 //! - [`sweep_lambda`]: a metric as a function of λ ([`LambdaSweep`], the paper's Fig. 7).
 
+mod floor;
 mod l2;
 mod psd;
 mod spectral_error;
 mod summary;
 mod sweep;
 
+pub use floor::{SpectralFloor, spectral_floor};
 pub use l2::{relative_l2_at_step, relative_l2_per_frame};
 pub use psd::{SpatialPsd, spatial_psd};
 pub use spectral_error::{SpatiotemporalPower, relative_spectral_error};

@@ -50,6 +50,27 @@ pub enum SrSource {
     NoisedTruth,
 }
 
+impl SrSource {
+    /// The preset / command-line spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Surrogate => "surrogate",
+            Self::CoarseTruth => "coarse-truth",
+            Self::NoisedTruth => "noised-truth",
+        }
+    }
+}
+
+impl std::str::FromStr for SrSource {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        [Self::Surrogate, Self::CoarseTruth, Self::NoisedTruth]
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| crate::Error::config("eval.sr_source", format!("unknown source `{s}` (surrogate|coarse-truth|noised-truth)")))
+    }
+}
+
 /// Low- and super-resolved paths (standardised), each `[B, C, F, Ny, Nx]`.
 #[derive(Debug, Clone)]
 pub struct SuperResolution {

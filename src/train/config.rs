@@ -14,6 +14,26 @@ pub enum Objective {
     SaPdd,
 }
 
+impl Objective {
+    /// The preset / command-line spelling (`pdd`, `sa-pdd`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pdd => "pdd",
+            Self::SaPdd => "sa-pdd",
+        }
+    }
+}
+
+impl std::str::FromStr for Objective {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        [Self::Pdd, Self::SaPdd]
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| Error::config("train.objective", format!("unknown objective `{s}` (pdd|sa-pdd)")))
+    }
+}
+
 fn d_accum() -> usize {
     2
 }

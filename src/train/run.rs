@@ -123,8 +123,6 @@ impl RunConfig {
         self.kind.parse()
     }
 
-    /// The same training configuration, ignoring the step budget (a run may be resumed with more
-    /// steps) and the sampling/evaluation settings.
     /// The first part (`preset`, `kind`, `[data]`, …) in which two runs differ, ignoring the
     /// step budget and the sampling/evaluation settings; `None` if they are the same run.
     pub fn difference(&self, other: &Self) -> Option<&'static str> {

@@ -28,8 +28,8 @@ pub struct TrainRequest {
     pub steps: Option<usize>,
     /// Which model to train: PDD (default) or a DDPM baseline.
     pub model: ModelKind,
-    /// Train SA-PDD (two heads) instead of the preset's objective (PDD only).
-    pub sa_pdd: bool,
+    /// Replace the preset's `[train] objective` (PDD runs only).
+    pub objective: Option<Objective>,
     /// Continue from the run's last checkpoint.
     pub resume: bool,
     /// Replace a different run in `out`.
@@ -73,11 +73,11 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
     if let Some(s) = req.steps {
         train.steps = s;
     }
-    if req.sa_pdd {
+    if let Some(objective) = req.objective {
         if req.model != ModelKind::Pdd {
-            return Err(Error::config("model", "--sa-pdd applies to PDD runs only"));
+            return Err(Error::config("model", "--objective / --sa-pdd apply to PDD runs only"));
         }
-        train.objective = Objective::SaPdd;
+        train.objective = objective;
     }
     if req.model == ModelKind::DdpmGen {
         // the unconditional baseline models whole trajectories
