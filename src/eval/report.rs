@@ -36,6 +36,10 @@ pub struct BaselineScores {
     pub sim_spectral: Option<f64>,
     /// Relative spectral error of its generated paths (mean ± std over seeds).
     pub gen_spectral: Option<MeanStd>,
+    /// Tasks that failed (e.g. a diverging chain), with the error; the evaluation goes on and
+    /// the tables say `failed`.
+    #[serde(default)]
+    pub failures: Vec<String>,
 }
 
 /// Everything `pdd eval` measured.
@@ -173,7 +177,11 @@ pub fn evaluate(
         r.persistence_spectral = relative_spectral_error(&truth.view(), &pers.view(), &grid, w)?;
         let mut sets: Vec<(String, ArrayD<f32>)> = vec![("physics".into(), truth.clone()), ("PDD".into(), path.clone())];
         for (b, s) in baselines.iter().zip(r.baselines.iter_mut()) {
-            if let Some(p) = b.simulate(&x0, w, 0)? {
+            let sim = b.simulate(&x0, w, 0).unwrap_or_else(|e| {
+                s.failures.push(format!("simulation: {e}"));
+                None
+            });
+            if let Some(p) = sim {
                 s.sim_l2 = Some(relative_l2_at_step(&truth.view(), &p.view(), &grid, w, cfg.l2_step)?);
                 s.sim_spectral = Some(relative_spectral_error(&truth.view(), &p.view(), &grid, w)?);
                 sets.push((b.name(), p));
@@ -223,7 +231,11 @@ pub fn evaluate(
         for (b, s) in baselines.iter().zip(r.baselines.iter_mut()) {
             let mut vals = Vec::new();
             for seed in 0..cfg.seeds as u64 {
-                if let Some(p) = b.generate(&x0, n, seed)? {
+                let generated = b.generate(&x0, n, seed).unwrap_or_else(|e| {
+                    s.failures.push(format!("generation (seed {seed}): {e}"));
+                    None
+                });
+                if let Some(p) = generated {
                     vals.push(relative_spectral_error(&x0.view(), &p.view(), &grid, 0)?);
                     if seed == 0 {
                         sets.push((b.name(), p));
@@ -290,8 +302,15 @@ fn floor_note(n: usize, floor: &Option<SpectralFloor>, what: &str) -> String {
     }
 }
 
-fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or("–".into(), |v| format!("{v:.3}"))
+impl BaselineScores {
+    /// A table cell: the value, `failed` if the task failed, `–` if the model does not do it.
+    fn cell<T: std::fmt::Display>(&self, v: &Option<T>, task: &str) -> String {
+        match v {
+            Some(v) => format!("{v:.3}"),
+            None if self.failures.iter().any(|f| f.starts_with(task)) => "failed".into(),
+            None => "–".into(),
+        }
+    }
 }
 
 impl EvalResults {
@@ -316,12 +335,12 @@ impl EvalResults {
         s += "---|\n";
         s += &format!("| relative L² (step {}) | {:.3} | {} | {:.3} |", self.l2_step, self.sim_l2, p[0], self.persistence_l2);
         for b in &self.baselines {
-            s += &format!(" {} |", opt(&b.sim_l2));
+            s += &format!(" {} |", b.cell(&b.sim_l2, "simulation"));
         }
         s += &format!(" {} |\n", p[2]);
         s += &format!("| relative spectral error | {:.3} | {} | {:.3} |", self.sim_spectral, p[1], self.persistence_spectral);
         for b in &self.baselines {
-            s += &format!(" {} |", opt(&b.sim_spectral));
+            s += &format!(" {} |", b.cell(&b.sim_spectral, "simulation"));
         }
         s += &format!(" {} |\n\n", p[3]);
         s += &format!("## Table 2 — unconditional generation, relative spectral error\n\n| {ours} | paper PDD |");
@@ -334,7 +353,7 @@ impl EvalResults {
         }
         s += &format!("---|\n| {:.3} | {} |", self.gen_spectral, p[4]);
         for b in &self.baselines {
-            s += &format!(" {} |", opt(&b.gen_spectral));
+            s += &format!(" {} |", b.cell(&b.gen_spectral, "generation"));
         }
         s += &format!(" {} |\n\n", p[5]);
         s += &floor_note(self.gen_samples, &self.gen_floor, "generated");
@@ -361,6 +380,11 @@ impl EvalResults {
         for (i, l) in self.sweep_l2.lambdas.iter().enumerate() {
             s += &format!("| {l} | {:.3} | {:.3} |\n", self.sweep_l2.values[i], self.sweep_spectral.values[i].mean);
         }
+        let failures: Vec<String> = self.baselines.iter().flat_map(|b| b.failures.iter().map(move |f| format!("- {} {f}\n", b.name))).collect();
+        if !failures.is_empty() {
+            s += "\n## Baseline failures\n\n";
+            s += &failures.concat();
+        }
         s += "\n## Time\n\n";
         for (k, v) in &self.seconds {
             s += &format!("- {k}: {v:.1} s\n");
@@ -381,5 +405,25 @@ impl EvalResults {
             s += &format!("![{f}](figures/{f})\n");
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_baseline_task_reads_failed_not_missing() {
+        let b = BaselineScores {
+            name: "DDPM-sim".into(),
+            sim_l2: None,
+            sim_spectral: None,
+            gen_spectral: Some(MeanStd::exact(0.5)),
+            failures: vec!["simulation: non-finite value in DDPM reverse chain".into()],
+        };
+        assert_eq!(b.cell(&b.sim_l2, "simulation"), "failed");
+        assert_eq!(b.cell(&b.gen_spectral, "generation"), "0.500 ± 0.000");
+        let none = BaselineScores { name: "DDPM-gen".into(), ..Default::default() };
+        assert_eq!(none.cell(&none.sim_spectral, "simulation"), "–");
     }
 }
