@@ -223,9 +223,7 @@ impl Study {
         let ev = self.evaluator()?;
         let tasks = EvalTasks { generation: !self.options.no_generation, ..Default::default() };
         let r = evaluate(&ev, &[], tasks, &self.dir.join("figures"), progress)?;
-        crate::train::atomic_write(&self.report_path(), r.markdown().as_bytes())?;
-        let json = serde_json::to_string_pretty(&r).map_err(|e| Error::Other(format!("report JSON: {e}")))?;
-        crate::train::atomic_write(&self.report_path().with_extension("json"), json.as_bytes())?;
+        r.write(&self.report_path())?;
         Ok(r)
     }
 

@@ -264,10 +264,8 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
     let tasks = EvalTasks { generation: !a.no_generation, ..Default::default() };
     let r = evaluate(&ev, &refs, tasks, &dir.join("figures"), &bar)?;
     bar.finish_and_clear();
-    let md = r.markdown();
-    crate::train::atomic_write(&a.report, md.as_bytes())?;
-    crate::train::atomic_write(&a.report.with_extension("json"), serde_json::to_string_pretty(&r)?.as_bytes())?;
-    println!("{md}");
+    r.write(&a.report)?;
+    println!("{}", r.markdown());
     println!("wrote {} (+ .json, figures/)", a.report.display());
     Ok(())
 }

@@ -314,6 +314,14 @@ impl BaselineScores {
 }
 
 impl EvalResults {
+    /// Writes the Markdown report to `path` and the numbers as JSON beside it
+    /// (`path.with_extension("json")`), each atomically.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        crate::train::atomic_write(path, self.markdown().as_bytes())?;
+        let json = serde_json::to_string_pretty(self).map_err(|e| Error::Other(format!("report JSON: {e}")))?;
+        crate::train::atomic_write(&path.with_extension("json"), json.as_bytes())
+    }
+
     /// The Markdown report: Tables 1–3 beside the paper's, the λ sweep, timings, figure links.
     pub fn markdown(&self) -> String {
         let p = paper(&self.system).unwrap_or(["–"; 8]);
