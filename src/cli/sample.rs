@@ -2,7 +2,7 @@
 
 use crate::backend::DeviceChoice;
 use crate::eval::{Baseline, EvalTasks, Evaluator, evaluate};
-use crate::io::{Stats, write_samples};
+use crate::io::{Split, Stats, write_samples};
 use crate::sample::{SamplerEvent, SrSource};
 use clap::Args;
 use ndarray::ArrayD;
@@ -22,7 +22,7 @@ pub struct RunArgs {
     pub samples: Option<usize>,
     /// Split whose paths condition the task (default: the run's `[eval] split`, test).
     #[arg(long)]
-    pub split: Option<crate::io::Split>,
+    pub split: Option<Split>,
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -114,7 +114,7 @@ pub struct EvalArgs {
     pub samples: Option<usize>,
     /// Split to evaluate on (default: the run's `[eval] split`, test).
     #[arg(long)]
-    pub split: Option<crate::io::Split>,
+    pub split: Option<Split>,
     /// Number of reverse λ steps (default: the run's `[sample] stride`).
     #[arg(long)]
     pub steps: Option<usize>,
@@ -140,16 +140,17 @@ pub struct EvalArgs {
 
 fn evaluator(a: &RunArgs) -> anyhow::Result<Evaluator> {
     let device = a.device.device()?;
-    let mut ev = Evaluator::new(&a.run, a.data.as_deref(), &device)?;
-    if a.samples.is_some() || a.split.is_some() {
-        ev.eval.samples = a.samples.unwrap_or(ev.eval.samples);
-        ev.eval.split = a.split.unwrap_or(ev.eval.split);
-        ev = reload(ev, &a.run, a.data.as_deref())?;
-    }
-    Ok(ev)
+    let ev = Evaluator::new(&a.run, a.data.as_deref(), &device)?;
+    with_paths(ev, a.samples, a.split, &a.run, a.data.as_deref())
 }
 
-fn reload(ev: Evaluator, run: &Path, data: Option<&Path>) -> anyhow::Result<Evaluator> {
+/// The evaluator reloaded with another number of paths or split, if either is given.
+fn with_paths(mut ev: Evaluator, samples: Option<usize>, split: Option<Split>, run: &Path, data: Option<&Path>) -> anyhow::Result<Evaluator> {
+    if samples.is_none() && split.is_none() {
+        return Ok(ev);
+    }
+    ev.eval.samples = samples.unwrap_or(ev.eval.samples);
+    ev.eval.split = split.unwrap_or(ev.eval.split);
     let (eval, sampler, device) = (ev.eval.clone(), ev.sampler.clone(), ev.device.clone());
     drop(ev);
     let mut fresh = Evaluator::new_with(run, data, &device, Some(eval))?;
@@ -200,9 +201,6 @@ pub fn simulate(a: SimulateArgs) -> anyhow::Result<()> {
 pub fn generate(a: ReverseArgs) -> anyhow::Result<()> {
     let mut ev = evaluator(&a.common)?;
     a.sampler.apply(&mut ev.sampler);
-    if let Some(src) = a.source {
-        ev.eval.sr_source = src;
-    }
     let start = ev.run.process.steps() - 1;
     set_steps(&mut ev, a.steps, start);
     let n = a.common.samples.unwrap_or(ev.eval.samples);
@@ -244,11 +242,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
     if let Some(s) = a.seeds {
         ev.eval.seeds = s;
     }
-    if a.samples.is_some() || a.split.is_some() {
-        ev.eval.samples = a.samples.unwrap_or(ev.eval.samples);
-        ev.eval.split = a.split.unwrap_or(ev.eval.split);
-        ev = reload(ev, &a.run, a.data.as_deref())?;
-    }
+    let mut ev = with_paths(ev, a.samples, a.split, &a.run, a.data.as_deref())?;
     a.sampler.apply(&mut ev.sampler);
     if let Some(src) = a.source {
         ev.eval.sr_source = src;
