@@ -96,6 +96,16 @@ pub enum Error {
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The variant of `variants` whose `name` is `s` (the `FromStr` of pdd's named enums); else an
+/// [`Error::Config`] for `field` naming `what` and listing the names, e.g.
+/// ``unknown split `x` (train|valid|test)``.
+pub fn parse_named<T: Copy>(s: &str, variants: &[T], name: fn(T) -> &'static str, field: &str, what: &str) -> Result<T> {
+    variants.iter().copied().find(|&v| name(v) == s).ok_or_else(|| {
+        let names: Vec<&str> = variants.iter().map(|&v| name(v)).collect();
+        Error::config(field, format!("unknown {what} `{s}` ({})", names.join("|")))
+    })
+}
+
 impl Error {
     /// A [`Error::Config`] for `field`.
     pub fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
@@ -140,5 +150,22 @@ pub fn ensure_lambda(lambda: f64) -> Result<()> {
         Ok(())
     } else {
         Err(Error::OutOfRange { name: "λ".into(), value: lambda, range: "[0, 1]".into() })
+    }
+}
+
+#[cfg(test)]
+mod parse_named_tests {
+    use crate::io::Split;
+    use crate::train::{ModelKind, Objective};
+
+    #[test]
+    fn named_enums_parse_their_names_and_list_them_on_error() {
+        assert_eq!("valid".parse::<Split>().unwrap(), Split::Valid);
+        assert_eq!("sa-pdd".parse::<Objective>().unwrap(), Objective::SaPdd);
+        assert_eq!("ddpm-gen".parse::<ModelKind>().unwrap(), ModelKind::DdpmGen);
+        let e = "x".parse::<Split>().unwrap_err().to_string();
+        assert!(e.contains("unknown split `x` (train|valid|test)"), "{e}");
+        let e = "pd".parse::<ModelKind>().unwrap_err().to_string();
+        assert!(e.contains("unknown model `pd` (pdd|ddpm-sim|ddpm-gen)"), "{e}");
     }
 }

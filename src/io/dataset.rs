@@ -50,10 +50,7 @@ pub enum Split {
 impl std::str::FromStr for Split {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        Split::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| Error::config("split", format!("unknown split `{s}` (train|valid|test)")))
+        crate::error::parse_named(s, &Split::ALL, Split::name, "split", "split")
     }
 }
 

@@ -64,10 +64,7 @@ impl SrSource {
 impl std::str::FromStr for SrSource {
     type Err = crate::Error;
     fn from_str(s: &str) -> crate::Result<Self> {
-        [Self::Surrogate, Self::CoarseTruth, Self::NoisedTruth]
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| crate::Error::config("eval.sr_source", format!("unknown source `{s}` (surrogate|coarse-truth|noised-truth)")))
+        crate::error::parse_named(s, &[Self::Surrogate, Self::CoarseTruth, Self::NoisedTruth], Self::name, "eval.sr_source", "source")
     }
 }
 

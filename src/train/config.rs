@@ -27,10 +27,7 @@ impl Objective {
 impl std::str::FromStr for Objective {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        [Self::Pdd, Self::SaPdd]
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| Error::config("train.objective", format!("unknown objective `{s}` (pdd|sa-pdd)")))
+        crate::error::parse_named(s, &[Self::Pdd, Self::SaPdd], Self::name, "train.objective", "objective")
     }
 }
 

@@ -104,10 +104,7 @@ impl ModelKind {
 impl std::str::FromStr for ModelKind {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        [Self::Pdd, Self::DdpmSim, Self::DdpmGen]
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| Error::config("model", format!("unknown model `{s}` (pdd|ddpm-sim|ddpm-gen)")))
+        crate::error::parse_named(s, &[Self::Pdd, Self::DdpmSim, Self::DdpmGen], Self::name, "model", "model")
     }
 }
 
