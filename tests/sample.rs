@@ -6,7 +6,7 @@ use pdd::backend::to_vec;
 use pdd::diffusion::{DeviceProcess, ForwardProcess, RealFourierBasis, SpectralOperator};
 use pdd::nn::{Heads, PeriodicConv, Spatial, UNetConfig};
 use pdd::predictor::{Backbone, PredictorBuilder};
-use pdd::sample::{PathScore, PddScore, SamplerConfig, reverse_sample, simulate};
+use pdd::sample::{Integrator, PathScore, PddScore, SamplerConfig, reverse_sample, simulate};
 use pdd::spectral::{Grid, SpectralPlan};
 
 /// burn's random numbers come from one generator per device, which `Device::seed` resets: tests
@@ -62,6 +62,11 @@ impl PathScore for GaussianScore {
     }
 }
 
+/// The per-mode variance `S(k) = 2/(1 + k²/4)` (0 at k = 0) of the Gaussian test data.
+fn data_spectrum(grid: &Grid) -> Vec<f32> {
+    (0..grid.half_len()).map(|k| if k == 0 { 0.0 } else { 2.0 / (1.0 + (k * k) as f32 / 4.0) }).collect()
+}
+
 fn marginal_variance(p: &ForwardProcess, s: &[f32], t: usize) -> Vec<f32> {
     p.damping(t).iter().zip(p.variance(t)).zip(s).map(|((a, q), s)| a * a * s + q).collect()
 }
@@ -88,7 +93,7 @@ fn exact_gaussian_score_recovers_the_data_spectrum() {
     let d = dev();
     let grid = Grid::line(32);
     let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(1000).build().unwrap();
-    let target: Vec<f32> = (0..grid.half_len()).map(|k| if k == 0 { 0.0 } else { 2.0 / (1.0 + (k * k) as f32 / 4.0) }).collect();
+    let target = data_spectrum(&grid);
     let basis = RealFourierBasis::new(&grid, &d);
     let rows: Vec<Vec<f32>> = (0..process.steps()).map(|t| marginal_variance(&process, &target, t).iter().map(|v| -1.0 / v).collect()).collect();
     let op = SpectralOperator::from_rows(&basis, rows.iter().map(|r| r.as_slice())).unwrap();
@@ -119,51 +124,98 @@ fn exact_gaussian_score_recovers_the_data_spectrum() {
     assert!(mean_rel.abs() < tol / 3.0, "mean relative bias {mean_rel}");
 }
 
-/// A strided schedule (Δλ = 0.01) on a fine grid (the Lorenz-96 grid, α = 0.1): with the
-/// exact Gaussian score, ETD1 multiplies each noise-dominated fine mode by `2 − e^z` per step,
-/// which explodes for `z = −ℓ_k Δλ > ln 3` (z reaches 1.66 here); the default cap on `z`
-/// (`max_etd_exponent = 0.5`) shortens the steps and recovers the spectrum.
-#[test]
-fn etd_exponent_cap_keeps_strided_sampling_stable() {
-    let _serial = serial();
+/// The exact Gaussian score of [`GaussianScore`] on the Lorenz-96 grid (128 points, α = 0.1),
+/// and `b` × 4 frames drawn from its marginal at index `start`.
+fn fine_gaussian(start: usize, b: usize) -> (ForwardProcess, Grid, GaussianScore, Tensor<5>) {
     let d = dev();
     let grid = Grid::line(128);
     let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(1000).build().unwrap();
-    let target: Vec<f32> = (0..grid.half_len()).map(|k| if k == 0 { 0.0 } else { 2.0 / (1.0 + (k * k) as f32 / 4.0) }).collect();
+    let target = data_spectrum(&grid);
     let basis = RealFourierBasis::new(&grid, &d);
     let rows: Vec<Vec<f32>> = (0..process.steps()).map(|t| marginal_variance(&process, &target, t).iter().map(|v| -1.0 / v).collect()).collect();
     let score = GaussianScore { op: SpectralOperator::from_rows(&basis, rows.iter().map(|r| r.as_slice())).unwrap() };
-    let start = 200; // super-resolution's λ = 0.2
     let start_sd: Vec<f32> = marginal_variance(&process, &target, start).iter().map(|v| v.sqrt()).collect();
-    let (b, f) = (32, 4);
-    let x = SpectralOperator::single(&basis, &start_sd).unwrap().apply_single(randn([b, 1, f, 1, 128], 5)).unwrap();
-    let run = |stride: usize, cap: Option<f64>| {
-        let cfg = SamplerConfig {
-            corrector_steps: 0,
-            remove_mean: false,
-            clamp: None,
-            final_index: 1,
-            stride,
-            max_relative_step: Some(0.15),
-            max_etd_exponent: cap,
-            ..SamplerConfig::default()
-        };
+    let x = SpectralOperator::single(&basis, &start_sd).unwrap().apply_single(randn([b, 1, 4, 1, 128], 5)).unwrap();
+    (process, grid, score, x)
+}
+
+/// Worst |log| ratio of two mode-variance spectra over the interior modes (NaN/inf → ∞).
+fn worst_log_ratio(a: &[f64], b: &[f64]) -> f64 {
+    (1..a.len() - 1).map(|k| (a[k] / b[k]).ln().abs()).fold(0.0f64, |m, v| if v.is_finite() { m.max(v) } else { f64::INFINITY })
+}
+
+/// Sampler settings of the stability tests: no corrector, mean removal or clamp.
+fn bare(stride: usize, cap: Option<f64>, integrator: Integrator) -> SamplerConfig {
+    SamplerConfig {
+        corrector_steps: 0,
+        remove_mean: false,
+        clamp: None,
+        final_index: 1,
+        noise_on_last_step: true,
+        stride,
+        max_relative_step: Some(0.15),
+        max_etd_exponent: cap,
+        integrator,
+        ..SamplerConfig::default()
+    }
+}
+
+/// A strided schedule (Δλ = 0.01) on a fine grid (the Lorenz-96 grid, α = 0.1): with the
+/// exact Gaussian score, ETD1 multiplies each noise-dominated fine mode by `2 − e^z` per step,
+/// which explodes for `z = −ℓ_k Δλ > ln 3` (z reaches 1.66 here); the default cap on `z`
+/// (`max_etd_exponent = 0.5`) shortens the steps and recovers the spectrum, and so does the
+/// Gaussian-split integrator without any cap.
+#[test]
+fn etd_exponent_cap_or_gaussian_split_keeps_strided_sampling_stable() {
+    let _serial = serial();
+    let start = 200; // super-resolution's λ = 0.2
+    let (process, grid, score, x) = fine_gaussian(start, 32);
+    let run = |cfg: SamplerConfig| {
         let steps = cfg.stable_schedule(&process, start);
         let out = reverse_sample(&score, &process, x.clone(), start, &cfg, 7, &mut |_| {}).unwrap().into_result().unwrap();
         (steps, mode_variance(out, &grid))
     };
-    // worst |log| ratio of two mode-variance spectra over the interior modes (NaN/inf → ∞)
-    let worst = |a: &[f64], b: &[f64]| (1..grid.half_len() - 1).map(|k| (a[k] / b[k]).ln().abs()).fold(0.0f64, |m, v| if v.is_finite() { m.max(v) } else { f64::INFINITY });
-    let (_, reference) = run(1, None); // the reference's every-index schedule
-    let (free, uncapped) = run(10, None);
-    let (capped_steps, capped) = run(10, Some(0.5));
+    let (_, reference) = run(bare(1, None, Integrator::Etd1)); // the reference's every-index schedule
+    let (free, uncapped) = run(bare(10, None, Integrator::Etd1));
+    let (capped_steps, capped) = run(bare(10, Some(0.5), Integrator::Etd1));
+    let (split_steps, split) = run(bare(10, Some(0.5), Integrator::GaussianSplit));
     assert!(free.iter().all(|(t, n)| t - n <= 10) && capped_steps.iter().all(|(t, n)| t - n <= 3), "{capped_steps:?}");
     assert!(capped_steps.len() < 100, "{} steps", capped_steps.len());
-    let (w_free, w_capped) = (worst(&uncapped, &reference), worst(&capped, &reference));
+    assert_eq!(split_steps, free, "the split integrator needs no stiffness cap");
+    // the exact marginal at the final index (the last step adds its noise too)
+    let target = data_spectrum(&grid);
+    let exact: Vec<f64> = marginal_variance(&process, &target, 1).iter().map(|&v| v as f64).collect();
+    let w = |v: &[f64]| worst_log_ratio(v, &exact);
+    let (w_ref, w_free, w_capped, w_split) = (w(&reference), w(&uncapped), w(&capped), w(&split));
     assert!(w_free > 10f64.ln(), "uncapped strided ETD1 should blow the fine modes up (worst log-ratio {w_free})");
-    // sampling error: 2·B·F = 256 Gaussian numbers per mode per run → ≈ 9 % each, ≈ 0.13 in a
-    // log-ratio of two runs; 0.47 is ≈ 3.7 of those, for the worst of 62 modes
-    assert!(w_capped < 1.6f64.ln(), "capped: every mode within a factor 1.6 of the stride-1 sampler (worst log-ratio {w_capped})");
+    // sampling error: 2·B·F = 256 Gaussian numbers per mode → ≈ 9 % each; 0.47 is ≈ 5 of
+    // those, for the worst of 62 modes (the three measured: ≤ 1.35)
+    for (name, worst) in [("stride-1 ETD1", w_ref), ("capped ETD1", w_capped), ("Gaussian split", w_split)] {
+        assert!(worst < 1.6f64.ln(), "{name}: every mode within a factor 1.6 of the exact marginal (worst log-ratio {worst})");
+    }
+}
+
+/// Generation from λ ≈ 1 with 20× fewer steps (stride 50: Δλ = 0.05, geometric below
+/// λ = 0.33; 47 steps instead of 998): uncapped ETD1 blows up, the Gaussian-split integrator
+/// stays within a factor 1.6 of the data's marginal spectrum in every mode.
+#[test]
+fn gaussian_split_generates_the_data_spectrum_in_few_steps() {
+    let _serial = serial();
+    let (process, grid, score, x) = fine_gaussian(999, 64);
+    let cfg = |integrator| SamplerConfig { noise_on_last_step: true, ..bare(50, None, integrator) };
+    assert!(cfg(Integrator::GaussianSplit).stable_schedule(&process, 999).len() < 50);
+    let etd1 = reverse_sample(&score, &process, x.clone(), 999, &cfg(Integrator::Etd1), 11, &mut |_| {}).unwrap();
+    let blown = etd1.failure.is_some() || worst_log_ratio(&mode_variance(etd1.state, &grid), &vec![1.0; grid.half_len()]) > 10f64.ln();
+    assert!(blown, "uncapped ETD1 at stride 50 should blow the fine modes up");
+    let out = reverse_sample(&score, &process, x, 999, &cfg(Integrator::GaussianSplit), 11, &mut |_| {}).unwrap().into_result().unwrap();
+    let est = mode_variance(out, &grid);
+    let target = data_spectrum(&grid);
+    // the state at index 1 still carries Q̂_1 of noise and Â_1 damping: compare with that marginal
+    let want: Vec<f64> = marginal_variance(&process, &target, 1).iter().map(|&v| v as f64).collect();
+    let w = worst_log_ratio(&est, &want);
+    assert!(w < 1.6f64.ln(), "worst log-ratio {w} of generated vs marginal spectrum");
+    let mean = (1..est.len() - 1).map(|k| (est[k] / want[k]).ln()).sum::<f64>() / (est.len() - 2) as f64;
+    assert!(mean.abs() < 0.25, "mean log-ratio {mean}");
 }
 
 struct Zero;

@@ -81,6 +81,10 @@ pub struct SamplerOverrides {
     /// Cap each λ step at this fraction of λ (geometric steps near 0; see `[sample]`).
     #[arg(long)]
     max_relative_step: Option<f64>,
+    /// Predictor-step integrator of every task: etd1 (the reference) or gaussian-split (stable at
+    /// any step size; see `[sample] integrator`).
+    #[arg(long)]
+    integrator: Option<crate::sample::Integrator>,
 }
 
 impl SamplerOverrides {
@@ -93,6 +97,10 @@ impl SamplerOverrides {
         }
         if let Some(r) = self.max_relative_step {
             cfg.max_relative_step = Some(r);
+        }
+        if let Some(i) = self.integrator {
+            cfg.integrator = i;
+            cfg.generation_integrator = None;
         }
     }
 }

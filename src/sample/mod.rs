@@ -1,6 +1,7 @@
 //! Sampling with a trained predictor (spec §5): surrogate simulation at fixed λ, path scores,
 //! the reverse-λ predictor–corrector sampler, unconditional generation and super-resolution.
 
+mod integrator;
 mod sampler;
 mod score;
 mod simulate;
@@ -9,6 +10,7 @@ mod tasks;
 pub use sampler::{
     SampleResult, SamplerConfig, SamplerEvent, extrapolate_first_frame, remove_space_time_mean, reverse_sample,
 };
+pub use integrator::Integrator;
 pub use score::{PathScore, PddScore, SaPddScore};
 pub use simulate::{Simulation, simulate};
 pub use tasks::{SrSource, SuperResolution, generate, super_resolve};

@@ -1,7 +1,8 @@
 //! The reverse-λ predictor–corrector sampler (paper Algorithm 3; spec §5.1–§5.4).
 
+use super::integrator::{Integrator, Step};
 use super::score::PathScore;
-use crate::diffusion::{ForwardProcess, RealFourierBasis, SpectralOperator};
+use crate::diffusion::{ForwardProcess, RealFourierBasis};
 use crate::error::{Error, Result};
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -60,8 +61,19 @@ pub struct SamplerConfig {
     /// exact `e^{−z}`: unstable for `z > ln 3`, so a large `stride` blows the finest scales up.
     /// The reference's `stride = 1` has `z ≤ 0.17` (Lorenz-96) / `0.10` (Kolmogorov), which the
     /// default `0.5` leaves untouched; `None` removes the cap.
+    /// Ignored by [`Integrator::GaussianSplit`], which integrates those modes exactly.
     #[serde(default = "d_zcap")]
     pub max_etd_exponent: Option<f64>,
+    /// How a predictor step integrates the reverse SDE: `etd1` (the reference) or
+    /// `gaussian-split` (the forward process's Gaussian part of the score integrated exactly:
+    /// stable at any step size; see [`Integrator`]).
+    #[serde(default)]
+    pub integrator: Integrator,
+    /// The integrator of unconditional generation (the long reverse run from λ ≈ 1), when it
+    /// differs from [`integrator`](Self::integrator) (`None`: the same). See
+    /// [`for_generation`](Self::for_generation).
+    #[serde(default)]
+    pub generation_integrator: Option<Integrator>,
     /// Index at which the loop stops (the reference never reaches 0: it stops at 1, and its
     /// Kolmogorov notebooks read the state at 3).
     #[serde(default = "d_final")]
@@ -98,6 +110,12 @@ impl SamplerConfig {
         out
     }
 
+    /// The settings of unconditional generation: these with
+    /// [`generation_integrator`](Self::generation_integrator) as the integrator, if set.
+    pub fn for_generation(&self) -> Self {
+        Self { integrator: self.generation_integrator.unwrap_or(self.integrator), ..self.clone() }
+    }
+
     /// Sets `stride` so that a loop from index `start` takes about `steps` uniform steps
     /// (`⌈start / steps⌉`, at least 1), e.g. 100 instead of 1000.
     pub fn set_steps(&mut self, start: usize, steps: usize) {
@@ -105,10 +123,10 @@ impl SamplerConfig {
     }
 
     /// [`schedule`](Self::schedule) with the stride further capped by
-    /// [`max_etd_exponent`](Self::max_etd_exponent) for `process`'s stiffest mode.
+    /// [`max_etd_exponent`](Self::max_etd_exponent) for `process`'s stiffest mode (ETD1 only).
     pub fn stable_schedule(&self, process: &ForwardProcess, start: usize) -> Vec<(usize, usize)> {
         let mut cfg = self.clone();
-        if let Some(zcap) = self.max_etd_exponent {
+        if let Some(zcap) = self.max_etd_exponent.filter(|_| self.integrator.needs_stiffness_cap()) {
             let z1 = process.eigenvalues().iter().fold(0.0f64, |m, &l| m.max(-l)) * process.dt();
             if z1 > 0.0 {
                 cfg.stride = cfg.stride.min(((zcap / z1).floor() as usize).max(1));
@@ -171,40 +189,6 @@ impl SampleResult {
             None => Ok(self.state),
             Some(reason) => Err(Error::NonFinite { context: reason }),
         }
-    }
-}
-
-/// ETD1 operators for a step of `stride` indices (Δλ = stride/T).
-struct Etd {
-    astep: SpectralOperator,
-    score: SpectralOperator,
-    noise: f64,
-}
-
-impl Etd {
-    fn new(process: &ForwardProcess, basis: &RealFourierBasis, stride: usize) -> Result<Self> {
-        let dl = stride as f64 * process.dt();
-        let b2 = process.beta2();
-        let (mut a, mut s) = (Vec::new(), Vec::new());
-        for &l in process.eigenvalues() {
-            let z = -l * dl;
-            let e = z.exp();
-            let phi = if z.abs() >= 1e-8 { (e - 1.0) / z } else { 1.0 };
-            a.push(e as f32);
-            s.push((dl * b2 * phi) as f32);
-        }
-        Ok(Self {
-            astep: SpectralOperator::single(basis, &a)?,
-            score: SpectralOperator::single(basis, &s)?,
-            noise: (b2 * dl).sqrt(),
-        })
-    }
-
-    /// `F⁻¹{ Astep F{x} + Δλ β² φ1 F{s} }` (Δλ of this operator's stride).
-    fn mean(&self, x: Tensor<5>, s: Tensor<5>) -> Tensor<5> {
-        let basis = self.astep.basis();
-        let z = basis.forward(x) * self.astep.single_multiplier() + basis.forward(s) * self.score.single_multiplier();
-        basis.inverse(z)
     }
 }
 
@@ -275,20 +259,22 @@ pub fn reverse_sample(
     device.seed(seed);
     let steps = cfg.stable_schedule(process, start);
     let total = steps.len();
-    let mut etds: std::collections::HashMap<usize, Etd> = std::collections::HashMap::new();
+    // ETD1's operators depend on the step length only; GaussianSplit's on the index too
+    let mut operators: std::collections::HashMap<(usize, usize), Step> = std::collections::HashMap::new();
     let mut state = x;
     let mut index = start;
     for (n, &(t, next)) in steps.iter().enumerate() {
-        if !etds.contains_key(&(t - next)) {
-            etds.insert(t - next, Etd::new(process, &basis, t - next)?);
+        let key = if cfg.integrator == Integrator::Etd1 { (0, t - next) } else { (t, next) };
+        if !operators.contains_key(&key) {
+            operators.insert(key, Step::new(cfg.integrator, process, &basis, t, next)?);
         }
-        let etd = &etds[&(t - next)];
+        let step = &operators[&key];
         let last = n + 1 == total;
         let noisy = !last || cfg.noise_on_last_step;
         let s = score.score(state.clone(), t)?;
-        let mut xn = post.after_mean(etd.mean(state.clone(), s));
+        let mut xn = post.after_mean(step.mean(state.clone(), s));
         if noisy {
-            xn = xn + Tensor::random([b, c, f, ny, nx], Distribution::Normal(0.0, 1.0), &device).mul_scalar(etd.noise);
+            xn = xn + step.noise(Tensor::random([b, c, f, ny, nx], Distribution::Normal(0.0, 1.0), &device))?;
         }
         xn = post.after_noise(xn);
         for _ in 0..cfg.corrector_steps {
@@ -339,5 +325,19 @@ mod tests {
         assert!(s.len() < 120, "{}", s.len());
         // contiguous
         assert!(s.windows(2).all(|w| w[0].1 == w[1].0));
+    }
+
+    #[test]
+    fn generation_may_use_its_own_integrator() {
+        let cfg: SamplerConfig = toml::from_str("stride = 50\nmax_relative_step = 0.15\ngeneration_integrator = \"gaussian-split\"").unwrap();
+        assert_eq!(cfg.integrator, Integrator::Etd1);
+        let generation = cfg.for_generation();
+        assert_eq!((generation.integrator, generation.stride), (Integrator::GaussianSplit, 50));
+        let p = ForwardProcess::builder().grid(crate::spectral::Grid::line(128)).alpha(0.1).steps(1000).build().unwrap();
+        // ETD1 is held to the stiffness cap (Δλ ≤ 0.003 on this grid), the split is not
+        let (etd1, split) = (cfg.stable_schedule(&p, 999), generation.stable_schedule(&p, 999));
+        assert!(etd1.iter().all(|(t, n)| t - n <= 3) && split.iter().any(|(t, n)| t - n == 50), "{split:?}");
+        assert!(split.len() * 5 < etd1.len(), "{} vs {} steps", split.len(), etd1.len());
+        assert!(toml::from_str::<SamplerConfig>("integrator = \"rk4\"").is_err());
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// Generates `shape = [B, C, F, Ny, Nx]` standardised paths from noise: every slice starts as
 /// `F⁻¹{B̂_{T−1} F{ε}}` (zero-mean coloured noise at λ_max — the reference's prior, which ignores
 /// the surviving large scales, spec §11.4), space–time mean removed, then the reverse sampler
-/// runs from index `T − 1` to `cfg.final_index`.
+/// runs from index `T − 1` to `cfg.final_index` with [`SamplerConfig::for_generation`].
 pub fn generate(
     score: &dyn PathScore,
     process: &ForwardProcess,
@@ -30,7 +30,7 @@ pub fn generate(
     let eps = Tensor::<5>::random(shape, Distribution::Normal(0.0, 1.0), device);
     let x = device_process.operator(Table::NoiseStd).apply(eps, &vec![last; shape[0]])?;
     let x = remove_space_time_mean(x);
-    reverse_sample(score, process, x, last, cfg, seed.wrapping_add(1), callback)
+    reverse_sample(score, process, x, last, &cfg.for_generation(), seed.wrapping_add(1), callback)
 }
 
 /// Where the coarse (λ = 0.2) input of super-resolution comes from.
