@@ -15,7 +15,11 @@
 //!   overshooting. With an imperfect score `s = −g u/Q̂` of a noise-dominated mode the step
 //!   multiplies it by `A + 2(1 − A)(1 − g)`, `A = e^{ℓΔλ}`: stable for every `g > ½` at any
 //!   step size — the condition of the reference's small steps — so the stiffness cap is not
-//!   needed and far fewer λ steps suffice.
+//!   needed and far fewer λ steps suffice. Measured with the quick SA-PDD models (16 test
+//!   paths, super-resolution from λ = 0.2, relative spectral error): Kolmogorov 0.397 in 28
+//!   steps without a corrector against capped ETD1's 0.439 in 50 steps with one (input 0.797);
+//!   Lorenz-96 0.501 in 30 steps against 0.484 in 75 (input 0.853); Lorenz-96 generation 0.817
+//!   in 47 steps against 6.28 in 341.
 //!
 //! (The DDPM-style ancestral step — the forward posterior `q(u_next | u_t, û₀)` at Tweedie's
 //! estimate — is exact for pure noise too, but multiplies such a mode by
