@@ -17,6 +17,20 @@ use crate::error::{Error, Result};
 use burn::prelude::*;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
+/// `|z|` below which the ETD1 coefficient `φ1(z)` is taken as its limit 1 (spec §2.6).
+const SMALL_Z: f64 = 1e-8;
+
+/// `φ1(z) = (e^z − 1)/z`, 1 for `|z| < 1e−8`.
+pub fn phi1(z: f64) -> f64 {
+    if z.abs() >= SMALL_Z { z.exp_m1() / z } else { 1.0 }
+}
+
+/// The ETD1 multipliers of a reverse step of length `dl` for the modes with eigenvalues
+/// `eigenvalues` (`ℓ_k ≤ 0`, half spectrum): `(Astep_k = e^{−ℓ_k Δλ}, Δλ β² φ1(−ℓ_k Δλ))`.
+pub fn etd1_multipliers(eigenvalues: &[f64], beta2: f64, dl: f64) -> (Vec<f32>, Vec<f32>) {
+    eigenvalues.iter().map(|&l| ((-l * dl).exp() as f32, (dl * beta2 * phi1(-l * dl)) as f32)).unzip()
+}
+
 impl ForwardProcess {
     /// The ETD1 mean `Re F⁻¹{ Astep ⊙ F{x} + Δλ β² φ1 ⊙ F{score} }` of one reverse step.
     ///

@@ -28,6 +28,7 @@ pub use device::{
     DeviceProcess, RealFourierBasis, SpectralOperator, batch_to_tensor, plane_dims, real_fourier_basis,
     tensor_to_batch,
 };
+pub use etd::{etd1_multipliers, phi1};
 pub use process::{DiffusionConfig, ForwardProcess, ForwardProcessBuilder, Table, VARIANCE_FLOOR};
 pub use qsample::white_noise;
 pub use synthetic::{synthetic_mode_variance, synthetic_trajectory};

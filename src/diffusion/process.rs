@@ -22,9 +22,6 @@ pub const VARIANCE_FLOOR: f64 = 1e-12;
 /// `|2ℓ_k|` below which `Q̂` uses its `ℓ → 0` limit `β² τ` (spec §2.3).
 const ZERO_EIGENVALUE: f64 = 1e-14;
 
-/// `|z|` below which the ETD1 coefficient `φ1(z)` is taken as its limit 1 (spec §2.6).
-const SMALL_Z: f64 = 1e-8;
-
 fn default_beta2() -> f64 {
     2.0
 }
@@ -284,14 +281,8 @@ impl ForwardProcess {
             }
             sigma2.push(grid.full_spectrum_mean(&floored));
         }
-        let mut etd_astep = Vec::with_capacity(h);
-        let mut etd_phi1 = Vec::with_capacity(h);
-        for &ell in &eigenvalues {
-            let z = -ell * dt;
-            etd_astep.push(z.exp() as f32);
-            etd_phi1.push(if z.abs() >= SMALL_Z { z.exp_m1() / z } else { 1.0 } as f32);
-        }
-        let etd_score = etd_phi1.iter().map(|&p| (dt * beta2 * p as f64) as f32).collect();
+        let (etd_astep, etd_score) = super::etd::etd1_multipliers(&eigenvalues, beta2, dt);
+        let etd_phi1 = eigenvalues.iter().map(|&ell| super::etd::phi1(-ell * dt) as f32).collect();
         Self {
             plan: SpectralPlan::new(&grid),
             grid,

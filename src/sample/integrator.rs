@@ -30,7 +30,7 @@
 //! Both return, for one step, the Fourier multipliers of `mean = F⁻¹{a F{u} + b F{s}}` and of
 //! the noise, `F⁻¹{n F{ξ}}` (the basis is orthonormal, so `n²` is each mode's variance).
 
-use crate::diffusion::{ForwardProcess, RealFourierBasis, SpectralOperator};
+use crate::diffusion::{ForwardProcess, RealFourierBasis, SpectralOperator, etd1_multipliers, phi1};
 use crate::error::Result;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -61,32 +61,39 @@ impl Integrator {
         self == Self::Etd1
     }
 
+    /// The key under which a step's operators can be reused: ETD1's depend on the step length
+    /// only, the split's on the start index too.
+    pub(super) fn cache_key(self, t: usize, next: usize) -> (usize, usize) {
+        match self {
+            Self::Etd1 => (0, t - next),
+            Self::GaussianSplit => (t, next),
+        }
+    }
+
     /// The per-mode coefficients `(a, b, n)` (half spectrum) of a step from index `t` down to
     /// `next < t`: `mean = a û + b ŝ`, noise standard deviation `n`.
     pub fn coefficients(self, process: &ForwardProcess, t: usize, next: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
         let dl = (t - next) as f64 * process.dt();
         let b2 = process.beta2();
-        let q = process.variance(t);
-        let (mut a, mut b, mut n) = (Vec::new(), Vec::new(), Vec::new());
-        for (k, &l) in process.eigenvalues().iter().enumerate() {
-            match self {
-                Self::Etd1 => {
-                    let z = -l * dl;
-                    a.push(z.exp() as f32);
-                    b.push((dl * b2 * phi1(z)) as f32);
-                    n.push((b2 * dl).sqrt() as f32);
-                }
-                Self::GaussianSplit => {
-                    let qk = (q[k] as f64).max(1e-12);
-                    let z = (-l - b2 / qk) * dl;
+        let modes = process.eigenvalues();
+        match self {
+            Self::Etd1 => {
+                let (a, b) = etd1_multipliers(modes, b2, dl);
+                (a, b, vec![(b2 * dl).sqrt() as f32; modes.len()])
+            }
+            Self::GaussianSplit => {
+                let (mut a, mut b, mut n) = (Vec::new(), Vec::new(), Vec::new());
+                for (&l, &q) in modes.iter().zip(process.variance(t)) {
+                    let q = (q as f64).max(1e-12);
+                    let z = (-l - b2 / q) * dl;
                     let bk = dl * b2 * phi1(z);
-                    a.push((z.exp() + bk / qk) as f32);
+                    a.push((z.exp() + bk / q) as f32);
                     b.push(bk as f32);
                     n.push((b2 * dl * phi1(2.0 * z)).max(0.0).sqrt() as f32);
                 }
+                (a, b, n)
             }
         }
-        (a, b, n)
     }
 }
 
@@ -95,11 +102,6 @@ impl std::str::FromStr for Integrator {
     fn from_str(s: &str) -> crate::Result<Self> {
         crate::error::parse_named(s, &[Self::Etd1, Self::GaussianSplit], Self::name, "sample.integrator", "integrator")
     }
-}
-
-/// `φ₁(z) = (e^z − 1)/z`, 1 at z = 0.
-fn phi1(z: f64) -> f64 {
-    if z.abs() >= 1e-8 { z.exp_m1() / z } else { 1.0 }
 }
 
 /// The step's operators on a device.
@@ -119,7 +121,8 @@ impl Step {
     pub(super) fn new(integrator: Integrator, process: &ForwardProcess, basis: &RealFourierBasis, t: usize, next: usize) -> Result<Self> {
         let (a, b, n) = integrator.coefficients(process, t, next);
         let noise = match integrator {
-            Integrator::Etd1 => Noise::White((process.beta2() * (t - next) as f64 * process.dt()).sqrt()),
+            // the same standard deviation for every mode
+            Integrator::Etd1 => Noise::White(f64::from(n[0])),
             Integrator::GaussianSplit => Noise::Coloured(SpectralOperator::single(basis, &n)?),
         };
         Ok(Self { mean_state: SpectralOperator::single(basis, &a)?, mean_score: SpectralOperator::single(basis, &b)?, noise })

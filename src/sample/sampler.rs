@@ -259,12 +259,11 @@ pub fn reverse_sample(
     device.seed(seed);
     let steps = cfg.stable_schedule(process, start);
     let total = steps.len();
-    // ETD1's operators depend on the step length only; GaussianSplit's on the index too
     let mut operators: std::collections::HashMap<(usize, usize), Step> = std::collections::HashMap::new();
     let mut state = x;
     let mut index = start;
     for (n, &(t, next)) in steps.iter().enumerate() {
-        let key = if cfg.integrator == Integrator::Etd1 { (0, t - next) } else { (t, next) };
+        let key = cfg.integrator.cache_key(t, next);
         if !operators.contains_key(&key) {
             operators.insert(key, Step::new(cfg.integrator, process, &basis, t, next)?);
         }
