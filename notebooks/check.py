@@ -13,7 +13,8 @@ A notebook FAILS when a cell
   only text on stderr and the reply says "ok"),
 * wrote to stderr at all, unless the cell contains the comment `// allow-stderr`: evcxr reports
   an error returned by `?` in a cell only by printing it to stderr (the reply says "ok"), so a
-  stray stderr line is the only sign of it, or
+  stray stderr line is the only sign of it (evcxr relays stderr unsynchronised with the end of the
+  cell, so after each cell the checker listens on until the kernel has been quiet for a moment), or
 * is a figure cell -- its first line is the comment `// figure` (optionally followed by a caption,
   `// figure: Hovmöller diagram`) -- and displayed no SVG (an `image/svg+xml` output, or
   `text/html` that contains an `<svg` element).
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import os
+import queue
 import re
 import sys
 import tempfile
@@ -47,6 +49,11 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent
 REPO = NOTEBOOK_DIR.parent
 KERNEL = "rust-pdd"
 FIRST = "smoke.ipynb"  # runs first when no notebooks are named: it warms the build cache
+
+# After a cell's idle status, how long the output channel must stay quiet before the cell counts as
+# finished, and the most time spent waiting for late output (see drain_late_output).
+LATE_OUTPUT_QUIET_S = 0.5
+LATE_OUTPUT_MAX_S = 10.0
 
 FIGURE_RE = re.compile(r"^\s*//\s*figure\b", re.IGNORECASE)
 ALLOW_STDERR_RE = re.compile(r"//\s*allow-stderr\b")
@@ -186,6 +193,7 @@ class CellFailed(Exception):
 
 def _make_client(nb, args, result: Result, log):
     from nbclient import NotebookClient
+    from nbclient.util import ensure_async
 
     class CheckingClient(NotebookClient):
         """Checks each cell as soon as it has run, and stops at the first failing one."""
@@ -194,7 +202,12 @@ def _make_client(nb, args, result: Result, log):
             if cell.cell_type != "code" or not cell.source.strip():
                 return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
             replies = []
-            self.on_cell_executed = lambda cell, cell_index, execute_reply: replies.append(execute_reply)
+
+            async def on_executed(cell, cell_index, execute_reply):
+                replies.append(execute_reply)
+                await self.drain_late_output(execute_reply, cell, cell_index)
+
+            self.on_cell_executed = on_executed
             start = time.monotonic()
             cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
             seconds = time.monotonic() - start
@@ -206,6 +219,28 @@ def _make_client(nb, args, result: Result, log):
             if problems:
                 raise CellFailed(problems)
             return cell
+
+        async def drain_late_output(self, execute_reply, cell, cell_index):
+            """Collects the cell's output that arrives after the kernel said it was idle.
+
+            evcxr reads its child process's stderr on a thread of its own, unsynchronised with the
+            end of the execution, and sends each line with the header of the latest execute
+            request. A `?` error (printed only to stderr) can therefore reach us after the idle
+            status: nbclient would drop it (last cell) or it would land on the next cell. So after
+            each cell we keep reading this cell's messages until the channel has been quiet for
+            LATE_OUTPUT_QUIET_S seconds (at most LATE_OUTPUT_MAX_S in all).
+            """
+            parent = (execute_reply or {}).get("parent_header", {}).get("msg_id")
+            if parent is None:
+                return
+            deadline = time.monotonic() + LATE_OUTPUT_MAX_S
+            while time.monotonic() < deadline:
+                try:
+                    msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=LATE_OUTPUT_QUIET_S))
+                except queue.Empty:
+                    return
+                if msg["parent_header"].get("msg_id") == parent and msg["msg_type"] != "status":
+                    self.process_message(msg, cell, cell_index)
 
     return CheckingClient(
         nb,

@@ -202,6 +202,14 @@ class WithKernel(unittest.TestCase):
         result, _ = self.run_cells("question", 'let n: i32 = "x1".parse()?;\nn')
         self.assert_fails_at(result, 0, "wrote to stderr", "invalid digit found in string")
 
+    def test_stderr_arriving_after_the_cell_ended_fails_that_cell(self):
+        # A thread of the cell writes to stderr 200 ms after the cell returned, as evcxr's
+        # unsynchronised stderr relay can deliver a `?` error after the idle status.
+        late = 'std::thread::spawn(|| {\n    std::thread::sleep(std::time::Duration::from_millis(200));\n' \
+               '    eprintln!("late error line");\n});'
+        result, _ = self.run_cells("late", late)
+        self.assert_fails_at(result, 0, "wrote to stderr", "late error line")
+
     def test_figure_cell_without_svg_fails(self):
         result, _ = self.run_cells("nosvg", '// figure: forgot to display it\nlet svg = String::from("<svg/>");')
         self.assert_fails_at(result, 0, "displayed no SVG")
