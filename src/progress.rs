@@ -24,7 +24,18 @@ impl Progress for NoProgress {}
 /// stderr output fails a cell.
 #[derive(Debug, Default)]
 pub struct PrintProgress {
-    state: std::sync::Mutex<Option<(String, u64, u64, u64, std::time::Instant)>>,
+    state: std::sync::Mutex<Option<Phase>>,
+}
+
+/// The phase a [`PrintProgress`] is reporting.
+#[derive(Debug)]
+struct Phase {
+    label: String,
+    done: u64,
+    total: u64,
+    /// Tenths already printed.
+    printed: u64,
+    started: std::time::Instant,
 }
 
 impl PrintProgress {
@@ -36,21 +47,21 @@ impl PrintProgress {
 
 impl Progress for PrintProgress {
     fn start(&self, label: &str, total: u64) {
-        *self.state.lock().unwrap() = Some((label.to_string(), 0, total, 0, std::time::Instant::now()));
+        *self.state.lock().unwrap() = Some(Phase { label: label.to_string(), done: 0, total, printed: 0, started: std::time::Instant::now() });
     }
     fn advance(&self, n: u64) {
-        if let Some((label, done, total, printed, _)) = self.state.lock().unwrap().as_mut() {
-            *done += n;
-            let tenth = if *total > 0 { *done * 10 / *total } else { 0 };
-            if tenth > *printed && *done < *total {
-                *printed = tenth;
-                println!("{label}: {done}/{total}");
+        if let Some(p) = self.state.lock().unwrap().as_mut() {
+            p.done += n;
+            let tenth = (p.done * 10).checked_div(p.total).unwrap_or(0);
+            if tenth > p.printed && p.done < p.total {
+                p.printed = tenth;
+                println!("{}: {}/{}", p.label, p.done, p.total);
             }
         }
     }
     fn finish(&self) {
-        if let Some((label, done, total, _, t0)) = self.state.lock().unwrap().take() {
-            println!("{label}: done ({done}/{total}) in {:.1} s", t0.elapsed().as_secs_f64());
+        if let Some(p) = self.state.lock().unwrap().take() {
+            println!("{}: done ({}/{}) in {:.1} s", p.label, p.done, p.total, p.started.elapsed().as_secs_f64());
         }
     }
 }
@@ -119,7 +130,7 @@ mod print_tests {
             p.advance(1);
         }
         // printed at tenths 1…9 (the last advance completes the phase and prints nothing)
-        assert_eq!(p.state.lock().unwrap().as_ref().map(|s| (s.1, s.3)), Some((20, 9)));
+        assert_eq!(p.state.lock().unwrap().as_ref().map(|s| (s.done, s.printed)), Some((20, 9)));
         p.finish();
         assert!(p.state.lock().unwrap().is_none());
     }

@@ -147,7 +147,7 @@ impl Study {
         if run.join("config.toml").exists() {
             let done = TrainedRun::load(&run, &self.device)?;
             // a run left by another preset version must not be reused silently
-            let want = crate::train::run_config(&req, &Dataset::open(&self.data_path())?)?;
+            let want = crate::train::run_config(&req, &Dataset::open(self.data_path())?)?;
             if let Some(part) = done.config.difference(&want) {
                 return Err(Error::Other(format!(
                     "{} holds a run whose {part} differs from preset `{}`; delete that directory (or give the \

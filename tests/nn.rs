@@ -64,7 +64,7 @@ fn bad_configs_name_the_field() {
 fn roll(x: Tensor<4>, sy: usize, sx: usize) -> Tensor<4> {
     let shift = |x: Tensor<4>, dim: usize, s: usize| {
         let n = x.dims()[dim];
-        if s % n == 0 {
+        if s.is_multiple_of(n) {
             return x;
         }
         Tensor::cat(vec![x.clone().narrow(dim, n - s, s), x.narrow(dim, 0, n - s)], dim)

@@ -59,12 +59,14 @@ fn options(resume: bool, stop_after: Option<usize>) -> TrainOptions {
 #[test]
 fn pdd_training_reaches_the_noise_floor_of_a_linear_system() {
     let data = TrajectorySet::new(advection(64, 1), Grid::line(L)).unwrap();
-    let tc = cfg(300, 3, 3e-2);
+    let valid = TrajectorySet::new(advection(16, 2), Grid::line(L)).unwrap();
+    let mut tc = cfg(300, 3, 3e-2);
+    tc.valid_every = 100;
     let plan = BatchPlan::new(data.len(), tc.batch_size, 100, tc.seed).unwrap();
     let obj = linear_objective(&tc, plan);
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::prepare(dir.path().join("run"), &run_config(&tc), false, false).unwrap();
-    let s = train(&run, &tc, "linear", &obj, &plan, &data, None, &options(false, None), &NoProgress, &mut |_| {}).unwrap();
+    let s = train(&run, &tc, "linear", &obj, &plan, &data, Some(&valid), &options(false, None), &NoProgress, &mut |_| {}).unwrap();
     println!("loss {} -> {} ({:.1} steps/s)", s.first_loss, s.last_loss, s.steps_per_second);
     let log = pdd::train::log::read(&run.log_path()).unwrap();
     assert!(log[0].loss > 10.0, "start {}", log[0].loss);
@@ -74,6 +76,19 @@ fn pdd_training_reaches_the_noise_floor_of_a_linear_system() {
     assert!(s.last_loss > 0.9 && s.last_loss < 1.1 * oracle, "end {}", s.last_loss);
     assert_eq!(log.len(), 300);
     assert!(run.root().join("model.safetensors").exists());
+    // the summary: medians of the first and last 30 logged losses, the last validation loss
+    let median = |rows: &[pdd::train::log::LogRow]| {
+        let mut v: Vec<f64> = rows.iter().map(|r| r.loss).collect();
+        v.sort_by(f64::total_cmp);
+        0.5 * (v[14] + v[15])
+    };
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-7 * b.abs(); // log.csv keeps 9 digits
+    assert!(close(s.first_loss, median(&log[..30])), "{} vs {}", s.first_loss, median(&log[..30]));
+    assert!(close(s.last_loss, median(&log[270..])), "{} vs {}", s.last_loss, median(&log[270..]));
+    let valid_rows: Vec<f64> = log.iter().map(|r| r.valid).filter(|v| v.is_finite()).collect();
+    assert_eq!(valid_rows.len(), 3);
+    assert!(s.valid_loss.is_some_and(|v| close(v, valid_rows[2])), "{:?} vs {}", s.valid_loss, valid_rows[2]);
+    assert!(valid_rows[2] > 0.9 && valid_rows[2] < 1.2 * oracle, "validation loss {}", valid_rows[2]);
 }
 
 /// The loss of the exact increment `S u − u` on the training batches, computed independently

@@ -10,7 +10,7 @@ use crate::io::Stats;
 use crate::progress::Progress;
 use crate::train::{ModelKind, RunConfig, checkpoint, open_checkpoint, plane};
 use burn::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The network of a DDPM run.
 #[derive(Debug)]
@@ -78,6 +78,6 @@ impl DdpmRun {
     }
 }
 
-fn load_model<M: Denoiser>(config: &RunConfig, weights: &PathBuf, device: &Device) -> Result<M> {
+fn load_model<M: Denoiser>(config: &RunConfig, weights: &Path, device: &Device) -> Result<M> {
     checkpoint::load_weights(M::build(config, device)?, weights)
 }

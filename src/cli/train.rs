@@ -73,7 +73,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     let s = train_preset(&req, &device, &bar, &mut cb)?;
     bar.finish_and_clear();
     println!(
-        "trained {} {} → step {} in {:.1} s ({:.3} steps/s); loss {:.4} → {:.4}; run in {}",
+        "trained {} {} → step {} in {:.1} s ({:.3} steps/s); loss {:.4} → {:.4} (medians of the first and last 10 % of steps){}; run in {}",
         req.model,
         req.preset.name,
         s.step,
@@ -81,6 +81,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
         s.steps_per_second,
         s.first_loss,
         s.last_loss,
+        s.valid_loss.map_or(String::new(), |v| format!(", validation {v:.4}")),
         a.out.display()
     );
     Ok(())

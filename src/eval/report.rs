@@ -51,8 +51,8 @@ pub struct EvalResults {
     pub system: String,
     /// Preset.
     pub preset: String,
-    /// Objective (`PDD`/`SA-PDD`).
-    pub objective: String,
+    /// Objective the run was trained with (`"pdd"` / `"sa-pdd"` in report.json).
+    pub objective: crate::train::Objective,
     /// Checkpoint step evaluated.
     pub step: usize,
     /// Test paths used.
@@ -144,7 +144,7 @@ pub fn evaluate(
         run: ev.run.config.data.path.clone(),
         system: ev.run.config.data.system.clone(),
         preset: ev.run.config.preset.clone(),
-        objective: format!("{:?}", ev.run.config.train.objective),
+        objective: ev.run.config.train.objective,
         step: ev.run.step,
         samples: ev.test.len(),
         split: cfg.split.name().to_string(),
@@ -325,12 +325,12 @@ impl EvalResults {
     /// The Markdown report: Tables 1–3 beside the paper's, the λ sweep, timings, figure links.
     pub fn markdown(&self) -> String {
         let p = paper(&self.system).unwrap_or(["–"; 8]);
-        let ours = if self.objective == "SaPdd" { "SA-PDD (ours)" } else { "PDD (ours)" };
+        let ours = format!("{} (ours)", self.objective.label());
         let mut s = format!(
             "# pdd evaluation: {} ({})\n\nRun data `{}`, preset `{}`, {} objective, checkpoint step {}; {} paths of the {} split, \
              {} seed(s). The paper's numbers use the full-scale models (30 001 steps, 100 test samples); \
              a quick preset is far smaller, so compare trends rather than values.\n\n",
-            self.system, self.preset, self.run, self.preset, self.objective, self.step, self.samples, self.split, self.seeds
+            self.system, self.preset, self.run, self.preset, self.objective.label(), self.step, self.samples, self.split, self.seeds
         );
         s += &format!("## Table 1 — simulation at λ = 0\n\n| metric | {ours} | paper PDD | persistence |");
         for b in &self.baselines {

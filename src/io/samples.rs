@@ -28,8 +28,11 @@ pub fn write_samples(path: &Path, samples: &ArrayViewD<f32>, settings: &[(&str, 
     file.commit()
 }
 
+/// String attributes of a samples file, as `(name, value)` pairs.
+pub type Attributes = Vec<(String, String)>;
+
 /// Reads `/samples` and the string attributes of a file written by [`write_samples`].
-pub fn read_samples(path: &Path) -> Result<(ArrayD<f32>, Vec<(String, String)>)> {
+pub fn read_samples(path: &Path) -> Result<(ArrayD<f32>, Attributes)> {
     if !path.exists() {
         return Err(Error::bad_file(path, "no such file"));
     }

@@ -80,7 +80,7 @@ impl UNetConfig {
         f("init_kernel", self.init_kernel % 2 == 1, "must be odd (periodic same padding)")?;
         f("heads", self.heads > 0 && self.dim_head > 0, "heads and dim_head must be > 0")?;
         f("time_base", self.time_base > 1.0, "must be > 1")?;
-        f("dim", self.dim >= 4 && self.dim % 2 == 0, "must be even and ≥ 4 (sinusoidal embedding)")?;
+        f("dim", self.dim >= 4 && self.dim.is_multiple_of(2), "must be even and ≥ 4 (sinusoidal embedding)")?;
         if let Some(l) = self.attention_levels.iter().find(|&&l| l >= self.dim_mults.len()) {
             return Err(Error::config(
                 "model.attention_levels",

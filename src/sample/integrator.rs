@@ -114,7 +114,7 @@ pub(super) struct Step {
 /// ETD1's noise is white (a scalar, applied without transforms, as the reference does).
 enum Noise {
     White(f64),
-    Coloured(SpectralOperator),
+    Coloured(Box<SpectralOperator>),
 }
 
 impl Step {
@@ -123,7 +123,7 @@ impl Step {
         let noise = match integrator {
             // the same standard deviation for every mode
             Integrator::Etd1 => Noise::White(f64::from(n[0])),
-            Integrator::GaussianSplit => Noise::Coloured(SpectralOperator::single(basis, &n)?),
+            Integrator::GaussianSplit => Noise::Coloured(Box::new(SpectralOperator::single(basis, &n)?)),
         };
         Ok(Self { mean_state: SpectralOperator::single(basis, &a)?, mean_score: SpectralOperator::single(basis, &b)?, noise })
     }

@@ -264,8 +264,8 @@ pub fn reverse_sample(
     let mut index = start;
     for (n, &(t, next)) in steps.iter().enumerate() {
         let key = cfg.integrator.cache_key(t, next);
-        if !operators.contains_key(&key) {
-            operators.insert(key, Step::new(cfg.integrator, process, &basis, t, next)?);
+        if let std::collections::hash_map::Entry::Vacant(e) = operators.entry(key) {
+            e.insert(Step::new(cfg.integrator, process, &basis, t, next)?);
         }
         let step = &operators[&key];
         let last = n + 1 == total;

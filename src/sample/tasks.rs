@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// `F⁻¹{B̂_{T−1} F{ε}}` (zero-mean coloured noise at λ_max — the reference's prior, which ignores
 /// the surviving large scales, spec §11.4), space–time mean removed, then the reverse sampler
 /// runs from index `T − 1` to `cfg.final_index` with [`SamplerConfig::for_generation`].
+#[allow(clippy::too_many_arguments)] // a flat sampler function: model, process, shape, schedule, seed, callback
 pub fn generate(
     score: &dyn PathScore,
     process: &ForwardProcess,

@@ -133,7 +133,7 @@ impl<T: FftNum> SpectralPlan<T> {
         for (spec_row, out) in spectrum.chunks_exact(h).zip(field.chunks_exact_mut(nx)) {
             s.row_out.copy_from_slice(spec_row);
             s.row_out[0].im = T::zero();
-            if nx % 2 == 0 {
+            if nx.is_multiple_of(2) {
                 s.row_out[h - 1].im = T::zero();
             }
             self.c2r

@@ -169,7 +169,7 @@ impl Grid {
         (0..self.half_len())
             .map(|i| {
                 let kx = i % h;
-                if kx == 0 || (n % 2 == 0 && kx == n / 2) { 1.0 } else { 2.0 }
+                if kx == 0 || (n.is_multiple_of(2) && kx == n / 2) { 1.0 } else { 2.0 }
             })
             .collect()
     }

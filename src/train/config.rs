@@ -22,6 +22,14 @@ impl Objective {
             Self::SaPdd => "sa-pdd",
         }
     }
+
+    /// The paper's name (`PDD`, `SA-PDD`), for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pdd => "PDD",
+            Self::SaPdd => "SA-PDD",
+        }
+    }
 }
 
 impl std::str::FromStr for Objective {

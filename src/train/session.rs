@@ -184,13 +184,12 @@ impl Fit<'_> {
 fn write_summary(run: &RunDir, cfg: &RunConfig, s: &TrainSummary) -> Result<()> {
     let text = format!(
         "# pdd run `{}`\n\n- preset: `{}` ({})\n- data: `{}` ({} grid {:?}, {} channels, {} frames)\n\
-         - steps: {} (this call: {} → {}, {:.1} s, {:.3} steps/s)\n- loss: {:.4} (first steps of this call) → {:.4} (last steps)\n\
+         - steps: {} (this call: {} → {}, {:.1} s, {:.3} steps/s)\n- loss: {:.4} (median of the first 10 % of this call's steps) → {:.4} (of the last 10 %){}\n\
          - files: `config.toml`, `log.csv`, `checkpoints/`, `model.safetensors`\n",
         run.root().display(),
         cfg.preset,
         match (cfg.kind.as_str(), cfg.train.objective) {
-            ("pdd", Objective::Pdd) => "PDD objective".to_string(),
-            ("pdd", Objective::SaPdd) => "SA-PDD objective".to_string(),
+            ("pdd", objective) => format!("{} objective", objective.label()),
             (kind, _) => format!("{kind} DDPM baseline"),
         },
         cfg.data.path,
@@ -204,7 +203,8 @@ fn write_summary(run: &RunDir, cfg: &RunConfig, s: &TrainSummary) -> Result<()> 
         s.seconds,
         s.steps_per_second,
         s.first_loss,
-        s.last_loss
+        s.last_loss,
+        s.valid_loss.map_or(String::new(), |v| format!("; validation loss {v:.4}")),
     );
     super::atomic_write(&run.root().join("README.md"), text.as_bytes())
 }

@@ -48,10 +48,15 @@ pub struct TrainSummary {
     pub step: usize,
     /// Step the call started from (0, or the resumed checkpoint).
     pub started_from: usize,
-    /// Mean loss of the first logged steps of this call, and of the last ones.
+    /// Median training loss over the first 10 % of this call's steps (at least one step). The
+    /// median, not the mean: each step draws its own λ and paths, so single-step losses are
+    /// heavy-tailed and one outlier would dominate a mean.
     pub first_loss: f64,
-    /// See `first_loss`.
+    /// Median training loss over the last 10 % of this call's steps; see `first_loss`.
     pub last_loss: f64,
+    /// The last validation loss computed in this call (fixed validation noise, so it compares
+    /// across calls and models trained with the same objective), `None` when none was computed.
+    pub valid_loss: Option<f64>,
     /// Wall-clock seconds of this call.
     pub seconds: f64,
     /// Optimiser steps per second in this call.
@@ -89,8 +94,8 @@ pub fn train<O: TrainObjective>(
         .init();
     let mut start = 0;
     let mut ema: Option<Ema<O::Model>> = None;
-    if options.resume {
-        if let Some((step, dir)) = checkpoint::latest(&run.checkpoints()) {
+    if options.resume
+        && let Some((step, dir)) = checkpoint::latest(&run.checkpoints()) {
             let (m, o, state) = checkpoint::restore(&dir, model, optim, architecture)?;
             model = m;
             optim = o;
@@ -105,7 +110,6 @@ pub fn train<O: TrainObjective>(
             }
             log::truncate(&run.log_path(), step)?;
         }
-    }
     if start == 0 {
         if run.log_path().exists() {
             std::fs::remove_file(run.log_path()).map_err(|e| Error::io(run.log_path(), e))?;
@@ -120,6 +124,7 @@ pub fn train<O: TrainObjective>(
     let t0 = Instant::now();
     let mut pending: Vec<LogRow> = Vec::new();
     let mut losses: Vec<f64> = Vec::new();
+    let mut last_valid: Option<f64> = None;
     let accum = cfg.grad_accum as u64;
     for step in start + 1..=end {
         let mut acc = GradientsAccumulator::<O::Model>::new();
@@ -157,6 +162,9 @@ pub fn train<O: TrainObjective>(
         } else {
             f64::NAN
         };
+        if valid.is_finite() {
+            last_valid = Some(valid);
+        }
         let row = LogRow { step, loss: tot, drift, noise, valid, seconds: t0.elapsed().as_secs_f64() };
         callback(&TrainEvent::Step(row));
         if step % cfg.log_every == 0 || step == end || valid.is_finite() {
@@ -183,15 +191,26 @@ pub fn train<O: TrainObjective>(
     }
     let secs = t0.elapsed().as_secs_f64();
     let k = (losses.len() / 10).max(1);
-    let mean = |s: &[f64]| if s.is_empty() { f64::NAN } else { s.iter().sum::<f64>() / s.len() as f64 };
     Ok(TrainSummary {
         step: end,
         started_from: start,
-        first_loss: mean(&losses[..k.min(losses.len())]),
-        last_loss: mean(&losses[losses.len().saturating_sub(k)..]),
+        first_loss: median(&losses[..k.min(losses.len())]),
+        last_loss: median(&losses[losses.len().saturating_sub(k)..]),
+        valid_loss: last_valid,
         seconds: secs,
         steps_per_second: (end - start) as f64 / secs.max(1e-9),
     })
+}
+
+/// The median of `values` (the mean of the two middle ones for an even count); NaN when empty.
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
+    }
 }
 
 /// Mean loss over the first `valid_batches` batches of the validation set, with randomness
@@ -206,4 +225,17 @@ fn validation_loss<O: TrainObjective>(objective: &O, model: &O::Model, valid: &T
         total += objective.valid_loss(&model, valid.tensor(&idx, device), u64::MAX / 2 + i as u64)?;
     }
     Ok(total / cfg.valid_batches.max(1) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn median_of_odd_even_and_empty_slices() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 100.0, 2.0]), 3.0); // one outlier does not move it
+        assert_eq!(median(&[7.5]), 7.5);
+        assert!(median(&[]).is_nan());
+    }
 }
