@@ -39,7 +39,36 @@ pub struct BaselineScores {
     /// Tasks that failed (e.g. a diverging chain), with the error; the evaluation goes on and
     /// the tables say `failed`.
     #[serde(default)]
-    pub failures: Vec<String>,
+    pub failures: Vec<TaskFailure>,
+}
+
+/// A baseline's evaluation task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BaselineTask {
+    /// Simulation at λ = 0 (Table 1).
+    Simulation,
+    /// Unconditional generation (Table 2).
+    Generation,
+}
+
+/// One failed baseline task and why.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskFailure {
+    /// The task that failed.
+    pub task: BaselineTask,
+    /// The error, with its context (e.g. the seed).
+    pub message: String,
+}
+
+impl std::fmt::Display for TaskFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let task = match self.task {
+            BaselineTask::Simulation => "simulation",
+            BaselineTask::Generation => "generation",
+        };
+        write!(f, "{task}: {}", self.message)
+    }
 }
 
 /// Everything `pdd eval` measured.
@@ -178,7 +207,7 @@ pub fn evaluate(
         let mut sets: Vec<(String, ArrayD<f32>)> = vec![("physics".into(), truth.clone()), ("PDD".into(), path.clone())];
         for (b, s) in baselines.iter().zip(r.baselines.iter_mut()) {
             let sim = b.simulate(&x0, w, 0).unwrap_or_else(|e| {
-                s.failures.push(format!("simulation: {e}"));
+                s.failures.push(TaskFailure { task: BaselineTask::Simulation, message: e.to_string() });
                 None
             });
             if let Some(p) = sim {
@@ -232,7 +261,7 @@ pub fn evaluate(
             let mut vals = Vec::new();
             for seed in 0..cfg.seeds as u64 {
                 let generated = b.generate(&x0, n, seed).unwrap_or_else(|e| {
-                    s.failures.push(format!("generation (seed {seed}): {e}"));
+                    s.failures.push(TaskFailure { task: BaselineTask::Generation, message: format!("seed {seed}: {e}") });
                     None
                 });
                 if let Some(p) = generated {
@@ -304,10 +333,10 @@ fn floor_note(n: usize, floor: &Option<SpectralFloor>, what: &str) -> String {
 
 impl BaselineScores {
     /// A table cell: the value, `failed` if the task failed, `–` if the model does not do it.
-    fn cell<T: std::fmt::Display>(&self, v: &Option<T>, task: &str) -> String {
+    fn cell<T: std::fmt::Display>(&self, v: &Option<T>, task: BaselineTask) -> String {
         match v {
             Some(v) => format!("{v:.3}"),
-            None if self.failures.iter().any(|f| f.starts_with(task)) => "failed".into(),
+            None if self.failures.iter().any(|f| f.task == task) => "failed".into(),
             None => "–".into(),
         }
     }
@@ -343,12 +372,12 @@ impl EvalResults {
         s += "---|\n";
         s += &format!("| relative L² (step {}) | {:.3} | {} | {:.3} |", self.l2_step, self.sim_l2, p[0], self.persistence_l2);
         for b in &self.baselines {
-            s += &format!(" {} |", b.cell(&b.sim_l2, "simulation"));
+            s += &format!(" {} |", b.cell(&b.sim_l2, BaselineTask::Simulation));
         }
         s += &format!(" {} |\n", p[2]);
         s += &format!("| relative spectral error | {:.3} | {} | {:.3} |", self.sim_spectral, p[1], self.persistence_spectral);
         for b in &self.baselines {
-            s += &format!(" {} |", b.cell(&b.sim_spectral, "simulation"));
+            s += &format!(" {} |", b.cell(&b.sim_spectral, BaselineTask::Simulation));
         }
         s += &format!(" {} |\n\n", p[3]);
         s += &format!("## Table 2 — unconditional generation, relative spectral error\n\n| {ours} | paper PDD |");
@@ -361,7 +390,7 @@ impl EvalResults {
         }
         s += &format!("---|\n| {:.3} | {} |", self.gen_spectral, p[4]);
         for b in &self.baselines {
-            s += &format!(" {} |", b.cell(&b.gen_spectral, "generation"));
+            s += &format!(" {} |", b.cell(&b.gen_spectral, BaselineTask::Generation));
         }
         s += &format!(" {} |\n\n", p[5]);
         s += &floor_note(self.gen_samples, &self.gen_floor, "generated");
@@ -427,11 +456,12 @@ mod tests {
             sim_l2: None,
             sim_spectral: None,
             gen_spectral: Some(MeanStd::exact(0.5)),
-            failures: vec!["simulation: non-finite value in DDPM reverse chain".into()],
+            failures: vec![TaskFailure { task: BaselineTask::Simulation, message: "non-finite value in DDPM reverse chain".into() }],
         };
-        assert_eq!(b.cell(&b.sim_l2, "simulation"), "failed");
-        assert_eq!(b.cell(&b.gen_spectral, "generation"), "0.500 ± 0.000");
+        assert_eq!(b.failures[0].to_string(), "simulation: non-finite value in DDPM reverse chain");
+        assert_eq!(b.cell(&b.sim_l2, BaselineTask::Simulation), "failed");
+        assert_eq!(b.cell(&b.gen_spectral, BaselineTask::Generation), "0.500 ± 0.000");
         let none = BaselineScores { name: "DDPM-gen".into(), ..Default::default() };
-        assert_eq!(none.cell(&none.sim_spectral, "simulation"), "–");
+        assert_eq!(none.cell(&none.sim_spectral, BaselineTask::Simulation), "–");
     }
 }
