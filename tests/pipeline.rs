@@ -180,6 +180,7 @@ fn demo_resumes_and_eval_takes_ddpm_baselines() {
     ]);
     assert!(ok, "{t}");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("r/r.json")).unwrap()).unwrap();
+    assert_eq!(json["objective"], "pdd", "the preset's default objective, in its preset spelling");
     let b = json["baselines"].as_array().unwrap();
     assert_eq!(b.len(), 2);
     assert_eq!(b[0]["name"], "DDPM-sim");
