@@ -90,18 +90,9 @@ fn mode_variance(x: Tensor<5>, grid: &Grid) -> Vec<f64> {
 #[test]
 fn exact_gaussian_score_recovers_the_data_spectrum() {
     let _serial = serial();
-    let d = dev();
-    let grid = Grid::line(32);
-    let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(1000).build().unwrap();
+    let (last, b, f) = (999, 64, 4); // T − 1 of gaussian_problem; 4 frames
+    let (process, grid, score, x) = gaussian_problem(32, last, b, 3);
     let target = data_spectrum(&grid);
-    let basis = RealFourierBasis::new(&grid, &d);
-    let rows: Vec<Vec<f32>> = (0..process.steps()).map(|t| marginal_variance(&process, &target, t).iter().map(|v| -1.0 / v).collect()).collect();
-    let op = SpectralOperator::from_rows(&basis, rows.iter().map(|r| r.as_slice())).unwrap();
-    let score = GaussianScore { op };
-    let last = process.steps() - 1;
-    let start_sd: Vec<f32> = marginal_variance(&process, &target, last).iter().map(|v| v.sqrt()).collect();
-    let (b, f) = (64, 4);
-    let x = SpectralOperator::single(&basis, &start_sd).unwrap().apply_single(randn([b, 1, f, 1, 32], 3)).unwrap();
     let cfg = SamplerConfig {
         corrector_steps: 0,
         remove_mean: false,
@@ -124,18 +115,19 @@ fn exact_gaussian_score_recovers_the_data_spectrum() {
     assert!(mean_rel.abs() < tol / 3.0, "mean relative bias {mean_rel}");
 }
 
-/// The exact Gaussian score of [`GaussianScore`] on the Lorenz-96 grid (128 points, α = 0.1),
-/// and `b` × 4 frames drawn from its marginal at index `start`.
-fn fine_gaussian(start: usize, b: usize) -> (ForwardProcess, Grid, GaussianScore, Tensor<5>) {
+/// The exact Gaussian score of [`GaussianScore`] for the data spectrum [`data_spectrum`] on a
+/// line of `points` (α = 0.1, T = 1000), and `b` × 4 frames drawn (with `seed`) from its marginal
+/// at index `start`.
+fn gaussian_problem(points: usize, start: usize, b: usize, seed: u64) -> (ForwardProcess, Grid, GaussianScore, Tensor<5>) {
     let d = dev();
-    let grid = Grid::line(128);
+    let grid = Grid::line(points);
     let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(1000).build().unwrap();
     let target = data_spectrum(&grid);
     let basis = RealFourierBasis::new(&grid, &d);
     let rows: Vec<Vec<f32>> = (0..process.steps()).map(|t| marginal_variance(&process, &target, t).iter().map(|v| -1.0 / v).collect()).collect();
     let score = GaussianScore { op: SpectralOperator::from_rows(&basis, rows.iter().map(|r| r.as_slice())).unwrap() };
     let start_sd: Vec<f32> = marginal_variance(&process, &target, start).iter().map(|v| v.sqrt()).collect();
-    let x = SpectralOperator::single(&basis, &start_sd).unwrap().apply_single(randn([b, 1, 4, 1, 128], 5)).unwrap();
+    let x = SpectralOperator::single(&basis, &start_sd).unwrap().apply_single(randn([b, 1, 4, 1, points], seed)).unwrap();
     (process, grid, score, x)
 }
 
@@ -169,7 +161,7 @@ fn bare(stride: usize, cap: Option<f64>, integrator: Integrator) -> SamplerConfi
 fn etd_exponent_cap_or_gaussian_split_keeps_strided_sampling_stable() {
     let _serial = serial();
     let start = 200; // super-resolution's λ = 0.2
-    let (process, grid, score, x) = fine_gaussian(start, 32);
+    let (process, grid, score, x) = gaussian_problem(128, start, 32, 5);
     let run = |cfg: SamplerConfig| {
         let steps = cfg.stable_schedule(&process, start);
         let out = reverse_sample(&score, &process, x.clone(), start, &cfg, 7, &mut |_| {}).unwrap().into_result().unwrap();
@@ -201,7 +193,7 @@ fn etd_exponent_cap_or_gaussian_split_keeps_strided_sampling_stable() {
 #[test]
 fn gaussian_split_generates_the_data_spectrum_in_few_steps() {
     let _serial = serial();
-    let (process, grid, score, x) = fine_gaussian(999, 64);
+    let (process, grid, score, x) = gaussian_problem(128, 999, 64, 5);
     let cfg = |integrator| bare(50, None, integrator);
     assert!(cfg(Integrator::GaussianSplit).stable_schedule(&process, 999).len() < 50);
     let etd1 = reverse_sample(&score, &process, x.clone(), 999, &cfg(Integrator::Etd1), 11, &mut |_| {}).unwrap();

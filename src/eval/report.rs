@@ -61,13 +61,19 @@ pub struct TaskFailure {
     pub message: String,
 }
 
+impl BaselineTask {
+    /// The name used in reports and report.json (`simulation`, `generation`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Simulation => "simulation",
+            Self::Generation => "generation",
+        }
+    }
+}
+
 impl std::fmt::Display for TaskFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let task = match self.task {
-            BaselineTask::Simulation => "simulation",
-            BaselineTask::Generation => "generation",
-        };
-        write!(f, "{task}: {}", self.message)
+        write!(f, "{}: {}", self.task.name(), self.message)
     }
 }
 

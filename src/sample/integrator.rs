@@ -30,7 +30,7 @@
 //! Both return, for one step, the Fourier multipliers of `mean = F⁻¹{a F{u} + b F{s}}` and of
 //! the noise, `F⁻¹{n F{ξ}}` (the basis is orthonormal, so `n²` is each mode's variance).
 
-use crate::diffusion::{ForwardProcess, RealFourierBasis, SpectralOperator, etd1_multipliers, phi1};
+use crate::diffusion::{ForwardProcess, RealFourierBasis, SpectralOperator, VARIANCE_FLOOR, etd1_multipliers, phi1};
 use crate::error::Result;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -84,7 +84,7 @@ impl Integrator {
             Self::GaussianSplit => {
                 let (mut a, mut b, mut n) = (Vec::new(), Vec::new(), Vec::new());
                 for (&l, &q) in modes.iter().zip(process.variance(t)) {
-                    let q = (q as f64).max(1e-12);
+                    let q = (q as f64).max(VARIANCE_FLOOR);
                     let z = (-l - b2 / q) * dl;
                     let bk = dl * b2 * phi1(z);
                     a.push((z.exp() + bk / q) as f32);

@@ -94,22 +94,21 @@ pub fn train<O: TrainObjective>(
         .init();
     let mut start = 0;
     let mut ema: Option<Ema<O::Model>> = None;
-    if options.resume
-        && let Some((step, dir)) = checkpoint::latest(&run.checkpoints()) {
-            let (m, o, state) = checkpoint::restore(&dir, model, optim, architecture)?;
-            model = m;
-            optim = o;
-            start = state.step;
-            if let Some(d) = cfg.ema_decay {
-                let shadow = if dir.join("ema.bpk").exists() {
-                    checkpoint::load_weights(model.clone(), &dir.join("ema.bpk"))?
-                } else {
-                    model.clone()
-                };
-                ema = Some(Ema { shadow: shadow.no_grad(), decay: d });
-            }
-            log::truncate(&run.log_path(), step)?;
+    if options.resume && let Some((step, dir)) = checkpoint::latest(&run.checkpoints()) {
+        let (m, o, state) = checkpoint::restore(&dir, model, optim, architecture)?;
+        model = m;
+        optim = o;
+        start = state.step;
+        if let Some(d) = cfg.ema_decay {
+            let shadow = if dir.join("ema.bpk").exists() {
+                checkpoint::load_weights(model.clone(), &dir.join("ema.bpk"))?
+            } else {
+                model.clone()
+            };
+            ema = Some(Ema { shadow: shadow.no_grad(), decay: d });
         }
+        log::truncate(&run.log_path(), step)?;
+    }
     if start == 0 {
         if run.log_path().exists() {
             std::fs::remove_file(run.log_path()).map_err(|e| Error::io(run.log_path(), e))?;
