@@ -6,7 +6,7 @@
 
 use burn::prelude::*;
 use pdd::diffusion::DiffusionConfig;
-use pdd::predictor::{ModelConfig, Predictor};
+use pdd::predictor::{Action, ModelConfig, Predictor};
 use pdd::presets::Preset;
 use pdd::sample::{PathScore, PddScore, SaPddScore};
 use pdd::spectral::Grid;
@@ -45,7 +45,7 @@ fn main() {
         };
         let fwd = time(5, || sync(plain.forward(x.clone(), tt.clone()).drift));
         let fwd2 = time(5, || sync(two.forward(x.clone(), tt.clone()).drift));
-        let pdd = PddScore::new(plain.clone(), &process, &device);
+        let pdd = PddScore::new(plain.clone(), &process, Action::Scalar, &device).unwrap();
         let sa = SaPddScore::new(two.clone(), &process, &device).unwrap();
         let s_pdd = time(5, || sync(pdd.score(x.clone(), t).unwrap()));
         let s_sa = time(5, || sync(sa.score(x.clone(), t).unwrap()));

@@ -7,7 +7,7 @@
 use burn::optim::{AdamConfig, GradientsAccumulator, GradientsParams};
 use burn::prelude::*;
 use pdd::nn::{Spatial, UNetConfig};
-use pdd::predictor::{PredictorBuilder, pdd_loss};
+use pdd::predictor::{ActionScale, PredictorBuilder, pdd_loss};
 use std::time::Instant;
 
 struct Case {
@@ -58,11 +58,11 @@ fn rust_seconds_per_step(c: &Case) -> f64 {
     let inner = Device::flex();
     let x = Tensor::<5>::random([c.batch, c.channels, c.frames, ny, nx], burn::tensor::Distribution::Normal(0.0, 1.0), &inner);
     let t = Tensor::<1>::from_floats(vec![500.0f32; c.batch].as_slice(), &inner);
-    let s = Tensor::<1>::from_floats(vec![0.5f32; c.batch].as_slice(), &inner);
+    let s = ActionScale::Scalar(Tensor::<1>::from_floats(vec![0.5f32; c.batch].as_slice(), &inner));
     let mut step = |model: pdd::predictor::SlidingWindow<pdd::nn::UNet>| {
         let mut acc = GradientsAccumulator::new();
         for _ in 0..c.accum {
-            let l = pdd_loss(&model, x.clone(), t.clone(), s.clone()).total.div_scalar(c.accum as f32);
+            let l = pdd_loss(&model, x.clone(), t.clone(), &s).total.div_scalar(c.accum as f32);
             let g = l.backward();
             acc.accumulate(&model, GradientsParams::from_grads(g, &model));
         }

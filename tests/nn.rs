@@ -2,7 +2,7 @@
 
 use burn::prelude::*;
 use pdd::nn::{Spatial, UNet, UNetConfig, num_params};
-use pdd::predictor::{Predictor, PredictorBuilder, pdd_loss};
+use pdd::predictor::{ActionScale, Predictor, PredictorBuilder, pdd_loss};
 
 fn dev() -> Device {
     Device::flex()
@@ -139,8 +139,8 @@ fn input_gradient_matches_finite_differences() {
     let x = randn([2, 2, 6, 1, 16], 4);
     let v = randn([2, 2, 6, 1, 16], 5);
     let t = Tensor::<1>::from_floats([3.0, 300.0], &ad);
-    let s = Tensor::<1>::from_floats([0.5, 1.5], &ad);
-    let loss = |x: Tensor<5>| pdd_loss(&p, x, t.clone(), s.clone()).total;
+    let s = ActionScale::Scalar(Tensor::<1>::from_floats([0.5, 1.5], &ad));
+    let loss = |x: Tensor<5>| pdd_loss(&p, x, t.clone(), &s).total;
     let xg = x.clone().autodiff().require_grad();
     let grads = loss(xg.clone()).backward();
     let g = xg.grad(&grads).unwrap();

@@ -59,7 +59,7 @@ impl Evaluator {
         let test_split = all;
         let device_process = DeviceProcess::new(&run.process, device)?;
         let score: Box<dyn PathScore> = match run.config.train.objective {
-            Objective::Pdd => Box::new(PddScore::new(run.model.clone(), &run.process, device)),
+            Objective::Pdd => Box::new(PddScore::new(run.model.clone(), &run.process, run.config.train.action, device)?),
             Objective::SaPdd => Box::new(SaPddScore::new(run.model.clone(), &run.process, device)?),
         };
         let sampler = run.config.sample.clone();

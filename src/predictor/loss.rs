@@ -1,18 +1,19 @@
 //! PDD and SA-PDD training objectives (spec §4; paper Eq. 8–9).
 
+use super::action::ActionScale;
 use super::window::{PathPrediction, Predictor};
 use burn::prelude::*;
 
 /// Normalised residuals of the Gaussian path density (spec §3.3):
-/// `R_f = (x_{f+1} − x_f − g_f) / s`, `f = 0 … F−2`.
+/// `R_f = scale(x_{f+1} − x_f − g_f)`, `f = 0 … F−2`; the scalar action's `scale` divides by
+/// `σ_t = √var_t` (see [`Action`](super::Action) for the spectral one).
 ///
 /// `x` `[B, C, F, Ny, Nx]` (noised standardised path), `drift` the predictor's `g` on the same
-/// frames `[B, C, F, Ny, Nx]` (its last frame is unused), `sigma` `[B]` = `√var_t` per example.
-/// Returns `[B, C, F−1, Ny, Nx]`.
-pub fn path_residual(x: Tensor<5>, drift: Tensor<5>, sigma: Tensor<1>) -> Tensor<5> {
-    let [b, _, f, _, _] = x.dims();
+/// frames `[B, C, F, Ny, Nx]` (its last frame is unused). Returns `[B, C, F−1, Ny, Nx]`.
+pub fn path_residual(x: Tensor<5>, drift: Tensor<5>, scale: &ActionScale) -> Tensor<5> {
+    let f = x.dims()[2];
     let v = x.clone().narrow(2, 1, f - 1) - x.narrow(2, 0, f - 1);
-    (v - drift.narrow(2, 0, f - 1)).div(sigma.reshape([b, 1, 1, 1, 1]))
+    scale.apply(v - drift.narrow(2, 0, f - 1))
 }
 
 /// The components of a training loss (scalars `[1]`).
@@ -29,10 +30,11 @@ pub struct LossParts {
 /// PDD loss (spec §4.1): `mean(R²)` over all `B·C·(F−1)·space` entries, i.e. the path action
 /// averaged over elements with weight `1/var_t`.
 ///
-/// `x_t` `[B, C, F, Ny, Nx]` noised paths at indices `t` `[B]` (floats), `sigma` `[B]` = `√var_t`.
-pub fn pdd_loss<P: Predictor>(predictor: &P, x_t: Tensor<5>, t: Tensor<1>, sigma: Tensor<1>) -> LossParts {
+/// `x_t` `[B, C, F, Ny, Nx]` noised paths at indices `t` `[B]` (floats), `scale` the action's
+/// normalisation at those indices ([`PathAction::scale`](super::PathAction::scale)).
+pub fn pdd_loss<P: Predictor>(predictor: &P, x_t: Tensor<5>, t: Tensor<1>, scale: &ActionScale) -> LossParts {
     let PathPrediction { drift, .. } = predictor.forward(x_t.clone(), t);
-    let d = path_residual(x_t, drift, sigma).square().mean();
+    let d = path_residual(x_t, drift, scale).square().mean();
     LossParts { total: d.clone(), drift: d, noise: None }
 }
 
@@ -45,14 +47,14 @@ pub fn sa_pdd_loss<P: Predictor>(
     predictor: &P,
     x_t: Tensor<5>,
     t: Tensor<1>,
-    sigma: Tensor<1>,
+    scale: &ActionScale,
     eps: Tensor<5>,
     w_drift: f32,
     w_noise: f32,
 ) -> LossParts {
     let PathPrediction { drift, noise } = predictor.forward(x_t.clone(), t);
     let noise = noise.expect("SA-PDD needs a predictor with a noise head (model.noise_head = true)");
-    let d = path_residual(x_t, drift, sigma).square().mean();
+    let d = path_residual(x_t, drift, scale).square().mean();
     let n = (noise - eps).square().mean();
     LossParts { total: d.clone().mul_scalar(w_drift) + n.clone().mul_scalar(w_noise), drift: d, noise: Some(n) }
 }

@@ -8,7 +8,8 @@ mod simulate;
 mod tasks;
 
 pub use sampler::{
-    SampleResult, SamplerConfig, SamplerEvent, extrapolate_first_frame, remove_space_time_mean, reverse_sample,
+    ReverseStep, SampleResult, SamplerConfig, SamplerEvent, StepNoise, extrapolate_first_frame, remove_space_time_mean,
+    reverse_sample,
 };
 pub use integrator::Integrator;
 pub use score::{PathScore, PddScore, SaPddScore};

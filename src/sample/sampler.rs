@@ -7,6 +7,8 @@ use crate::error::{Error, Result};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 fn d_snr() -> f64 {
     0.7
@@ -206,15 +208,124 @@ pub fn remove_space_time_mean(x: Tensor<5>) -> Tensor<5> {
     x - m
 }
 
-struct Post<'a> {
-    cfg: &'a SamplerConfig,
-    extrapolate: bool,
+/// The white noise of one update: drawn from the device's generator, given, or none.
+#[derive(Debug, Clone)]
+pub enum StepNoise {
+    /// Draw `ξ ~ N(0, I)` on the state's device (`Tensor::random`; seed it with `device.seed`).
+    Draw,
+    /// Use this `ξ` (same shape as the state), e.g. to replay another implementation's noise.
+    Given(Tensor<5>),
+    /// No noise (the reference's last step, spec §5.2).
+    Off,
 }
 
-impl Post<'_> {
+impl StepNoise {
+    fn sample(&self, dims: [usize; 5], device: &Device) -> Option<Tensor<5>> {
+        match self {
+            Self::Draw => Some(Tensor::random(dims, Distribution::Normal(0.0, 1.0), device)),
+            Self::Given(xi) => Some(xi.clone()),
+            Self::Off => None,
+        }
+    }
+}
+
+/// The single updates of the reverse-λ sampler (paper Algorithm 3; spec §5.2–§5.3), for
+/// writing a sampling loop of one's own; [`reverse_sample`] is the loop built from them.
+///
+/// ```
+/// use burn::prelude::*;
+/// use pdd::diffusion::ForwardProcess;
+/// use pdd::sample::{PathScore, ReverseStep, SamplerConfig, StepNoise};
+/// use pdd::spectral::Grid;
+///
+/// /// The score of white noise of variance σ² per point: −x/σ².
+/// struct White(f32);
+/// impl PathScore for White {
+///     fn score(&self, x: Tensor<5>, _t: usize) -> pdd::Result<Tensor<5>> { Ok(x.div_scalar(-self.0)) }
+///     fn extrapolates_first_frame(&self) -> bool { false }
+/// }
+///
+/// let device = Device::flex();
+/// let process = ForwardProcess::builder().grid(Grid::line(16)).alpha(0.1).build()?;
+/// let cfg = SamplerConfig { corrector_steps: 1, ..SamplerConfig::default() };
+/// let mut step = ReverseStep::new(&White(0.5), &process, &cfg, &device)?;
+/// let mut x = Tensor::<5>::ones([1, 1, 4, 1, 16], &device);
+/// for (t, next) in cfg.stable_schedule(&process, 200) {
+///     x = step.predict(x, t, next, StepNoise::Off)?;
+///     x = step.correct(x, t, StepNoise::Off)?; // a callback of your own goes here
+/// }
+/// assert_eq!(x.dims(), [1, 1, 4, 1, 16]);
+/// # Ok::<(), pdd::Error>(())
+/// ```
+pub struct ReverseStep<'a> {
+    score: &'a dyn PathScore,
+    process: &'a ForwardProcess,
+    cfg: &'a SamplerConfig,
+    basis: RealFourierBasis,
+    extrapolate: bool,
+    operators: HashMap<(usize, usize), Step>,
+}
+
+impl<'a> ReverseStep<'a> {
+    /// The updates of `cfg` for `score` on `process`, with the Fourier bases on `device`.
+    pub fn new(score: &'a dyn PathScore, process: &'a ForwardProcess, cfg: &'a SamplerConfig, device: &Device) -> Result<Self> {
+        cfg.validate()?;
+        let basis = RealFourierBasis::new(process.grid(), device);
+        let extrapolate = cfg.extrapolate_first_frame && score.extrapolates_first_frame();
+        Ok(Self { score, process, cfg, basis, extrapolate, operators: HashMap::new() })
+    }
+
+    fn check(&self, x: &Tensor<5>, t: usize) -> Result<()> {
+        self.process.check_index(t)?;
+        self.basis.check(x, "ReverseStep x")?;
+        if self.extrapolate && x.dims()[2] < 3 {
+            return Err(Error::shape("ReverseStep (frame-0 extrapolation)", "F ≥ 3 frames", x.dims()));
+        }
+        Ok(())
+    }
+
+    /// One predictor step from index `t` down to `next < t` (spec §5.2): the integrator's mean,
+    /// frame-0 extrapolation (PDD), `noise` scaled by the integrator, mean removal, clamp.
+    /// `x` `[B, C, F, Ny, Nx]` → the same shape.
+    pub fn predict(&mut self, x: Tensor<5>, t: usize, next: usize, noise: StepNoise) -> Result<Tensor<5>> {
+        self.check(&x, t)?;
+        if next >= t {
+            return Err(Error::config("ReverseStep::predict", format!("needs next < t (got {t} → {next})")));
+        }
+        let key = self.cfg.integrator.cache_key(t, next);
+        if let Entry::Vacant(e) = self.operators.entry(key) {
+            e.insert(Step::new(self.cfg.integrator, self.process, &self.basis, t, next)?);
+        }
+        let step = &self.operators[&key];
+        let s = self.score.score(x.clone(), t)?;
+        let mut m = self.after_mean(step.mean(x.clone(), s));
+        if let Some(xi) = noise.sample(x.dims(), &x.device()) {
+            m = m + step.noise(xi)?;
+        }
+        Ok(self.after_noise(m))
+    }
+
+    /// One Langevin corrector update at score index `t` (spec §5.3): step size
+    /// `α = 2κ² d / ‖s‖²` per (example, channel), `d = F·Ny·Nx`; mean `x + α s`, frame-0
+    /// extrapolation (PDD), noise `√(2α) ξ`, mean removal, clamp. `x` `[B, C, F, Ny, Nx]`.
+    pub fn correct(&self, x: Tensor<5>, t: usize, noise: StepNoise) -> Result<Tensor<5>> {
+        self.check(&x, t)?;
+        let [b, c, f, ny, nx] = x.dims();
+        let per_bc = (f * ny * nx) as f64;
+        let s = self.score.score(x.clone(), t)?;
+        let norm2 = s.clone().square().reshape([b, c, f * ny * nx]).sum_dim(2).clamp_min(1e-12).reshape([b, c, 1, 1, 1]);
+        let alpha = norm2.recip().mul_scalar(2.0 * self.cfg.snr * self.cfg.snr * per_bc);
+        let mut m = self.after_mean(x.clone() + s * alpha.clone());
+        if let Some(z) = noise.sample(x.dims(), &x.device()) {
+            m = m + z * alpha.mul_scalar(2.0).sqrt();
+        }
+        Ok(self.after_noise(m))
+    }
+
     fn after_mean(&self, m: Tensor<5>) -> Tensor<5> {
         if self.extrapolate { extrapolate_first_frame(m) } else { m }
     }
+
     fn after_noise(&self, x: Tensor<5>) -> Tensor<5> {
         let x = if self.cfg.remove_mean { remove_space_time_mean(x) } else { x };
         match self.cfg.clamp {
@@ -226,12 +337,12 @@ impl Post<'_> {
 
 /// Integrates the reverse-λ SDE from `x` at index `start` down to `cfg.final_index`
 /// (Algorithm 3 with the reference's loop semantics, spec §5.4): for `t = start, start − k, …`
-/// (stride `k`) while `t > final_index`: ETD1 predictor step to `t − k` (noise `β√Δλ ξ` except on
-/// the last step), frame-0 extrapolation (PDD), mean removal, clamp, then `corrector_steps`
-/// Langevin corrector steps at the same score index `t` (reference quirk §11.7). `seed` fixes the
-/// noise through `device.seed(seed)`: burn keeps one generator per device, so two samplers running
-/// at once on the same device (e.g. from two threads) interleave their draws and are not
-/// reproducible. `x` `[B, C, F, Ny, Nx]` (F ≥ 3 when extrapolating).
+/// (stride `k`) while `t > final_index`: a [`ReverseStep::predict`] to `t − k` (noise except on
+/// the last step), then `corrector_steps` [`ReverseStep::correct`] updates at the same score
+/// index `t` (reference quirk §11.7). `seed` fixes the noise through `device.seed(seed)`: burn
+/// keeps one generator per device, so two samplers running at once on the same device (e.g.
+/// from two threads) interleave their draws and are not reproducible. `x` `[B, C, F, Ny, Nx]`
+/// (F ≥ 3 when extrapolating).
 ///
 /// The callback sees every new state. A non-finite state stops the loop: the result then holds
 /// the last finite state, its index and the reason.
@@ -244,48 +355,20 @@ pub fn reverse_sample(
     seed: u64,
     callback: &mut dyn FnMut(&SamplerEvent),
 ) -> Result<SampleResult> {
-    cfg.validate()?;
-    process.check_index(start)?;
     let device = x.device();
-    let basis = RealFourierBasis::new(process.grid(), &device);
-    basis.check(&x, "reverse_sample x")?;
-    let extrapolate = cfg.extrapolate_first_frame && score.extrapolates_first_frame();
-    if extrapolate && x.dims()[2] < 3 {
-        return Err(Error::shape("reverse_sample (frame-0 extrapolation)", "F ≥ 3 frames", x.dims()));
-    }
-    let post = Post { cfg, extrapolate };
-    let [b, c, f, ny, nx] = x.dims();
-    let per_bc = (f * ny * nx) as f64;
+    let mut stepper = ReverseStep::new(score, process, cfg, &device)?;
+    stepper.check(&x, start)?;
     device.seed(seed);
     let steps = cfg.stable_schedule(process, start);
     let total = steps.len();
-    let mut operators: std::collections::HashMap<(usize, usize), Step> = std::collections::HashMap::new();
     let mut state = x;
     let mut index = start;
     for (n, &(t, next)) in steps.iter().enumerate() {
-        let key = cfg.integrator.cache_key(t, next);
-        if let std::collections::hash_map::Entry::Vacant(e) = operators.entry(key) {
-            e.insert(Step::new(cfg.integrator, process, &basis, t, next)?);
-        }
-        let step = &operators[&key];
-        let last = n + 1 == total;
-        let noisy = !last || cfg.noise_on_last_step;
-        let s = score.score(state.clone(), t)?;
-        let mut xn = post.after_mean(step.mean(state.clone(), s));
-        if noisy {
-            xn = xn + step.noise(Tensor::random([b, c, f, ny, nx], Distribution::Normal(0.0, 1.0), &device))?;
-        }
-        xn = post.after_noise(xn);
+        let noisy = n + 1 < total || cfg.noise_on_last_step;
+        let noise = || if noisy { StepNoise::Draw } else { StepNoise::Off };
+        let mut xn = stepper.predict(state.clone(), t, next, noise())?;
         for _ in 0..cfg.corrector_steps {
-            let s = score.score(xn.clone(), t)?;
-            let norm2 = s.clone().square().reshape([b, c, f * ny * nx]).sum_dim(2).clamp_min(1e-12).reshape([b, c, 1, 1, 1]);
-            let alpha = norm2.recip().mul_scalar(2.0 * cfg.snr * cfg.snr * per_bc);
-            let mut m = post.after_mean(xn.clone() + s * alpha.clone());
-            if noisy {
-                let z = Tensor::random([b, c, f, ny, nx], Distribution::Normal(0.0, 1.0), &device);
-                m = m + z * alpha.mul_scalar(2.0).sqrt();
-            }
-            xn = post.after_noise(m);
+            xn = stepper.correct(xn, t, noise())?;
         }
         if !xn.clone().is_finite().all().into_scalar::<bool>() {
             return Ok(SampleResult {

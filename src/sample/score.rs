@@ -2,7 +2,7 @@
 
 use crate::diffusion::{ForwardProcess, RealFourierBasis, SpectralOperator, Table};
 use crate::error::Result;
-use crate::predictor::{Predictor, path_residual};
+use crate::predictor::{Action, PathAction, Predictor, path_residual};
 use burn::module::Module;
 use burn::prelude::*;
 
@@ -17,40 +17,41 @@ pub trait PathScore {
 }
 
 /// The PDD path score: minus the gradient of the Gaussian path action
-/// `S = ½ Σ_{c,f,space} ((x_{f+1} − x_f − g_f(x))/s_t)²` with respect to the **whole** path, by
-/// one reverse-mode pass through the predictor (spec §3.3). The predictor's parameters are
-/// frozen so only the input gradient is computed; no graph outlives a call.
+/// `S = ½ Σ_{c,f,space} R_f²`, `R_f = (x_{f+1} − x_f − g_f(x))/σ_t` (paper Eq. 7 and 10; or the
+/// spectral weighting of [`Action::Spectral`]) with respect to the **whole** path, by one
+/// reverse-mode pass through the predictor (spec §3.3). The predictor's parameters are frozen
+/// so only the input gradient is computed; no graph outlives a call.
 pub struct PddScore<P> {
     predictor: P,
-    sigma: Vec<f64>,
+    action: PathAction,
     device: Device,
 }
 
 impl<P: Predictor + Module> PddScore<P> {
-    /// Wraps `predictor` (moved to the autodiff version of `device`) with the per-index noise
-    /// levels `√var_t` of `process`.
-    pub fn new(predictor: P, process: &ForwardProcess, device: &Device) -> Self {
+    /// Wraps `predictor` (moved to the autodiff version of `device`) with the path action
+    /// `action` of `process` (the one it was trained with: `[train] action`).
+    pub fn new(predictor: P, process: &ForwardProcess, action: Action, device: &Device) -> Result<Self> {
         let ad = device.clone().autodiff();
         let predictor = predictor.to_device(&ad).no_grad();
-        let sigma = (0..process.steps()).map(|i| process.sigma2(i).sqrt()).collect();
-        Self { predictor, sigma, device: ad }
+        let action = PathAction::new(action, process, &ad)?;
+        Ok(Self { predictor, action, device: ad })
     }
 
     /// The path action `S_t(x)` per example `[B]` (for checks and diagnostics).
-    pub fn action(&self, x: Tensor<5>, t: usize) -> Tensor<1> {
+    pub fn action(&self, x: Tensor<5>, t: usize) -> Result<Tensor<1>> {
         let b = x.dims()[0];
         let x = x.without_autodiff().to_device(&self.device.clone().without_autodiff()).autodiff();
-        let r = self.residual(x, t);
+        let r = self.residual(x, t)?;
         let n = r.shape().num_elements() / b;
-        r.square().reshape([b, n]).sum_dim(1).mul_scalar(0.5).reshape([b])
+        Ok(r.square().reshape([b, n]).sum_dim(1).mul_scalar(0.5).reshape([b]))
     }
 
-    fn residual(&self, x: Tensor<5>, t: usize) -> Tensor<5> {
+    fn residual(&self, x: Tensor<5>, t: usize) -> Result<Tensor<5>> {
         let b = x.dims()[0];
         let tt = Tensor::<1>::full([b], t as f32, &self.device);
-        let s = Tensor::<1>::full([b], self.sigma[t] as f32, &self.device);
+        let scale = self.action.scale(&vec![t; b])?;
         let g = self.predictor.forward(x.clone(), tt).drift;
-        path_residual(x, g, s)
+        Ok(path_residual(x, g, &scale))
     }
 }
 
@@ -58,7 +59,7 @@ impl<P: Predictor + Module> PathScore for PddScore<P> {
     fn score(&self, x: Tensor<5>, t: usize) -> Result<Tensor<5>> {
         let dev = x.device();
         let xg = x.without_autodiff().to_device(&self.device.clone().without_autodiff()).autodiff().require_grad();
-        let s = self.residual(xg.clone(), t).square().sum().mul_scalar(0.5);
+        let s = self.residual(xg.clone(), t)?.square().sum().mul_scalar(0.5);
         let grads = s.backward();
         let g = xg.grad(&grads).expect("the path requires grad");
         Ok(g.neg().without_autodiff().to_device(&dev.without_autodiff()))

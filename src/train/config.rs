@@ -1,6 +1,7 @@
 //! The `[train]` preset section (spec §9).
 
 use crate::error::{Error, Result};
+use crate::predictor::Action;
 use serde::{Deserialize, Serialize};
 
 /// Which objective is minimised.
@@ -110,6 +111,11 @@ pub struct TrainConfig {
     /// The objective.
     #[serde(default)]
     pub objective: Objective,
+    /// The path action's residual weighting: `scalar` (the paper's one `σ_λ` for every mode)
+    /// or `spectral` (each Fourier mode by `Q̂_λ(k)^{−1/2}`, pdd's option; see
+    /// [`Action`](crate::predictor::Action)). The score used for sampling follows it.
+    #[serde(default)]
+    pub action: Action,
     /// SA-PDD weight of the drift term.
     #[serde(default = "d_drift_w")]
     pub drift_weight: f64,

@@ -4,7 +4,7 @@ use super::batches::BatchPlan;
 use super::config::{Objective, TrainConfig};
 use crate::diffusion::{DeviceProcess, ForwardProcess};
 use crate::error::Result;
-use crate::predictor::{LossParts, ModelConfig, Predictor, pdd_loss, sa_pdd_loss};
+use crate::predictor::{ActionScale, LossParts, ModelConfig, PathAction, Predictor, pdd_loss, sa_pdd_loss};
 use burn::module::Module;
 use burn::prelude::*;
 use std::sync::Arc;
@@ -39,6 +39,8 @@ pub struct PddObjective<P> {
     pub train: TrainConfig,
     /// Batch plan (diffusion indices and noise seeds per micro-batch).
     pub plan: BatchPlan,
+    /// The path action's weighting (`train.action`) on the compute device.
+    pub action: PathAction,
     init: ModelInit<P>,
 }
 
@@ -64,19 +66,18 @@ impl<P> PddObjective<P> {
     /// Any predictor, built by `init` (it must have a noise head for SA-PDD).
     pub fn custom(process: ForwardProcess, train: TrainConfig, plan: BatchPlan, device: &Device, init: ModelInit<P>) -> Result<Self> {
         let device_process = DeviceProcess::new(&process, device)?;
-        Ok(Self { process, device_process, train, plan, init })
+        let action = PathAction::new(train.action, &process, device)?;
+        Ok(Self { process, device_process, train, plan, action, init })
     }
 
-    /// Noised paths of micro-batch `m`: `(x_t, ε, t as floats, σ_t = √var_t)`.
-    pub fn noised(&self, x0: Tensor<5>, m: u64) -> Result<(Tensor<5>, Tensor<5>, Tensor<1>, Tensor<1>)> {
+    /// Noised paths of micro-batch `m`: `(x_t, ε, t as floats, the action's scale at t)`.
+    pub fn noised(&self, x0: Tensor<5>, m: u64) -> Result<(Tensor<5>, Tensor<5>, Tensor<1>, ActionScale)> {
         let b = x0.dims()[0];
         let mut t = self.plan.diffusion_indices(m);
         t.truncate(b);
         let (xt, eps) = self.device_process.q_sample_seeded(x0.clone(), &t, self.plan.noise_seed(m))?;
-        let dev = x0.device();
         let tf: Vec<f32> = t.iter().map(|&i| i as f32).collect();
-        let sig: Vec<f32> = t.iter().map(|&i| self.process.sigma2(i).sqrt() as f32).collect();
-        Ok((xt, eps, Tensor::from_floats(tf.as_slice(), &dev), Tensor::from_floats(sig.as_slice(), &dev)))
+        Ok((xt, eps, Tensor::from_floats(tf.as_slice(), &x0.device()), self.action.scale(&t)?))
     }
 }
 
@@ -88,14 +89,14 @@ impl<P: Predictor + Module> TrainObjective for PddObjective<P> {
     }
 
     fn loss(&self, model: &P, x0: Tensor<5>, m: u64) -> Result<LossParts> {
-        let (xt, eps, t, sigma) = self.noised(x0, m)?;
+        let (xt, eps, t, scale) = self.noised(x0, m)?;
         Ok(match self.train.objective {
-            Objective::Pdd => pdd_loss(model, xt, t, sigma),
+            Objective::Pdd => pdd_loss(model, xt, t, &scale),
             Objective::SaPdd => sa_pdd_loss(
                 model,
                 xt,
                 t,
-                sigma,
+                &scale,
                 eps,
                 self.train.drift_weight as f32,
                 self.train.noise_weight as f32,
