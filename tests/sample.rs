@@ -302,7 +302,7 @@ fn simulation_with_the_exact_increment_reproduces_the_linear_system() {
     }
     let x0 = Tensor::<1>::from_floats(path.as_slice(), &d).reshape([1, 1, f, 1, l]);
     for index in [0, 200] {
-        let sim = simulate(&p, &process, &dp, x0.clone(), index, f - 2, false, 0).unwrap();
+        let sim = simulate(&p, &process, &dp, x0.clone(), index, f - 2, None, 0).unwrap();
         assert_eq!(sim.path.dims(), [1, 1, f, 1, l]);
         let err = (sim.path - sim.truth).abs().max().into_scalar::<f32>();
         assert!(err < 1e-4, "index {index}: {err}");
@@ -429,4 +429,29 @@ fn oracle_sampling_from_lambda_0_2() {
         let f = oracle_run(Action::Spectral, &cfg);
         assert!(f < 1.8, "spectral action, {cfg:?}: worst factor {f}");
     }
+}
+
+/// A noisy simulation with the ideal predictor of pure noise produces pure noise: each new
+/// slice is the transition noise alone. With the spectral action it is the forward process's
+/// own coloured noise (per-mode variance `Q̂_λ(k)`); with the scalar action it is white with
+/// `σ²_λ` on every mode, several times the fine modes' `Q̂_λ(k)` at λ = 0.2.
+#[test]
+fn noisy_simulation_follows_the_action() {
+    let _serial = serial();
+    let process = ForwardProcess::builder().grid(Grid::line(128)).alpha(0.1).steps(1000).build().unwrap();
+    let dp = DeviceProcess::new(&process, &dev()).unwrap();
+    let predictor = PredictorBuilder::new().window(3).channels(1).build(Oracle { window: 3, channels: 1 }).unwrap();
+    let x0 = Tensor::<5>::zeros([16, 1, 3, 1, 128], &dev());
+    let run = |action| {
+        let sim = simulate(&predictor, &process, &dp, x0.clone(), 200, 8, Some(action), 4).unwrap();
+        let var = mode_variance(sim.path.narrow(2, 3, 8), process.grid());
+        let q: Vec<f64> = process.variance(200).iter().map(|&v| v as f64).collect();
+        (worst_log_ratio(&var, &q).exp(), var[60] / q[60])
+    };
+    let (spectral, _) = run(Action::Spectral);
+    assert!(spectral < 1.6, "spectral-action noise vs Q̂: worst factor {spectral}");
+    let (_, fine) = run(Action::Scalar);
+    let expected = process.sigma2(200) / process.variance(200)[60] as f64;
+    assert!((fine / expected - 1.0).abs() < 0.4, "scalar-action noise on mode 60: {fine} × Q̂, expected {expected}");
+    assert!(expected > 3.0, "σ² / Q̂ of mode 60 at λ = 0.2: {expected}");
 }

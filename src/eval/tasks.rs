@@ -6,7 +6,7 @@ use super::config::EvalConfig;
 use crate::diffusion::DeviceProcess;
 use crate::error::{Error, Result};
 use crate::io::Dataset;
-use crate::sample::{PathScore, PddScore, SaPddScore, SamplerConfig, SamplerEvent, generate, simulate, super_resolve};
+use crate::sample::{PathScore, PddScore, SaPddScore, SamplerConfig, SamplerEvent, SrStart, generate, simulate, super_resolve};
 use crate::train::{Objective, TrainedRun, TrajectorySet, plane, split_set, to_host};
 use burn::prelude::*;
 use ndarray::{ArrayD, Axis};
@@ -89,6 +89,7 @@ impl Evaluator {
         let (mut truth, mut path) = (Vec::new(), Vec::new());
         for (k, idx) in self.chunks().iter().enumerate() {
             let x0 = self.test.tensor(idx, &self.device);
+            let noise = noise.then_some(self.run.config.train.action);
             let sim = simulate(&self.run.model, &self.run.process, &self.device_process, x0, index, steps, noise, seed + k as u64)?;
             truth.push(to_host(sim.truth, self.grid()));
             path.push(to_host(sim.path, self.grid()));
@@ -124,8 +125,7 @@ impl Evaluator {
                 &self.run.process,
                 &self.device_process,
                 x0,
-                self.eval.sr_lambda,
-                self.eval.sr_source,
+                SrStart { lambda: self.eval.sr_lambda, source: self.eval.sr_source, action: self.run.config.train.action },
                 &self.sampler,
                 seed.wrapping_mul(1000) + k as u64,
                 callback,

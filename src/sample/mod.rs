@@ -14,4 +14,4 @@ pub use sampler::{
 pub use integrator::Integrator;
 pub use score::{PathScore, PddScore, SaPddScore};
 pub use simulate::{Simulation, simulate};
-pub use tasks::{SrSource, SuperResolution, generate, super_resolve};
+pub use tasks::{SrSource, SrStart, SuperResolution, generate, super_resolve};

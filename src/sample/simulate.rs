@@ -1,8 +1,8 @@
 //! Surrogate simulation at a fixed λ (paper Algorithm 2; spec §5.6).
 
-use crate::diffusion::{DeviceProcess, ForwardProcess};
+use crate::diffusion::{DeviceProcess, ForwardProcess, Table};
 use crate::error::{Error, Result};
-use crate::predictor::Predictor;
+use crate::predictor::{Action, Predictor};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 
@@ -21,9 +21,11 @@ pub struct Simulation {
 
 /// Rolls `predictor` forward in physical time at diffusion index `index` from the first window
 /// of the coarse-grained test paths `x0` `[B, C, F, Ny, Nx]` (standardised):
-/// `u_{n+1} = u_n + g(u_{n−w+1..n}, λ) [+ √var_λ ξ]` (Euler–Maruyama, Eq. 24, in standardised
-/// units). `noise = false` is the paper's deterministic evaluation (σ_λ = 0); `true` uses the
-/// noise level of the PDD transition density (Eq. 58; Fig. 10). `seed` fixes that noise.
+/// `u_{n+1} = u_n + g(u_{n−w+1..n}, λ) [+ noise]` (Euler–Maruyama, Eq. 24, in standardised
+/// units). `noise = None` is the paper's deterministic evaluation (σ_λ = 0); `Some(action)`
+/// adds the transition noise of the PDD density the predictor was trained with (Eq. 58;
+/// Fig. 10): white `√var_λ ξ` for [`Action::Scalar`], coloured `F⁻¹{B̂_λ F{ξ}}` (each mode with
+/// its forward variance `Q̂_λ(k)`) for [`Action::Spectral`]. `seed` fixes that noise.
 #[allow(clippy::too_many_arguments)]
 pub fn simulate<P: Predictor>(
     predictor: &P,
@@ -32,7 +34,7 @@ pub fn simulate<P: Predictor>(
     x0: Tensor<5>,
     index: usize,
     n_steps: usize,
-    noise: bool,
+    noise: Option<Action>,
     seed: u64,
 ) -> Result<Simulation> {
     process.check_index(index)?;
@@ -54,8 +56,13 @@ pub fn simulate<P: Predictor>(
         let window = Tensor::cat(frames[frames.len() - w..].to_vec(), 2);
         let g = predictor.step(window, t.clone()).drift.reshape([b, c, 1, ny, nx]);
         let mut next = frames.last().expect("window ≥ 1").clone() + g;
-        if noise {
-            next = next + Tensor::random([b, c, 1, ny, nx], Distribution::Normal(0.0, 1.0), &device).mul_scalar(sigma);
+        if let Some(action) = noise {
+            let xi = Tensor::random([b, c, 1, ny, nx], Distribution::Normal(0.0, 1.0), &device);
+            next = next
+                + match action {
+                    Action::Scalar => xi.mul_scalar(sigma),
+                    Action::Spectral => device_process.operator(Table::NoiseStd).apply(xi, &vec![index; b])?,
+                };
         }
         if !next.clone().is_finite().all().into_scalar::<bool>() {
             return Err(Error::NonFinite { context: format!("simulation at λ index {index}, step {}", n + 1) });

@@ -6,7 +6,7 @@ use super::score::PathScore;
 use super::simulate::simulate;
 use crate::diffusion::{DeviceProcess, ForwardProcess, Table};
 use crate::error::Result;
-use crate::predictor::Predictor;
+use crate::predictor::{Action, Predictor};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use serde::{Deserialize, Serialize};
@@ -78,8 +78,19 @@ pub struct SuperResolution {
     pub high: SampleResult,
 }
 
-/// Super-resolves from `lambda_max` (0.2 in the paper) to `cfg.final_index`, starting from the
-/// coarse paths given by `source` built from the test paths `x0` `[B, C, F, Ny, Nx]`.
+/// Where super-resolution starts: the scale and the coarse input.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SrStart {
+    /// `λ_max` (0.2 in the paper).
+    pub lambda: f64,
+    /// How the coarse input is built from the test paths.
+    pub source: SrSource,
+    /// The path action the predictor was trained with (the surrogate source's noise).
+    pub action: Action,
+}
+
+/// Super-resolves from `start.lambda` to `cfg.final_index`, starting from the coarse paths
+/// given by `start.source` built from the test paths `x0` `[B, C, F, Ny, Nx]`.
 #[allow(clippy::too_many_arguments)]
 pub fn super_resolve<P: Predictor>(
     score: &dyn PathScore,
@@ -87,17 +98,16 @@ pub fn super_resolve<P: Predictor>(
     process: &ForwardProcess,
     device_process: &DeviceProcess,
     x0: Tensor<5>,
-    lambda_max: f64,
-    source: SrSource,
+    start: SrStart,
     cfg: &SamplerConfig,
     seed: u64,
     callback: &mut dyn FnMut(&SamplerEvent),
 ) -> Result<SuperResolution> {
-    let index = process.index_of(lambda_max)?;
+    let index = process.index_of(start.lambda)?;
     let [b, _, f, _, _] = x0.dims();
-    let low = match source {
+    let low = match start.source {
         SrSource::Surrogate => {
-            let sim = simulate(predictor, process, device_process, x0, index, 2 * f, true, seed)?;
+            let sim = simulate(predictor, process, device_process, x0, index, 2 * f, Some(start.action), seed)?;
             let n = sim.path.dims()[2];
             sim.path.narrow(2, n - f, f)
         }
