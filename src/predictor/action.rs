@@ -130,3 +130,32 @@ impl PathAction {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spectral::Grid;
+
+    #[test]
+    fn actions_parse_and_scales_check_their_indices() {
+        assert_eq!("spectral".parse::<Action>().unwrap(), Action::Spectral);
+        assert!("vector".parse::<Action>().unwrap_err().to_string().contains("train.action"));
+        let cfg: crate::train::TrainConfig =
+            toml::from_str("steps = 1\nbatch_size = 1\ncheckpoint_every = 1\nseed = 0\naction = \"spectral\"\n").unwrap();
+        assert_eq!(cfg.action, Action::Spectral);
+        let p = ForwardProcess::builder().grid(Grid::line(16)).alpha(0.1).steps(100).build().unwrap();
+        let device = Device::flex();
+        let scalar = PathAction::new(Action::Scalar, &p, &device).unwrap();
+        assert!(scalar.scale(&[100]).is_err());
+        // the scalar scale divides by σ_t: a constant field e becomes e/σ_t
+        let e = Tensor::<5>::ones([1, 1, 2, 1, 16], &device);
+        let r = scalar.scale(&[40]).unwrap().apply(e.clone());
+        let expected = 1.0 / p.sigma2(40).sqrt();
+        assert!((r.max().into_scalar::<f32>() as f64 - expected).abs() < 1e-5 * expected);
+        // the spectral scale multiplies the k = 0 mode (a constant field) by Q̂_t(0)^{−1/2}
+        let spectral = PathAction::new(Action::Spectral, &p, &device).unwrap();
+        let r = spectral.scale(&[40]).unwrap().apply(e);
+        let expected = 1.0 / (p.variance(40)[0] as f64).sqrt();
+        assert!((r.min().into_scalar::<f32>() as f64 - expected).abs() < 1e-4 * expected);
+    }
+}
