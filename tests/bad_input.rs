@@ -1,0 +1,125 @@
+//! Bad inputs and faults that used to lose data, corrupt a run or succeed with a wrong result
+//! (issue 13): each test names its case. Runs go through the `pdd` binary on a tiny preset.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const PRESET: &str = r#"
+[data]
+system = "lorenz96"
+trajectories = 20
+seed = 3
+splits = { train = [0, 12], valid = [12, 16], test = [16, 20] }
+[data.lorenz96]
+k = 8
+j = 4
+spinup_steps = 2000
+frames = 12
+steps_per_frame = 100
+
+[diffusion]
+laplacian_factor = 0.1
+
+[model]
+window = 3
+dim = 8
+dim_mults = [1, 2]
+attention_levels = [1]
+heads = 2
+dim_head = 4
+
+[train]
+steps = 6
+batch_size = 4
+grad_accum = 1
+lr = 1e-3
+checkpoint_every = 3
+log_every = 1
+valid_every = 3
+valid_batches = 1
+seed = 5
+
+[sample]
+snr = 0.7
+corrector_steps = 1
+stride = 100
+
+[eval]
+samples = 2
+batch = 2
+sweep_lambdas = [0.0]
+"#;
+
+fn pdd(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pdd")).args(args).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// A directory holding `tiny.toml`, `d.h5` and `base/`, a finished 6-step run (checkpoints at
+/// steps 3 and 6); built once per test binary and never modified (tests copy `base/`).
+fn fixture() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        std::fs::write(dir.join("tiny.toml"), PRESET).unwrap();
+        let (ok, t) = pdd(&["data", "generate", "--preset", &s(&dir.join("tiny.toml")), "--out", &s(&dir.join("d.h5"))]);
+        assert!(ok, "{t}");
+        let (ok, t) = train(&dir, &dir.join("base"), &[]);
+        assert!(ok, "{t}");
+        dir
+    })
+}
+
+/// `pdd train` of the fixture's preset and data into `out`, with extra arguments.
+fn train(fixture: &Path, out: &Path, extra: &[&str]) -> (bool, String) {
+    let (preset, data, out) = (s(&fixture.join("tiny.toml")), s(&fixture.join("d.h5")), s(out));
+    let mut args = vec!["train", "--preset", &preset, "--data", &data, "--out", &out, "--device", "cpu"];
+    args.extend_from_slice(extra);
+    pdd(&args)
+}
+
+/// Case 1: a run directory held by a live process is refused (naming its PID) before anything
+/// is written; a lock file left by a dead process is taken over.
+#[test]
+fn case01_locked_run_directory_is_refused() {
+    let fx = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    let mut lock = std::fs::File::create(run.join(".lock")).unwrap();
+    lock.try_lock().unwrap();
+    std::io::Write::write_all(&mut lock, std::process::id().to_string().as_bytes()).unwrap();
+    let (ok, t) = train(fx, &run, &[]);
+    assert!(!ok && t.contains(&format!("process {}", std::process::id())), "{t}");
+    assert!(!run.join("config.toml").exists(), "nothing written into a locked directory");
+    drop(lock); // the holder died: its lock file stays, its OS lock is gone
+    std::fs::write(run.join(".lock"), "999999999").unwrap();
+    let (ok, t) = train(fx, &run, &[]);
+    assert!(ok, "a stale lock file is taken over: {t}");
+    assert!(!run.join(".lock").exists(), "the lock is removed when training ends");
+}
+
+/// Case 1: two trainings started together into one directory never both succeed.
+#[test]
+fn case01_concurrent_trainings_do_not_both_succeed() {
+    let fx = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let out = s(&dir.path().join("run"));
+    let (preset, data) = (s(&fx.join("tiny.toml")), s(&fx.join("d.h5")));
+    let args = ["train", "--preset", &preset, "--data", &data, "--out", &out, "--device", "cpu", "--steps", "30"];
+    let spawn = || Command::new(env!("CARGO_BIN_EXE_pdd")).args(args).output().unwrap();
+    let (a, b) = std::thread::scope(|sc| {
+        let a = sc.spawn(spawn);
+        let b = sc.spawn(spawn);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(a.status.success() || b.status.success(), "{}\n{}", text(&a), text(&b));
+    assert!(!(a.status.success() && b.status.success()), "both wrote the same run directory");
+}
