@@ -84,6 +84,26 @@ fn train(fixture: &Path, out: &Path, extra: &[&str]) -> (bool, String) {
     pdd(&args)
 }
 
+/// A copy of the fixture's finished run in a fresh directory.
+fn base_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    copy_dir(&fixture().join("base"), &run);
+    (dir, run)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
 /// Case 1: a run directory held by a live process is refused (naming its PID) before anything
 /// is written; a lock file left by a dead process is taken over.
 #[test]
@@ -122,4 +142,19 @@ fn case01_concurrent_trainings_do_not_both_succeed() {
     let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(a.status.success() || b.status.success(), "{}\n{}", text(&a), text(&b));
     assert!(!(a.status.success() && b.status.success()), "both wrote the same run directory");
+}
+
+/// Case 2: a torn last line of `log.csv` (a write cut short by a full disk) does not block
+/// `--resume`; the log is rewritten from the checkpoint's step.
+#[test]
+fn case02_torn_log_line_does_not_block_resume() {
+    let (_dir, run) = base_copy();
+    let mut log = std::fs::OpenOptions::new().append(true).open(run.join("log.csv")).unwrap();
+    std::io::Write::write_all(&mut log, b"6,1.16666901e0,2.074").unwrap();
+    drop(log);
+    let (ok, t) = train(fixture(), &run, &["--resume", "--steps", "9"]);
+    assert!(ok, "{t}");
+    let rows = pdd::train::log::read(&run.join("log.csv")).unwrap();
+    let steps: Vec<usize> = rows.iter().map(|r| r.step).collect();
+    assert_eq!(steps, (1..=9).collect::<Vec<_>>());
 }
