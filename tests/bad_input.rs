@@ -158,3 +158,41 @@ fn case02_torn_log_line_does_not_block_resume() {
     let steps: Vec<usize> = rows.iter().map(|r| r.step).collect();
     assert_eq!(steps, (1..=9).collect::<Vec<_>>());
 }
+
+/// Case 4: `--resume --steps N` below the checkpoint's step is refused and rewrites nothing.
+#[test]
+fn case04_resume_below_the_checkpoint_step_is_refused() {
+    let (_dir, run) = base_copy();
+    let config = std::fs::read(run.join("config.toml")).unwrap();
+    let readme = std::fs::read(run.join("README.md")).unwrap();
+    let (ok, t) = train(fixture(), &run, &["--resume", "--steps", "3"]);
+    assert!(!ok && t.contains("step 6") && t.contains("--steps 6"), "{t}");
+    assert_eq!(std::fs::read(run.join("config.toml")).unwrap(), config);
+    assert_eq!(std::fs::read(run.join("README.md")).unwrap(), readme);
+}
+
+/// The first and last convolution weights of a run's latest checkpoint.
+fn weights(run: &Path) -> Vec<f32> {
+    let r = pdd::train::TrainedRun::load(run, &burn::prelude::Device::flex()).unwrap();
+    pdd::backend::to_vec(r.model.backbone.init_conv.conv.weight.val())
+        .into_iter()
+        .chain(pdd::backend::to_vec(r.model.backbone.drift_head.conv.weight.val()))
+        .collect()
+}
+
+/// Case 12: a truncated newest checkpoint is skipped with a message and training resumes from
+/// the previous one, reaching the weights of an uninterrupted run.
+#[test]
+fn case12_truncated_newest_checkpoint_falls_back() {
+    let (dir, run) = base_copy();
+    let newest = run.join("checkpoints/step-0000006/model.bpk");
+    let bytes = std::fs::read(&newest).unwrap();
+    std::fs::write(&newest, &bytes[..bytes.len() / 2]).unwrap();
+    let (ok, t) = train(fixture(), &run, &["--resume", "--steps", "9"]);
+    assert!(ok, "{t}");
+    assert!(t.contains("skipped damaged checkpoint step-0000006") && t.contains("step 3"), "{t}");
+    let straight = dir.path().join("straight");
+    let (ok, t) = train(fixture(), &straight, &["--steps", "9"]);
+    assert!(ok, "{t}");
+    assert_eq!(weights(&run), weights(&straight));
+}

@@ -69,6 +69,13 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
             }
         }
         TrainEvent::Checkpoint { step, .. } => bar.println(format!("step {step:>6}  checkpoint written")),
+        // printed even when stderr is not a terminal (bar.println would drop them)
+        TrainEvent::Resumed { step, skipped } => bar.suspend(|| {
+            for s in skipped {
+                eprintln!("skipped damaged checkpoint {s}");
+            }
+            eprintln!("resuming from the checkpoint of step {step}");
+        }),
     };
     let s = train_preset(&req, &device, &bar, &mut cb)?;
     bar.finish_and_clear();

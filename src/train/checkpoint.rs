@@ -76,7 +76,7 @@ pub fn load_weights<M: Module>(mut model: M, path: &Path) -> Result<M> {
     let mut store = BurnpackStore::from_file(path).auto_extension(false);
     let r = model
         .load_from(&mut store)
-        .map_err(|e| Error::bad_file(path, format!("weights do not fit this architecture: {e:?}")))?;
+        .map_err(|e| Error::bad_file(path, format!("cannot read weights (truncated or damaged file?): {e:?}")))?;
     if !r.missing.is_empty() || !r.unused.is_empty() || !r.errors.is_empty() {
         let names = |v: Vec<String>| v.into_iter().take(4).collect::<Vec<_>>().join(", ");
         return Err(Error::bad_file(
@@ -103,19 +103,72 @@ pub fn read_state(ckpt: &Path) -> Result<CheckpointState> {
 pub fn restore<M: Module>(ckpt: &Path, model: M, optim: ModuleOptimizer, architecture: &str) -> Result<(M, ModuleOptimizer, CheckpointState)> {
     let state = read_state(ckpt)?;
     if state.architecture != architecture {
-        return Err(Error::bad_file(
-            ckpt,
-            format!(
-                "checkpoint is from another architecture:\n  checkpoint: {}\n  this run:   {architecture}",
-                state.architecture
-            ),
-        ));
+        return Err(foreign(ckpt, &state.architecture, architecture));
     }
     let model = load_weights(model, &ckpt.join("model.bpk"))?;
     let optim = optim
         .load(ckpt.join("optim.bpk"))
         .map_err(|e| Error::bad_file(ckpt.join("optim.bpk"), format!("{e:?}")))?;
     Ok((model, optim, state))
+}
+
+/// A checkpoint read back by [`restore_newest`].
+pub struct Restored<M> {
+    /// The model with the checkpoint's weights.
+    pub model: M,
+    /// The optimiser with the checkpoint's state.
+    pub optim: ModuleOptimizer,
+    /// The EMA copy, when the checkpoint holds one (`ema.bpk`).
+    pub ema: Option<M>,
+    /// What the checkpoint records.
+    pub state: CheckpointState,
+    /// Newer checkpoints that were skipped as damaged, each as `step-N: reason`.
+    pub skipped: Vec<String>,
+}
+
+/// Restores the newest checkpoint under `dir` that reads back whole. A damaged newer one (a
+/// truncated or unreadable file) is skipped and named in [`Restored::skipped`]. `None` when
+/// there is no checkpoint; an error when none is intact or one is from another architecture.
+pub fn restore_newest<M: Module>(
+    dir: &Path,
+    model: &M,
+    optim: &ModuleOptimizer,
+    architecture: &str,
+) -> Result<Option<Restored<M>>> {
+    let all = list(dir);
+    if all.is_empty() {
+        return Ok(None);
+    }
+    let mut skipped = Vec::new();
+    for (step, ckpt) in all.into_iter().rev() {
+        match read_state(&ckpt) {
+            Ok(s) if s.architecture != architecture => return Err(foreign(&ckpt, &s.architecture, architecture)),
+            Ok(s) if s.step != step => skipped.push(format!("{}: state.json says step {}", checkpoint_name(step), s.step)),
+            Ok(state) => match read_back(&ckpt, model, optim) {
+                Ok((model, optim, ema)) => return Ok(Some(Restored { model, optim, ema, state, skipped })),
+                Err(e) => skipped.push(format!("{}: {e}", checkpoint_name(step))),
+            },
+            Err(e) => skipped.push(format!("{}: {e}", checkpoint_name(step))),
+        }
+    }
+    Err(Error::bad_file(dir, format!("no intact checkpoint to resume from ({})", skipped.join("; "))))
+}
+
+/// Model, optimiser and (if present) EMA weights of checkpoint directory `ckpt`.
+fn read_back<M: Module>(ckpt: &Path, model: &M, optim: &ModuleOptimizer) -> Result<(M, ModuleOptimizer, Option<M>)> {
+    let loaded = load_weights(model.clone(), &ckpt.join("model.bpk"))?;
+    let optim = optim
+        .clone()
+        .load(ckpt.join("optim.bpk"))
+        .map_err(|e| Error::bad_file(ckpt.join("optim.bpk"), format!("cannot read optimiser state: {e:?}")))?;
+    let ema_path = ckpt.join("ema.bpk");
+    let ema = if ema_path.exists() { Some(load_weights(model.clone(), &ema_path)?) } else { None };
+    Ok((loaded, optim, ema))
+}
+
+/// The refusal of checkpoint `ckpt` written for architecture `found`, not `want`.
+fn foreign(ckpt: &Path, found: &str, want: &str) -> Error {
+    Error::bad_file(ckpt, format!("checkpoint is from another architecture:\n  checkpoint: {found}\n  this run:   {want}"))
 }
 
 /// All complete checkpoints under `dir`, sorted by step.

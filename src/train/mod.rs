@@ -20,4 +20,4 @@ pub use log::LogRow;
 pub use objective::{ModelInit, PddObjective, TrainObjective};
 pub use session::{TrainRequest, TrainedRun, open_checkpoint, run_config, split_set, stats_for, train_preset};
 pub use run::{DataInfo, ModelKind, RunConfig, RunDir, atomic_write};
-pub use trainer::{TrainEvent, TrainOptions, TrainSummary, train};
+pub use trainer::{TrainEvent, TrainOptions, TrainSummary, beyond_budget, train};

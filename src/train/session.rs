@@ -171,6 +171,13 @@ impl Fit<'_> {
         let valid_set = if cfg.train.valid_every > 0 { Some(split_set(self.ds, Split::Valid, &stats)?) } else { None };
         let plan = BatchPlan::new(train_set.len(), cfg.train.batch_size, steps, cfg.train.seed)?;
         let objective = make(plan)?;
+        if self.req.resume
+            && let Some((step, _)) = super::checkpoint::latest(&self.req.out.join("checkpoints"))
+            && step > cfg.train.steps
+        {
+            // refused before config.toml or README.md are rewritten with the smaller budget
+            return Err(super::trainer::beyond_budget(step, cfg.train.steps));
+        }
         let run = RunDir::prepare(&self.req.out, cfg, self.req.resume, self.req.overwrite)?;
         let options = TrainOptions { device: self.device.clone(), resume: self.req.resume, stop_after: None };
         let arch = cfg.architecture();
