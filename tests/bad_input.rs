@@ -196,3 +196,35 @@ fn case12_truncated_newest_checkpoint_falls_back() {
     assert!(ok, "{t}");
     assert_eq!(weights(&run), weights(&straight));
 }
+
+/// Case 3: `pdd eval` refuses an existing report without `--overwrite`.
+#[test]
+fn case03_eval_refuses_an_existing_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.md");
+    std::fs::write(&report, "mine").unwrap();
+    let base = s(&fixture().join("base"));
+    let args = ["eval", "--run", &base, "--device", "cpu", "--steps", "2", "--no-generation", "--report", &s(&report)];
+    let (ok, t) = pdd(&args);
+    assert!(!ok && t.contains("already exists"), "{t}");
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), "mine");
+    assert!(!dir.path().join("figures").exists());
+}
+
+/// Case 13: output paths are checked before any sampling; a refused eval leaves no `figures/`.
+#[test]
+fn case13_outputs_are_checked_before_sampling() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = s(&fixture().join("base"));
+    let missing = s(&dir.path().join("missing/x.h5"));
+    let (ok, t) = pdd(&["simulate", "--run", &base, "--device", "cpu", "--out", &missing]);
+    assert!(!ok && t.contains("does not exist") && !t.contains("simulated"), "{t}");
+    let sr = ["super-resolve", "--run", &base, "--device", "cpu", "--steps", "2", "--out", &missing];
+    let (ok, t) = pdd(&sr);
+    assert!(!ok && t.contains("does not exist") && !t.contains("super-resolved"), "{t}");
+    std::fs::create_dir_all(dir.path().join("r/r.md")).unwrap();
+    let report = s(&dir.path().join("r/r.md"));
+    let (ok, t) = pdd(&["eval", "--run", &base, "--device", "cpu", "--steps", "2", "--no-generation", "--report", &report]);
+    assert!(!ok && t.contains("is a directory"), "{t}");
+    assert!(!dir.path().join("r/figures").exists(), "a failed eval leaves no figures/");
+}

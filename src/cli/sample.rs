@@ -132,6 +132,9 @@ pub struct EvalArgs {
     /// Markdown report (figures go to `figures/` beside it, numbers to a `.json`).
     #[arg(long)]
     pub report: PathBuf,
+    /// Replace an existing report (and its `.json`).
+    #[arg(long)]
+    pub overwrite: bool,
     /// Compute device.
     #[arg(long, default_value = "auto")]
     pub device: DeviceChoice,
@@ -147,6 +150,10 @@ pub struct EvalArgs {
 }
 
 fn evaluator(a: &RunArgs) -> anyhow::Result<Evaluator> {
+    if let Some(out) = &a.out {
+        // before minutes of sampling, not after
+        crate::io::check_output(out, a.overwrite)?;
+    }
     let device = a.device.device()?;
     let ev = Evaluator::new(&a.run, a.data.as_deref(), &device)?;
     with_paths(ev, a.samples, a.split, &a.run, a.data.as_deref())
@@ -245,6 +252,8 @@ pub fn super_resolve(a: ReverseArgs) -> anyhow::Result<()> {
 
 /// Runs `pdd eval`.
 pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
+    crate::io::check_target(&a.report, a.overwrite)?;
+    crate::io::check_target(&a.report.with_extension("json"), a.overwrite)?;
     let device = a.device.device()?;
     let mut ev = Evaluator::new(&a.run, a.data.as_deref(), &device)?;
     if let Some(s) = a.seeds {
@@ -261,12 +270,22 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
     let baselines = crate::eval::load_baselines(&a.baseline, &stats, &device)?;
     let refs: Vec<&dyn Baseline> = baselines.iter().map(|b| b.as_ref()).collect();
     let dir = a.report.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-    std::fs::create_dir_all(&dir)?;
+    let figures = dir.join("figures");
+    let new_figures = !figures.exists();
+    std::fs::create_dir_all(&dir).map_err(|e| crate::Error::io(&dir, e))?;
     let bar = crate::progress::terminal_bar();
     let tasks = EvalTasks { generation: !a.no_generation, ..Default::default() };
-    let r = evaluate(&ev, &refs, tasks, &dir.join("figures"), &bar)?;
+    let r = match evaluate(&ev, &refs, tasks, &figures, &bar).and_then(|r| r.write(&a.report).map(|()| r)) {
+        Ok(r) => r,
+        Err(e) => {
+            if new_figures {
+                // a failed evaluation leaves no half-filled figures/ behind
+                let _ = std::fs::remove_dir_all(&figures);
+            }
+            return Err(e.into());
+        }
+    };
     bar.finish_and_clear();
-    r.write(&a.report)?;
     println!("{}", r.markdown());
     println!("wrote {} (+ .json, figures/)", a.report.display());
     Ok(())
