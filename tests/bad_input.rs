@@ -228,3 +228,31 @@ fn case13_outputs_are_checked_before_sampling() {
     assert!(!ok && t.contains("is a directory"), "{t}");
     assert!(!dir.path().join("r/figures").exists(), "a failed eval leaves no figures/");
 }
+
+/// Case 7: `--steps 0` (and other zero counts) are refused instead of meaning 1.
+#[test]
+fn case07_zero_counts_are_refused() {
+    let base = s(&fixture().join("base"));
+    let dir = tempfile::tempdir().unwrap();
+    let report = s(&dir.path().join("r.md"));
+    for cmd in ["generate", "super-resolve", "eval"] {
+        let mut args = vec![cmd, "--run", &base, "--device", "cpu", "--samples", "1", "--steps", "0"];
+        if cmd == "eval" {
+            args.extend(["--report", &report]);
+        }
+        let (ok, t) = pdd(&args);
+        assert!(!ok && t.contains("--steps") && t.contains("at least 1"), "{cmd}: {t}");
+    }
+    let (ok, t) = pdd(&["generate", "--run", &base, "--device", "cpu", "--samples", "0"]);
+    assert!(!ok && t.contains("--samples") && t.contains("at least 1"), "{t}");
+}
+
+/// Also: an OS error is printed once, not once per link of the error chain.
+#[test]
+fn os_errors_are_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dir.toml");
+    std::fs::create_dir_all(&path).unwrap();
+    let (ok, t) = pdd(&["presets", &s(&path)]);
+    assert!(!ok && t.matches("os error").count() == 1, "{t}");
+}

@@ -18,7 +18,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Number of test paths / samples (default: the run's `[eval] samples`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub samples: Option<usize>,
     /// Split whose paths condition the task (default: the run's `[eval] split`, test).
     #[arg(long)]
@@ -56,7 +56,7 @@ pub struct ReverseArgs {
     #[command(flatten)]
     common: RunArgs,
     /// Number of reverse λ steps (default: the run's `[sample] stride`); e.g. 100 instead of 1000.
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     steps: Option<usize>,
     /// Start scale of super-resolution (ignored by generate).
     #[arg(long, default_value_t = 0.2)]
@@ -115,16 +115,16 @@ pub struct EvalArgs {
     #[arg(long, num_args = 1..)]
     pub baseline: Vec<PathBuf>,
     /// Seeds of the stochastic tasks (default: the run's `[eval] seeds`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub seeds: Option<usize>,
     /// Test paths (default: the run's `[eval] samples`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub samples: Option<usize>,
     /// Split to evaluate on (default: the run's `[eval] split`, test).
     #[arg(long)]
     pub split: Option<Split>,
     /// Number of reverse λ steps (default: the run's `[sample] stride`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub steps: Option<usize>,
     /// Dataset whose test split is used (default: the run's).
     #[arg(long)]

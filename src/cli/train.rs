@@ -25,7 +25,7 @@ pub struct TrainArgs {
     #[arg(long, default_value = "pdd")]
     pub model: ModelKind,
     /// Override the preset's number of optimiser steps.
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub steps: Option<usize>,
     /// Compute device: auto, cpu, wgpu, cuda.
     #[arg(long, default_value = "auto")]
