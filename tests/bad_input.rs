@@ -247,6 +247,19 @@ fn case07_zero_counts_are_refused() {
     assert!(!ok && t.contains("--samples") && t.contains("at least 1"), "{t}");
 }
 
+/// Case 8: a predictor window that leaves no frame to predict is refused at training.
+#[test]
+fn case08_window_not_shorter_than_the_paths_is_refused() {
+    let fx = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let preset = dir.path().join("wide.toml");
+    std::fs::write(&preset, PRESET.replace("window = 3", "window = 12")).unwrap();
+    let (out, data) = (dir.path().join("run"), s(&fx.join("d.h5")));
+    let (ok, t) = pdd(&["train", "--preset", &s(&preset), "--data", &data, "--out", &s(&out), "--device", "cpu"]);
+    assert!(!ok && t.contains("model.window") && t.contains("13 frames"), "{t}");
+    assert!(!out.exists(), "nothing written");
+}
+
 /// Also: an OS error is printed once, not once per link of the error chain.
 #[test]
 fn os_errors_are_printed_once() {

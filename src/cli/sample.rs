@@ -207,8 +207,10 @@ pub fn simulate(a: SimulateArgs) -> anyhow::Result<()> {
     let ev = evaluator(&a.common)?;
     let (truth, path) = ev.simulate(a.lambda, a.noise, a.common.seed)?;
     let w = ev.run.model.window;
-    let l2 = crate::metrics::relative_l2_at_step(&truth.view(), &path.view(), ev.test.grid(), w, ev.eval.l2_step.min(truth.shape()[2] - w))?;
-    println!("simulated {} paths at λ = {} ({} steps); relative L² at step {}: {l2:.3}", path.shape()[0], a.lambda, path.shape()[2] - w, ev.eval.l2_step);
+    // the configured step, or the last one when the paths are shorter: report the one used
+    let step = ev.eval.l2_step.min(truth.shape()[2].saturating_sub(w));
+    let l2 = crate::metrics::relative_l2_at_step(&truth.view(), &path.view(), ev.test.grid(), w, step)?;
+    println!("simulated {} paths at λ = {} ({} steps); relative L² at step {step}: {l2:.3}", path.shape()[0], a.lambda, path.shape()[2] - w);
     save(&a.common, &ev, &path, vec![("task", "simulate".into()), ("lambda", a.lambda.to_string()), ("noise", a.noise.to_string())])
 }
 

@@ -84,6 +84,10 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
         train.crop_frames = None;
     }
     train.validate()?;
+    let model: crate::predictor::ModelConfig = req.preset.section("model")?;
+    if req.model != ModelKind::DdpmGen {
+        check_window(model.window, meta.frames, train.crop_frames)?;
+    }
     let stats = stats_for(ds, train.normalization)?;
     Ok(RunConfig {
         preset: req.preset.name.clone(),
@@ -99,7 +103,7 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
             std: stats.std,
         },
         diffusion: DiffusionConfig::from_preset(&req.preset)?,
-        model: req.preset.section("model")?,
+        model,
         train,
         sample: optional_section(&req.preset, "sample")?,
         eval: optional_section(&req.preset, "eval")?,
@@ -108,6 +112,22 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
             ModelKind::DdpmSim | ModelKind::DdpmGen => Some(DdpmConfig::from_preset(&req.preset)?),
         },
     })
+}
+
+/// Refuses a predictor window that leaves no frame to predict: a window of `w` slices needs
+/// paths of at least `w + 1` frames (`frames` per trajectory, or `crop` when training crops).
+fn check_window(window: usize, frames: usize, crop: Option<usize>) -> Result<()> {
+    let (have, what) = match crop {
+        Some(c) if c < frames => (c, format!("train.crop_frames = {c}")),
+        _ => (frames, format!("the dataset's trajectories have {frames} frames")),
+    };
+    if window >= have {
+        return Err(Error::config(
+            "model.window",
+            format!("a window of {window} slices needs at least {} frames, but {what}", window + 1),
+        ));
+    }
+    Ok(())
 }
 
 fn optional_section<T: serde::de::DeserializeOwned + Default>(preset: &Preset, key: &str) -> Result<T> {
