@@ -260,6 +260,30 @@ fn case08_window_not_shorter_than_the_paths_is_refused() {
     assert!(!out.exists(), "nothing written");
 }
 
+/// Case 5: a misspelt section or a stray top-level key in a preset is refused.
+#[test]
+fn case05_unknown_preset_sections_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.toml");
+    std::fs::write(&path, format!("{PRESET}\n[sampel]\nsnr = 0.5\n")).unwrap();
+    let (ok, t) = pdd(&["presets", &s(&path)]);
+    assert!(!ok && t.contains("sampel") && t.contains("did you mean [sample]"), "{t}");
+    std::fs::write(&path, format!("stride = 5\n{PRESET}")).unwrap();
+    let (ok, t) = pdd(&["presets", &s(&path)]);
+    assert!(!ok && t.contains("`stride`"), "{t}");
+}
+
+/// Also: a wrong-typed preset value is named with its section and key.
+#[test]
+fn wrong_type_names_section_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let preset = dir.path().join("typed.toml");
+    std::fs::write(&preset, PRESET.replace("batch_size = 4", "batch_size = \"four\"")).unwrap();
+    let (out, data) = (dir.path().join("run"), s(&fixture().join("d.h5")));
+    let (ok, t) = pdd(&["train", "--preset", &s(&preset), "--data", &data, "--out", &s(&out), "--device", "cpu"]);
+    assert!(!ok && t.contains("train.batch_size"), "{t}");
+}
+
 /// Also: an OS error is printed once, not once per link of the error chain.
 #[test]
 fn os_errors_are_printed_once() {
