@@ -273,6 +273,32 @@ fn case05_unknown_preset_sections_are_refused() {
     assert!(!ok && t.contains("`stride`"), "{t}");
 }
 
+/// Case 6: overlapping or out-of-range splits are refused before any data is written.
+#[test]
+fn case06_overlapping_or_out_of_range_splits_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("split.toml");
+    let out = s(&dir.path().join("d.h5"));
+    let cases = [("valid = [12, 16]", "valid = [10, 16]", "overlaps"), ("test = [16, 20]", "test = [16, 24]", "beyond")];
+    for (from, to, needle) in cases {
+        std::fs::write(&path, PRESET.replace(from, to)).unwrap();
+        let (ok, t) = pdd(&["data", "generate", "--preset", &s(&path), "--out", &out]);
+        assert!(!ok && t.contains(needle), "{to}: {t}");
+        assert!(!dir.path().join("d.h5").exists());
+    }
+}
+
+/// Case 9: `--trajectories N` scales the preset's splits instead of clipping them.
+#[test]
+fn case09_trajectories_scale_the_splits() {
+    let fx = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let out = s(&dir.path().join("d.h5"));
+    let (ok, t) = pdd(&["data", "generate", "--preset", &s(&fx.join("tiny.toml")), "--out", &out, "--trajectories", "10"]);
+    assert!(ok, "{t}");
+    assert!(t.contains("train 6 [0..=5], valid 2 [6..=7], test 2 [8..=9]"), "{t}");
+}
+
 /// Also: a wrong-typed preset value is named with its section and key.
 #[test]
 fn wrong_type_names_section_and_key() {
