@@ -299,6 +299,22 @@ fn case09_trajectories_scale_the_splits() {
     assert!(t.contains("train 6 [0..=5], valid 2 [6..=7], test 2 [8..=9]"), "{t}");
 }
 
+/// Case 10: an absurd `--trajectories` is refused before any work, and the temporary file of
+/// a killed `data generate` is swept by the next one.
+#[test]
+fn case10_huge_trajectories_are_refused_and_stale_temporaries_swept() {
+    let preset = s(&fixture().join("tiny.toml"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = s(&dir.path().join("d.h5"));
+    let stale = dir.path().join("d.h5.tmp.999999999-0");
+    std::fs::write(&stale, "left by a killed run").unwrap();
+    let (ok, t) = pdd(&["data", "generate", "--preset", &preset, "--out", &out, "--trajectories", "1000000000000"]);
+    assert!(!ok && t.contains("data.trajectories") && t.contains("PiB"), "{t}");
+    let (ok, t) = pdd(&["data", "generate", "--preset", &preset, "--out", &out, "--trajectories", "4"]);
+    assert!(ok, "{t}");
+    assert!(!stale.exists(), "the dead process's temporary file is swept");
+}
+
 /// Also: a wrong-typed preset value is named with its section and key.
 #[test]
 fn wrong_type_names_section_and_key() {
