@@ -315,6 +315,19 @@ fn case10_huge_trajectories_are_refused_and_stale_temporaries_swept() {
     assert!(!stale.exists(), "the dead process's temporary file is swept");
 }
 
+/// Case 11: a moved (or copied) dataset resumes its run instead of being "a different run".
+#[test]
+fn case11_moved_dataset_resumes_its_run() {
+    let (dir, run) = base_copy();
+    let moved = dir.path().join("elsewhere.h5");
+    std::fs::copy(fixture().join("d.h5"), &moved).unwrap();
+    let preset = s(&fixture().join("tiny.toml"));
+    let args = ["train", "--preset", &preset, "--data", &s(&moved), "--out", &s(&run), "--device", "cpu"];
+    let (ok, t) = pdd(&[&args[..], &["--resume", "--steps", "9"]].concat());
+    assert!(ok, "{t}");
+    assert!(run.join("checkpoints/step-0000009").exists());
+}
+
 /// Also: a wrong-typed preset value is named with its section and key.
 #[test]
 fn wrong_type_names_section_and_key() {

@@ -122,14 +122,17 @@ impl RunConfig {
     }
 
     /// The first part (`preset`, `kind`, `[data]`, …) in which two runs differ, ignoring the
-    /// step budget and the sampling/evaluation settings; `None` if they are the same run.
+    /// step budget, the sampling/evaluation settings and where the dataset file lies (a moved
+    /// or copied dataset is the same data: its system, grid, frames and statistics match);
+    /// `None` if they are the same run.
     pub fn difference(&self, other: &Self) -> Option<&'static str> {
         let mut train = self.train.clone();
         train.steps = other.train.steps;
+        let data = DataInfo { path: other.data.path.clone(), ..self.data.clone() };
         [
             (self.preset == other.preset, "preset"),
             (self.kind == other.kind, "kind"),
-            (self.data == other.data, "[data]"),
+            (data == other.data, "[data]"),
             (self.diffusion == other.diffusion, "[diffusion]"),
             (self.model == other.model, "[model]"),
             (train == other.train, "[train]"),
