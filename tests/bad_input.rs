@@ -328,6 +328,44 @@ fn case11_moved_dataset_resumes_its_run() {
     assert!(run.join("checkpoints/step-0000009").exists());
 }
 
+/// Also: `noise_amplitude_squared = 0` (no noise: the loss divides by σ²_λ = 0) is refused.
+#[test]
+fn zero_noise_amplitude_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let preset = dir.path().join("quiet.toml");
+    std::fs::write(&preset, PRESET.replace("laplacian_factor = 0.1", "laplacian_factor = 0.1\nnoise_amplitude_squared = 0")).unwrap();
+    let (out, data) = (dir.path().join("run"), s(&fixture().join("d.h5")));
+    let (ok, t) = pdd(&["train", "--preset", &s(&preset), "--data", &data, "--out", &s(&out), "--device", "cpu"]);
+    assert!(!ok && t.contains("noise_amplitude_squared"), "{t}");
+}
+
+/// Also: `eval --no-generation` shows the skipped task as "–", not "NaN ± 0.000".
+#[test]
+fn skipped_generation_is_not_reported_as_nan() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = s(&dir.path().join("r.md"));
+    let base = s(&fixture().join("base"));
+    let (ok, t) = pdd(&["eval", "--run", &base, "--device", "cpu", "--steps", "2", "--no-generation", "--report", &report]);
+    assert!(ok, "{t}");
+    assert!(!t.contains("NaN ±"), "{t}");
+}
+
+/// Also: identical runs export byte-identical `model.safetensors`, readable by others (0644).
+#[test]
+fn safetensors_export_is_reproducible_and_world_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let again = dir.path().join("again");
+    let (ok, t) = train(fixture(), &again, &[]);
+    assert!(ok, "{t}");
+    let (a, b) = (fixture().join("base/model.safetensors"), again.join("model.safetensors"));
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "exports differ");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&b).unwrap().permissions().mode() & 0o777, 0o644);
+    }
+}
+
 /// Also: a wrong-typed preset value is named with its section and key.
 #[test]
 fn wrong_type_names_section_and_key() {

@@ -72,6 +72,10 @@ impl DiffusionConfig {
         non_negative("diffusion.laplacian_factor", self.laplacian_factor)?;
         non_negative("diffusion.mass_factor", self.mass_factor)?;
         non_negative("diffusion.noise_amplitude_squared", self.noise_amplitude_squared)?;
+        if self.noise_amplitude_squared == 0.0 {
+            // σ²_λ = 0 everywhere: the PDD loss weights 1/σ²_λ blow up (losses ~1e10)
+            return Err(Error::config("diffusion.noise_amplitude_squared", "must be > 0 (the PDD loss divides by σ²_λ)"));
+        }
         if self.steps == 0 {
             return Err(Error::config("diffusion.steps", "must be at least 1"));
         }

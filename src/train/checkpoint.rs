@@ -199,5 +199,33 @@ pub fn export_safetensors<M: Module>(model: &M, path: &Path) -> Result<()> {
     let tmp = path.with_extension("safetensors.partial");
     let mut store = SafetensorsStore::from_file(&tmp).overwrite(true).with_to_adapter(BurnToPyTorchAdapter);
     model.save_into(&mut store).map_err(|e| Error::bad_file(path, format!("cannot export: {e:?}")))?;
+    canonical_header(&tmp)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // a result file like the others (the store creates it owner-only)
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644)).map_err(|e| Error::io(&tmp, e))?;
+    }
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Rewrites the JSON header of safetensors file `path` with its keys sorted (the store writes
+/// its metadata from a hash map, in a different order each time), padded with spaces to a
+/// multiple of 8 bytes, so that the same weights give the same bytes. Offsets in the header
+/// are relative to the data, which is left as it is.
+fn canonical_header(path: &Path) -> Result<()> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bad = |why: &str| Error::bad_file(path, format!("unexpected safetensors layout: {why}"));
+    let n = u64::from_le_bytes(bytes.get(..8).ok_or_else(|| bad("no header"))?.try_into().expect("8 bytes")) as usize;
+    let header = bytes.get(8..8 + n).ok_or_else(|| bad("short header"))?;
+    let json: serde_json::Value = serde_json::from_slice(header).map_err(|e| bad(&e.to_string()))?;
+    let mut text = serde_json::to_string(&json).expect("JSON serialises"); // serde_json sorts keys
+    while text.len() % 8 != 0 {
+        text.push(' ');
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(&bytes[8 + n..]);
+    std::fs::write(path, out).map_err(|e| Error::io(path, e))
 }
