@@ -197,6 +197,18 @@ fn case12_truncated_newest_checkpoint_falls_back() {
     assert_eq!(weights(&run), weights(&straight));
 }
 
+/// Case 12: the sampling commands load the newest intact checkpoint and say which they skipped.
+#[test]
+fn case12_sampling_skips_a_truncated_newest_checkpoint() {
+    let (_dir, run) = base_copy();
+    let newest = run.join("checkpoints/step-0000006/model.bpk");
+    let bytes = std::fs::read(&newest).unwrap();
+    std::fs::write(&newest, &bytes[..bytes.len() / 2]).unwrap();
+    let (ok, t) = pdd(&["simulate", "--run", &s(&run), "--device", "cpu", "--samples", "1"]);
+    assert!(ok, "{t}");
+    assert!(t.contains("skipped damaged checkpoint step-0000006") && t.contains("step 3"), "{t}");
+}
+
 /// Case 3: `pdd eval` refuses an existing report without `--overwrite`.
 #[test]
 fn case03_eval_refuses_an_existing_report() {

@@ -156,7 +156,16 @@ fn evaluator(a: &RunArgs) -> anyhow::Result<Evaluator> {
     }
     let device = a.device.device()?;
     let ev = Evaluator::new(&a.run, a.data.as_deref(), &device)?;
-    with_paths(ev, a.samples, a.split, &a.run, a.data.as_deref())
+    let ev = with_paths(ev, a.samples, a.split, &a.run, a.data.as_deref())?;
+    warn_skipped(&ev);
+    Ok(ev)
+}
+
+/// Says which damaged checkpoints were skipped to load the run, if any.
+fn warn_skipped(ev: &Evaluator) {
+    for s in &ev.run.skipped {
+        eprintln!("warning: skipped damaged checkpoint {s}; using the checkpoint of step {}", ev.run.step);
+    }
 }
 
 /// The evaluator reloaded with another number of paths or split, if either is given.
@@ -262,6 +271,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
         ev.eval.seeds = s;
     }
     let mut ev = with_paths(ev, a.samples, a.split, &a.run, a.data.as_deref())?;
+    warn_skipped(&ev);
     a.sampler.apply(&mut ev.sampler);
     if let Some(src) = a.source {
         ev.eval.sr_source = src;

@@ -246,18 +246,37 @@ pub struct TrainedRun {
     pub model: PddModel,
     /// Step of the checkpoint.
     pub step: usize,
+    /// Newer checkpoints skipped as damaged, each as `step-N: reason` (empty normally).
+    pub skipped: Vec<String>,
 }
 
 impl TrainedRun {
-    /// Loads the latest checkpoint of the run in `dir` onto `device` (no autodiff).
+    /// Loads the newest intact checkpoint of the run in `dir` onto `device` (no autodiff); a
+    /// damaged newer one is skipped and named in [`skipped`](Self::skipped).
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
-        let (config, step, weights) = open_checkpoint(dir, &[ModelKind::Pdd])?;
+        let run = RunDir::open(dir)?;
+        let config = run.config()?;
+        check_kind(dir, &config, &[ModelKind::Pdd])?;
         let grid = config.data.grid()?;
         let noise = config.train.objective == Objective::SaPdd;
         let fresh = config.model.init(config.data.channels, &grid, noise, device)?;
-        let model = super::checkpoint::load_weights(fresh, &weights)?;
-        let process = config.diffusion.process(&grid)?;
-        Ok(Self { config, process, model, step })
+        run.latest_checkpoint()?; // "the run has no checkpoint yet"
+        let mut skipped = Vec::new();
+        for (step, ckpt) in super::checkpoint::list(&run.checkpoints()).into_iter().rev() {
+            let name = super::checkpoint::checkpoint_name(step);
+            match checkpoint_weights(&config, &ckpt) {
+                Ok(weights) => match super::checkpoint::load_weights(fresh.clone(), &weights) {
+                    Ok(model) => {
+                        let process = config.diffusion.process(&grid)?;
+                        return Ok(Self { config, process, model, step, skipped });
+                    }
+                    Err(e) => skipped.push(format!("{name}: {e}")),
+                },
+                Err(e @ Error::Config { .. }) => return Err(e),
+                Err(e) => skipped.push(format!("{name}: {e}")),
+            }
+        }
+        Err(Error::bad_file(dir, format!("no intact checkpoint ({})", skipped.join("; "))))
     }
 
     /// Standardisation constants of the run.
@@ -273,16 +292,29 @@ impl TrainedRun {
 pub fn open_checkpoint(dir: &Path, kinds: &[ModelKind]) -> Result<(RunConfig, usize, PathBuf)> {
     let run = RunDir::open(dir)?;
     let config = run.config()?;
+    check_kind(dir, &config, kinds)?;
+    let (step, ckpt) = run.latest_checkpoint()?;
+    Ok((config.clone(), step, checkpoint_weights(&config, &ckpt)?))
+}
+
+/// Refuses the run in `dir` (configuration `config`) unless its kind is one of `kinds`.
+fn check_kind(dir: &Path, config: &RunConfig, kinds: &[ModelKind]) -> Result<()> {
     let kind = config.model_kind()?;
     if !kinds.contains(&kind) {
         let want: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
         return Err(Error::Other(format!("{} is a `{kind}` run, not a {} run", dir.display(), want.join(" or "))));
     }
-    let (step, ckpt) = run.latest_checkpoint()?;
-    let state = super::checkpoint::read_state(&ckpt)?;
+    Ok(())
+}
+
+/// The weights file to load from checkpoint directory `ckpt` of a run configured as `config`
+/// (the EMA copy when the run keeps one). A checkpoint of another architecture is an
+/// [`Error::Config`]; an unreadable `state.json` is another error.
+fn checkpoint_weights(config: &RunConfig, ckpt: &Path) -> Result<PathBuf> {
+    let state = super::checkpoint::read_state(ckpt)?;
     if state.architecture != config.architecture() {
-        return Err(Error::bad_file(&ckpt, "checkpoint architecture differs from config.toml"));
+        return Err(Error::config("model", format!("{}: checkpoint architecture differs from config.toml", ckpt.display())));
     }
     let weights = if config.train.ema_decay.is_some() && ckpt.join("ema.bpk").exists() { "ema.bpk" } else { "model.bpk" };
-    Ok((config, step, ckpt.join(weights)))
+    Ok(ckpt.join(weights))
 }
