@@ -60,10 +60,15 @@ pub struct DiffusionConfig {
 }
 
 impl DiffusionConfig {
-    /// Reads and validates the `[diffusion]` section of `preset`.
+    /// Reads and validates the `[diffusion]` section of `preset`. A preset's process must add
+    /// noise (`noise_amplitude_squared > 0`): the PDD loss divides by σ²_λ, so β² = 0 trains
+    /// with losses ~1e10 (the builder still accepts β² = 0 for noise-free coarse-graining).
     pub fn from_preset(preset: &Preset) -> Result<Self> {
         let config: Self = preset.section("diffusion")?;
         config.validate()?;
+        if config.noise_amplitude_squared == 0.0 {
+            return Err(Error::config("diffusion.noise_amplitude_squared", "must be > 0 (the PDD loss divides by σ²_λ)"));
+        }
         Ok(config)
     }
 
@@ -72,10 +77,6 @@ impl DiffusionConfig {
         non_negative("diffusion.laplacian_factor", self.laplacian_factor)?;
         non_negative("diffusion.mass_factor", self.mass_factor)?;
         non_negative("diffusion.noise_amplitude_squared", self.noise_amplitude_squared)?;
-        if self.noise_amplitude_squared == 0.0 {
-            // σ²_λ = 0 everywhere: the PDD loss weights 1/σ²_λ blow up (losses ~1e10)
-            return Err(Error::config("diffusion.noise_amplitude_squared", "must be > 0 (the PDD loss divides by σ²_λ)"));
-        }
         if self.steps == 0 {
             return Err(Error::config("diffusion.steps", "must be at least 1"));
         }
