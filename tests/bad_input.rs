@@ -68,7 +68,8 @@ fn fixture() -> &'static Path {
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap().keep();
         std::fs::write(dir.join("tiny.toml"), PRESET).unwrap();
-        let (ok, t) = pdd(&["data", "generate", "--preset", &s(&dir.join("tiny.toml")), "--out", &s(&dir.join("d.h5"))]);
+        let (preset, data) = (s(&dir.join("tiny.toml")), s(&dir.join("d.h5")));
+        let (ok, t) = pdd(&["data", "generate", "--preset", &preset, "--out", &data]);
         assert!(ok, "{t}");
         let (ok, t) = train(&dir, &dir.join("base"), &[]);
         assert!(ok, "{t}");
@@ -236,7 +237,8 @@ fn case13_outputs_are_checked_before_sampling() {
     assert!(!ok && t.contains("does not exist") && !t.contains("super-resolved"), "{t}");
     std::fs::create_dir_all(dir.path().join("r/r.md")).unwrap();
     let report = s(&dir.path().join("r/r.md"));
-    let (ok, t) = pdd(&["eval", "--run", &base, "--device", "cpu", "--steps", "2", "--no-generation", "--report", &report]);
+    let eval = ["eval", "--run", &base, "--device", "cpu", "--steps", "2", "--no-generation", "--report", &report];
+    let (ok, t) = pdd(&eval);
     assert!(!ok && t.contains("is a directory"), "{t}");
     assert!(!dir.path().join("r/figures").exists(), "a failed eval leaves no figures/");
 }
@@ -291,7 +293,10 @@ fn case06_overlapping_or_out_of_range_splits_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("split.toml");
     let out = s(&dir.path().join("d.h5"));
-    let cases = [("valid = [12, 16]", "valid = [10, 16]", "overlaps"), ("test = [16, 20]", "test = [16, 24]", "beyond")];
+    let cases = [
+        ("valid = [12, 16]", "valid = [10, 16]", "overlaps"),
+        ("test = [16, 20]", "test = [16, 24]", "beyond"),
+    ];
     for (from, to, needle) in cases {
         std::fs::write(&path, PRESET.replace(from, to)).unwrap();
         let (ok, t) = pdd(&["data", "generate", "--preset", &s(&path), "--out", &out]);
@@ -306,7 +311,8 @@ fn case09_trajectories_scale_the_splits() {
     let fx = fixture();
     let dir = tempfile::tempdir().unwrap();
     let out = s(&dir.path().join("d.h5"));
-    let (ok, t) = pdd(&["data", "generate", "--preset", &s(&fx.join("tiny.toml")), "--out", &out, "--trajectories", "10"]);
+    let preset = s(&fx.join("tiny.toml"));
+    let (ok, t) = pdd(&["data", "generate", "--preset", &preset, "--out", &out, "--trajectories", "10"]);
     assert!(ok, "{t}");
     assert!(t.contains("train 6 [0..=5], valid 2 [6..=7], test 2 [8..=9]"), "{t}");
 }
@@ -345,7 +351,8 @@ fn case11_moved_dataset_resumes_its_run() {
 fn zero_noise_amplitude_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let preset = dir.path().join("quiet.toml");
-    std::fs::write(&preset, PRESET.replace("laplacian_factor = 0.1", "laplacian_factor = 0.1\nnoise_amplitude_squared = 0")).unwrap();
+    let quiet = PRESET.replace("laplacian_factor = 0.1", "laplacian_factor = 0.1\nnoise_amplitude_squared = 0");
+    std::fs::write(&preset, quiet).unwrap();
     let (out, data) = (dir.path().join("run"), s(&fixture().join("d.h5")));
     let (ok, t) = pdd(&["train", "--preset", &s(&preset), "--data", &data, "--out", &s(&out), "--device", "cpu"]);
     assert!(!ok && t.contains("noise_amplitude_squared"), "{t}");
@@ -357,7 +364,8 @@ fn skipped_generation_is_not_reported_as_nan() {
     let dir = tempfile::tempdir().unwrap();
     let report = s(&dir.path().join("r.md"));
     let base = s(&fixture().join("base"));
-    let (ok, t) = pdd(&["eval", "--run", &base, "--device", "cpu", "--steps", "2", "--no-generation", "--report", &report]);
+    let eval = ["eval", "--run", &base, "--device", "cpu", "--steps", "2", "--no-generation", "--report", &report];
+    let (ok, t) = pdd(&eval);
     assert!(ok, "{t}");
     assert!(!t.contains("NaN ±"), "{t}");
 }

@@ -219,7 +219,8 @@ pub fn simulate(a: SimulateArgs) -> anyhow::Result<()> {
     // the configured step, or the last one when the paths are shorter: report the one used
     let step = ev.eval.l2_step.min(truth.shape()[2].saturating_sub(w));
     let l2 = crate::metrics::relative_l2_at_step(&truth.view(), &path.view(), ev.test.grid(), w, step)?;
-    println!("simulated {} paths at λ = {} ({} steps); relative L² at step {step}: {l2:.3}", path.shape()[0], a.lambda, path.shape()[2] - w);
+    let (paths, steps) = (path.shape()[0], path.shape()[2] - w);
+    println!("simulated {paths} paths at λ = {} ({steps} steps); relative L² at step {step}: {l2:.3}", a.lambda);
     save(&a.common, &ev, &path, vec![("task", "simulate".into()), ("lambda", a.lambda.to_string()), ("noise", a.noise.to_string())])
 }
 

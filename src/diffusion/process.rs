@@ -67,7 +67,8 @@ impl DiffusionConfig {
         let config: Self = preset.section("diffusion")?;
         config.validate()?;
         if config.noise_amplitude_squared == 0.0 {
-            return Err(Error::config("diffusion.noise_amplitude_squared", "must be > 0 (the PDD loss divides by σ²_λ)"));
+            let reason = "must be > 0 (the PDD loss divides by σ²_λ)";
+            return Err(Error::config("diffusion.noise_amplitude_squared", reason));
         }
         Ok(config)
     }

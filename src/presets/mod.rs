@@ -64,11 +64,14 @@ impl Preset {
             .map_err(|e| Error::config(format!("preset {name}"), e.to_string()))?;
         for (key, value) in &table {
             if !SECTIONS.contains(&key.as_str()) {
-                let hint = crate::error::did_you_mean(key, SECTIONS).map_or(String::new(), |s| format!("; did you mean [{s}]?"));
-                return Err(Error::config(key, format!("preset `{name}`: unknown section (known: {}){hint}", SECTIONS.join(", "))));
+                let hint = crate::error::did_you_mean(key, SECTIONS)
+                    .map_or(String::new(), |s| format!("; did you mean [{s}]?"));
+                let known = SECTIONS.join(", ");
+                return Err(Error::config(key, format!("preset `{name}`: unknown section (known: {known}){hint}")));
             }
             if !value.is_table() {
-                return Err(Error::config(key, format!("preset `{name}`: `{key}` must be a section `[{key}]`, not a value")));
+                let reason = format!("preset `{name}`: `{key}` must be a section `[{key}]`, not a value");
+                return Err(Error::config(key, reason));
             }
         }
         Ok(Self { name: name.to_string(), table })

@@ -143,7 +143,9 @@ pub fn restore_newest<M: Module>(
     for (step, ckpt) in all.into_iter().rev() {
         match read_state(&ckpt) {
             Ok(s) if s.architecture != architecture => return Err(foreign(&ckpt, &s.architecture, architecture)),
-            Ok(s) if s.step != step => skipped.push(format!("{}: state.json says step {}", checkpoint_name(step), s.step)),
+            Ok(s) if s.step != step => {
+                skipped.push(format!("{}: state.json says step {}", checkpoint_name(step), s.step));
+            }
             Ok(state) => match read_back(&ckpt, model, optim) {
                 Ok((model, optim, ema)) => return Ok(Some(Restored { model, optim, ema, state, skipped })),
                 Err(e) => skipped.push(format!("{}: {e}", checkpoint_name(step))),
@@ -168,7 +170,8 @@ fn read_back<M: Module>(ckpt: &Path, model: &M, optim: &ModuleOptimizer) -> Resu
 
 /// The refusal of checkpoint `ckpt` written for architecture `found`, not `want`.
 fn foreign(ckpt: &Path, found: &str, want: &str) -> Error {
-    Error::bad_file(ckpt, format!("checkpoint is from another architecture:\n  checkpoint: {found}\n  this run:   {want}"))
+    let reason = format!("checkpoint is from another architecture:\n  checkpoint: {found}\n  this run:   {want}");
+    Error::bad_file(ckpt, reason)
 }
 
 /// All complete checkpoints under `dir`, sorted by step.
@@ -220,7 +223,7 @@ fn canonical_header(path: &Path) -> Result<()> {
     let header = bytes.get(8..8 + n).ok_or_else(|| bad("short header"))?;
     let json: serde_json::Value = serde_json::from_slice(header).map_err(|e| bad(&e.to_string()))?;
     let mut text = serde_json::to_string(&json).expect("JSON serialises"); // serde_json sorts keys
-    while text.len() % 8 != 0 {
+    while !text.len().is_multiple_of(8) {
         text.push(' ');
     }
     let mut out = Vec::with_capacity(bytes.len());

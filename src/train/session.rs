@@ -313,7 +313,8 @@ fn check_kind(dir: &Path, config: &RunConfig, kinds: &[ModelKind]) -> Result<()>
 fn checkpoint_weights(config: &RunConfig, ckpt: &Path) -> Result<PathBuf> {
     let state = super::checkpoint::read_state(ckpt)?;
     if state.architecture != config.architecture() {
-        return Err(Error::config("model", format!("{}: checkpoint architecture differs from config.toml", ckpt.display())));
+        let reason = format!("{}: checkpoint architecture differs from config.toml", ckpt.display());
+        return Err(Error::config("model", reason));
     }
     let weights = if config.train.ema_decay.is_some() && ckpt.join("ema.bpk").exists() { "ema.bpk" } else { "model.bpk" };
     Ok(ckpt.join(weights))

@@ -211,7 +211,9 @@ pub fn train<O: TrainObjective>(
 pub fn beyond_budget(step: usize, steps: usize) -> Error {
     Error::config(
         "train.steps",
-        format!("the run's checkpoint is at step {step}, beyond --steps {steps}; give --steps {step} or more to resume it"),
+        format!(
+            "the run's checkpoint is at step {step}, beyond --steps {steps}; give --steps {step} or more to resume it"
+        ),
     )
 }
 
