@@ -210,6 +210,21 @@ fn case12_sampling_skips_a_truncated_newest_checkpoint() {
     assert!(t.contains("skipped damaged checkpoint step-0000006") && t.contains("step 3"), "{t}");
 }
 
+/// Case 12: a DDPM baseline run loads its newest intact checkpoint too.
+#[test]
+fn case12_baseline_skips_a_truncated_newest_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("ddpm");
+    let (ok, t) = train(fixture(), &run, &["--model", "ddpm-sim"]);
+    assert!(ok, "{t}");
+    let newest = run.join("checkpoints/step-0000006/model.bpk");
+    let bytes = std::fs::read(&newest).unwrap();
+    std::fs::write(&newest, &bytes[..bytes.len() / 2]).unwrap();
+    let loaded = pdd::baseline::DdpmRun::load(&run, &burn::prelude::Device::flex()).unwrap();
+    assert_eq!(loaded.step, 3);
+    assert!(loaded.skipped.len() == 1 && loaded.skipped[0].starts_with("step-0000006"), "{:?}", loaded.skipped);
+}
+
 /// Case 3: `pdd eval` refuses an existing report without `--overwrite`.
 #[test]
 fn case03_eval_refuses_an_existing_report() {

@@ -254,29 +254,14 @@ impl TrainedRun {
     /// Loads the newest intact checkpoint of the run in `dir` onto `device` (no autodiff); a
     /// damaged newer one is skipped and named in [`skipped`](Self::skipped).
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
-        let run = RunDir::open(dir)?;
-        let config = run.config()?;
-        check_kind(dir, &config, &[ModelKind::Pdd])?;
+        let (run, config) = open_run(dir, &[ModelKind::Pdd])?;
         let grid = config.data.grid()?;
         let noise = config.train.objective == Objective::SaPdd;
         let fresh = config.model.init(config.data.channels, &grid, noise, device)?;
-        run.latest_checkpoint()?; // "the run has no checkpoint yet"
-        let mut skipped = Vec::new();
-        for (step, ckpt) in super::checkpoint::list(&run.checkpoints()).into_iter().rev() {
-            let name = super::checkpoint::checkpoint_name(step);
-            match checkpoint_weights(&config, &ckpt) {
-                Ok(weights) => match super::checkpoint::load_weights(fresh.clone(), &weights) {
-                    Ok(model) => {
-                        let process = config.diffusion.process(&grid)?;
-                        return Ok(Self { config, process, model, step, skipped });
-                    }
-                    Err(e) => skipped.push(format!("{name}: {e}")),
-                },
-                Err(e @ Error::Config { .. }) => return Err(e),
-                Err(e) => skipped.push(format!("{name}: {e}")),
-            }
-        }
-        Err(Error::bad_file(dir, format!("no intact checkpoint ({})", skipped.join("; "))))
+        let (step, model, skipped) =
+            newest_intact(&run, &config, |weights| super::checkpoint::load_weights(fresh.clone(), weights))?;
+        let process = config.diffusion.process(&grid)?;
+        Ok(Self { config, process, model, step, skipped })
     }
 
     /// Standardisation constants of the run.
@@ -290,11 +275,41 @@ impl TrainedRun {
 /// run keeps one). Fails if the run has no checkpoint or the checkpoint is from another
 /// architecture.
 pub fn open_checkpoint(dir: &Path, kinds: &[ModelKind]) -> Result<(RunConfig, usize, PathBuf)> {
+    let (run, config) = open_run(dir, kinds)?;
+    let (step, ckpt) = run.latest_checkpoint()?;
+    Ok((config.clone(), step, checkpoint_weights(&config, &ckpt)?))
+}
+
+/// Opens the run in `dir` and reads its configuration, refusing a run whose kind is not in
+/// `kinds`.
+pub fn open_run(dir: &Path, kinds: &[ModelKind]) -> Result<(RunDir, RunConfig)> {
     let run = RunDir::open(dir)?;
     let config = run.config()?;
     check_kind(dir, &config, kinds)?;
-    let (step, ckpt) = run.latest_checkpoint()?;
-    Ok((config.clone(), step, checkpoint_weights(&config, &ckpt)?))
+    Ok((run, config))
+}
+
+/// Loads the newest intact checkpoint of `run` (configured as `config`) with `load`, given the
+/// weights file to read (the EMA copy when the run keeps one). A checkpoint whose `state.json`
+/// or weights cannot be read is skipped and named (`step-N: reason`) in the returned list; one
+/// of another architecture is an error, and so is a run without an intact checkpoint. Returns
+/// the step, the loaded value and the skipped checkpoints.
+pub fn newest_intact<T>(
+    run: &RunDir,
+    config: &RunConfig,
+    mut load: impl FnMut(&Path) -> Result<T>,
+) -> Result<(usize, T, Vec<String>)> {
+    run.latest_checkpoint()?; // "the run has no checkpoint yet"
+    let mut skipped = Vec::new();
+    for (step, ckpt) in super::checkpoint::list(&run.checkpoints()).into_iter().rev() {
+        let name = super::checkpoint::checkpoint_name(step);
+        match checkpoint_weights(config, &ckpt).and_then(|weights| load(&weights)) {
+            Ok(value) => return Ok((step, value, skipped)),
+            Err(e @ Error::Config { .. }) => return Err(e),
+            Err(e) => skipped.push(format!("{name}: {e}")),
+        }
+    }
+    Err(Error::bad_file(run.root(), format!("no intact checkpoint ({})", skipped.join("; "))))
 }
 
 /// Refuses the run in `dir` (configuration `config`) unless its kind is one of `kinds`.
