@@ -95,7 +95,7 @@ impl Study {
     pub fn data_config(&self) -> Result<DataConfig> {
         let mut c: DataConfig = self.preset.section("data")?;
         if let Some(n) = self.options.trajectories {
-            c.trajectories = n;
+            c = c.with_trajectories(n);
         }
         c.validate()?;
         Ok(c)

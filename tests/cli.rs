@@ -54,11 +54,12 @@ fn generate_info_merge() {
     assert!(ok, "{text}");
     assert_eq!(std::fs::read(p("merged.h5")).unwrap(), before, "merge == single run, byte for byte");
 
-    // Overrides.
+    // Overrides: --trajectories scales the splits (train [0, 4) of 6 → [0, 1) of 2).
     let (ok, text) = pdd(&["data", "generate", "--preset", &pr, "--out", &p("small.h5"), "--trajectories", "2", "--seed", "9"]);
     assert!(ok, "{text}");
     let (_, text) = pdd(&["data", "info", &p("small.h5")]);
-    assert!(text.contains("seed: 9") && text.contains("[2, 2, 3, 32]") && text.contains("test 0"), "{text}");
+    assert!(text.contains("seed: 9") && text.contains("[2, 2, 3, 32]"), "{text}");
+    assert!(text.contains("train 1 [0..=0], valid 0, test 1 [1..=1]"), "{text}");
 }
 
 #[test]

@@ -135,6 +135,7 @@ fn resumed_run_reaches_the_same_weights_as_an_uninterrupted_one() {
     // simulate a kill while writing the step-3 checkpoint: only step 2 is complete
     std::fs::remove_dir_all(b.checkpoints().join("step-0000003")).unwrap();
     std::fs::create_dir_all(b.checkpoints().join("step-0000003.partial")).unwrap();
+    drop(b); // releases the directory's lock, as the killed process would
     assert!(RunDir::prepare(dir.path().join("b"), &rc, false, false).is_err(), "restart over checkpoints needs --resume");
     let b = RunDir::prepare(dir.path().join("b"), &rc, true, false).unwrap();
     let s = train(&b, &tc, "linear", &obj, &plan, &data, None, &options(true, None), &NoProgress, &mut |_| {}).unwrap();

@@ -8,7 +8,7 @@ use super::simulation::{DdpmSim, ddpm_simulate};
 use crate::error::{Error, Result};
 use crate::io::Stats;
 use crate::progress::Progress;
-use crate::train::{ModelKind, RunConfig, checkpoint, open_checkpoint, plane};
+use crate::train::{ModelKind, RunConfig, checkpoint, newest_intact, open_run, plane};
 use burn::prelude::*;
 use std::path::Path;
 
@@ -34,20 +34,26 @@ pub struct DdpmRun {
     pub model: DdpmModel,
     /// Step of the checkpoint.
     pub step: usize,
+    /// Newer checkpoints skipped as damaged, each as `step-N: reason` (empty normally).
+    pub skipped: Vec<String>,
 }
 
 impl DdpmRun {
-    /// Loads the latest checkpoint of the DDPM run in `dir` onto `device` (no autodiff);
-    /// refuses PDD runs and runs without a checkpoint.
+    /// Loads the newest intact checkpoint of the DDPM run in `dir` onto `device` (no autodiff;
+    /// damaged newer ones are skipped and named in `skipped`); refuses PDD runs and runs
+    /// without a checkpoint.
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
-        let (config, step, weights) = open_checkpoint(dir, &[ModelKind::DdpmSim, ModelKind::DdpmGen])?;
+        let (run, config) = open_run(dir, &[ModelKind::DdpmSim, ModelKind::DdpmGen])?;
         let ddpm = ddpm_config(&config)?;
-        let model = match config.model_kind()? {
-            ModelKind::DdpmSim => DdpmModel::Sim(load_model(&config, &weights, device)?),
-            ModelKind::DdpmGen => DdpmModel::Gen(load_model(&config, &weights, device)?),
-            ModelKind::Pdd => unreachable!("open_checkpoint refused other kinds"),
-        };
-        Ok(Self { sampler: ddpm.sampler()?, config, ddpm, model, step })
+        let kind = config.model_kind()?;
+        let (step, model, skipped) = newest_intact(&run, &config, |weights| {
+            Ok(match kind {
+                ModelKind::DdpmSim => DdpmModel::Sim(load_model(&config, weights, device)?),
+                ModelKind::DdpmGen => DdpmModel::Gen(load_model(&config, weights, device)?),
+                ModelKind::Pdd => unreachable!("open_run refused other kinds"),
+            })
+        })?;
+        Ok(Self { sampler: ddpm.sampler()?, config, ddpm, model, step, skipped })
     }
 
     /// Standardisation constants of the run.

@@ -7,7 +7,7 @@ fn main() -> std::process::ExitCode {
     match pdd::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", pdd::cli::error_text(&e));
             std::process::ExitCode::FAILURE
         }
     }

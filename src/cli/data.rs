@@ -25,8 +25,9 @@ pub enum DataCommand {
         /// Output HDF5 file.
         #[arg(long)]
         out: PathBuf,
-        /// Override the number of trajectories (splits are clipped to it).
-        #[arg(long)]
+        /// Override the number of trajectories; the preset's splits are scaled in proportion
+        /// (train [0, 448) of 512 becomes [0, 56) of 64).
+        #[arg(long, value_parser = super::positive)]
         trajectories: Option<usize>,
         /// Override the seed.
         #[arg(long)]
@@ -63,7 +64,7 @@ pub fn run(args: DataArgs) -> anyhow::Result<()> {
             let p = Preset::load(&preset)?;
             let mut config: DataConfig = p.section("data")?;
             if let Some(n) = trajectories {
-                config.trajectories = n;
+                config = config.with_trajectories(n);
             }
             if let Some(s) = seed {
                 config.seed = s;

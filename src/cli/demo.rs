@@ -20,17 +20,18 @@ pub struct DemoArgs {
     /// Compute device: auto, cpu, wgpu, cuda.
     #[arg(long, default_value = "auto")]
     pub device: DeviceChoice,
-    /// Trajectories to generate (default: the preset's).
-    #[arg(long)]
+    /// Trajectories to generate (default: the preset's); the preset's splits are scaled in
+    /// proportion.
+    #[arg(long, value_parser = super::positive)]
     pub trajectories: Option<usize>,
     /// Training steps (default: the preset's).
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub train_steps: Option<usize>,
     /// Test paths evaluated (default: the preset's `[eval] samples`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub samples: Option<usize>,
     /// Reverse-λ steps of generation and super-resolution (default: the preset's stride).
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub lambda_steps: Option<usize>,
     /// Skip unconditional generation (the slowest evaluation task).
     #[arg(long)]

@@ -18,7 +18,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Number of test paths / samples (default: the run's `[eval] samples`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub samples: Option<usize>,
     /// Split whose paths condition the task (default: the run's `[eval] split`, test).
     #[arg(long)]
@@ -56,7 +56,7 @@ pub struct ReverseArgs {
     #[command(flatten)]
     common: RunArgs,
     /// Number of reverse λ steps (default: the run's `[sample] stride`); e.g. 100 instead of 1000.
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     steps: Option<usize>,
     /// Start scale of super-resolution (ignored by generate).
     #[arg(long, default_value_t = 0.2)]
@@ -115,16 +115,16 @@ pub struct EvalArgs {
     #[arg(long, num_args = 1..)]
     pub baseline: Vec<PathBuf>,
     /// Seeds of the stochastic tasks (default: the run's `[eval] seeds`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub seeds: Option<usize>,
     /// Test paths (default: the run's `[eval] samples`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub samples: Option<usize>,
     /// Split to evaluate on (default: the run's `[eval] split`, test).
     #[arg(long)]
     pub split: Option<Split>,
     /// Number of reverse λ steps (default: the run's `[sample] stride`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub steps: Option<usize>,
     /// Dataset whose test split is used (default: the run's).
     #[arg(long)]
@@ -132,6 +132,9 @@ pub struct EvalArgs {
     /// Markdown report (figures go to `figures/` beside it, numbers to a `.json`).
     #[arg(long)]
     pub report: PathBuf,
+    /// Replace an existing report (and its `.json`).
+    #[arg(long)]
+    pub overwrite: bool,
     /// Compute device.
     #[arg(long, default_value = "auto")]
     pub device: DeviceChoice,
@@ -147,9 +150,22 @@ pub struct EvalArgs {
 }
 
 fn evaluator(a: &RunArgs) -> anyhow::Result<Evaluator> {
+    if let Some(out) = &a.out {
+        // before minutes of sampling, not after
+        crate::io::check_output(out, a.overwrite)?;
+    }
     let device = a.device.device()?;
     let ev = Evaluator::new(&a.run, a.data.as_deref(), &device)?;
-    with_paths(ev, a.samples, a.split, &a.run, a.data.as_deref())
+    let ev = with_paths(ev, a.samples, a.split, &a.run, a.data.as_deref())?;
+    warn_skipped(&ev);
+    Ok(ev)
+}
+
+/// Says which damaged checkpoints were skipped to load the run, if any.
+fn warn_skipped(ev: &Evaluator) {
+    for s in &ev.run.skipped {
+        eprintln!("warning: skipped damaged checkpoint {s}; using the checkpoint of step {}", ev.run.step);
+    }
 }
 
 /// The evaluator reloaded with another number of paths or split, if either is given.
@@ -200,8 +216,11 @@ pub fn simulate(a: SimulateArgs) -> anyhow::Result<()> {
     let ev = evaluator(&a.common)?;
     let (truth, path) = ev.simulate(a.lambda, a.noise, a.common.seed)?;
     let w = ev.run.model.window;
-    let l2 = crate::metrics::relative_l2_at_step(&truth.view(), &path.view(), ev.test.grid(), w, ev.eval.l2_step.min(truth.shape()[2] - w))?;
-    println!("simulated {} paths at λ = {} ({} steps); relative L² at step {}: {l2:.3}", path.shape()[0], a.lambda, path.shape()[2] - w, ev.eval.l2_step);
+    // the configured step, or the last one when the paths are shorter: report the one used
+    let step = ev.eval.l2_step.min(truth.shape()[2].saturating_sub(w));
+    let l2 = crate::metrics::relative_l2_at_step(&truth.view(), &path.view(), ev.test.grid(), w, step)?;
+    let (paths, steps) = (path.shape()[0], path.shape()[2] - w);
+    println!("simulated {paths} paths at λ = {} ({steps} steps); relative L² at step {step}: {l2:.3}", a.lambda);
     save(&a.common, &ev, &path, vec![("task", "simulate".into()), ("lambda", a.lambda.to_string()), ("noise", a.noise.to_string())])
 }
 
@@ -245,12 +264,15 @@ pub fn super_resolve(a: ReverseArgs) -> anyhow::Result<()> {
 
 /// Runs `pdd eval`.
 pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
+    crate::io::check_target(&a.report, a.overwrite)?;
+    crate::io::check_target(&a.report.with_extension("json"), a.overwrite)?;
     let device = a.device.device()?;
     let mut ev = Evaluator::new(&a.run, a.data.as_deref(), &device)?;
     if let Some(s) = a.seeds {
         ev.eval.seeds = s;
     }
     let mut ev = with_paths(ev, a.samples, a.split, &a.run, a.data.as_deref())?;
+    warn_skipped(&ev);
     a.sampler.apply(&mut ev.sampler);
     if let Some(src) = a.source {
         ev.eval.sr_source = src;
@@ -261,12 +283,22 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
     let baselines = crate::eval::load_baselines(&a.baseline, &stats, &device)?;
     let refs: Vec<&dyn Baseline> = baselines.iter().map(|b| b.as_ref()).collect();
     let dir = a.report.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-    std::fs::create_dir_all(&dir)?;
+    let figures = dir.join("figures");
+    let new_figures = !figures.exists();
+    std::fs::create_dir_all(&dir).map_err(|e| crate::Error::io(&dir, e))?;
     let bar = crate::progress::terminal_bar();
     let tasks = EvalTasks { generation: !a.no_generation, ..Default::default() };
-    let r = evaluate(&ev, &refs, tasks, &dir.join("figures"), &bar)?;
+    let r = match evaluate(&ev, &refs, tasks, &figures, &bar).and_then(|r| r.write(&a.report).map(|()| r)) {
+        Ok(r) => r,
+        Err(e) => {
+            if new_figures {
+                // a failed evaluation leaves no half-filled figures/ behind
+                let _ = std::fs::remove_dir_all(&figures);
+            }
+            return Err(e.into());
+        }
+    };
     bar.finish_and_clear();
-    r.write(&a.report)?;
     println!("{}", r.markdown());
     println!("wrote {} (+ .json, figures/)", a.report.display());
     Ok(())

@@ -25,7 +25,7 @@ pub struct TrainArgs {
     #[arg(long, default_value = "pdd")]
     pub model: ModelKind,
     /// Override the preset's number of optimiser steps.
-    #[arg(long)]
+    #[arg(long, value_parser = super::positive)]
     pub steps: Option<usize>,
     /// Compute device: auto, cpu, wgpu, cuda.
     #[arg(long, default_value = "auto")]
@@ -69,6 +69,13 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
             }
         }
         TrainEvent::Checkpoint { step, .. } => bar.println(format!("step {step:>6}  checkpoint written")),
+        // printed even when stderr is not a terminal (bar.println would drop them)
+        TrainEvent::Resumed { step, skipped } => bar.suspend(|| {
+            for s in skipped {
+                eprintln!("skipped damaged checkpoint {s}");
+            }
+            eprintln!("resuming from the checkpoint of step {step}");
+        }),
     };
     let s = train_preset(&req, &device, &bar, &mut cb)?;
     bar.finish_and_clear();

@@ -60,10 +60,16 @@ pub struct DiffusionConfig {
 }
 
 impl DiffusionConfig {
-    /// Reads and validates the `[diffusion]` section of `preset`.
+    /// Reads and validates the `[diffusion]` section of `preset`. A preset's process must add
+    /// noise (`noise_amplitude_squared > 0`): the PDD loss divides by σ²_λ, so β² = 0 trains
+    /// with losses ~1e10 (the builder still accepts β² = 0 for noise-free coarse-graining).
     pub fn from_preset(preset: &Preset) -> Result<Self> {
         let config: Self = preset.section("diffusion")?;
         config.validate()?;
+        if config.noise_amplitude_squared == 0.0 {
+            let reason = "must be > 0 (the PDD loss divides by σ²_λ)";
+            return Err(Error::config("diffusion.noise_amplitude_squared", reason));
+        }
         Ok(config)
     }
 

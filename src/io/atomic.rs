@@ -31,24 +31,10 @@ impl AtomicFile {
     /// false, and with [`Error::Io`] if its directory does not exist.
     pub fn new(target: impl AsRef<Path>, overwrite: bool) -> Result<Self> {
         let target = target.as_ref().to_path_buf();
-        if target.exists() && !overwrite {
-            return Err(Error::Exists(target));
-        }
-        let name = target
-            .file_name()
-            .ok_or_else(|| Error::bad_file(&target, "not a file name"))?
-            .to_string_lossy()
-            .into_owned();
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if !dir.is_dir() {
-            return Err(Error::io(
-                &dir,
-                std::io::Error::new(std::io::ErrorKind::NotFound, "output directory does not exist"),
-            ));
-        }
+        check_output(&target, overwrite)?;
+        let name = target.file_name().expect("checked").to_string_lossy().into_owned();
+        let dir = output_dir(&target);
+        sweep_stale(&dir, &name);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let temp = dir.join(format!("{name}.tmp.{}-{n}", std::process::id()));
         if temp.exists() {
@@ -91,6 +77,59 @@ impl AtomicFile {
         }
         self.committed = true;
         Ok(())
+    }
+}
+
+/// Checks, before any work, that `target` can be written: it is not a directory, it does not
+/// exist unless `overwrite` ([`Error::Exists`]), and its directory exists.
+pub fn check_output(target: &Path, overwrite: bool) -> Result<()> {
+    check_target(target, overwrite)?;
+    let dir = output_dir(target);
+    if !dir.is_dir() {
+        let e = std::io::Error::new(std::io::ErrorKind::NotFound, "output directory does not exist");
+        return Err(Error::io(&dir, e));
+    }
+    Ok(())
+}
+
+/// Like [`check_output`] but for a file whose directory is created later: only checks that
+/// `target` names a file and does not exist unless `overwrite`.
+pub fn check_target(target: &Path, overwrite: bool) -> Result<()> {
+    if target.is_dir() || target.file_name().is_none() {
+        return Err(Error::bad_file(target, "is a directory; name a file"));
+    }
+    if target.exists() && !overwrite {
+        return Err(Error::Exists(target.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// Removes the `NAME.tmp.PID-N` files of target `name` in `dir` that a process killed
+/// mid-write left behind: only files of exactly this pattern, and only when process `PID` no
+/// longer runs (no `/proc/PID`; where there is no `/proc`, nothing is removed).
+fn sweep_stale(dir: &Path, name: &str) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let prefix = format!("{name}.tmp.");
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some((pid, n)) = file.strip_prefix(&prefix).and_then(|rest| rest.split_once('-')) else {
+            continue;
+        };
+        let ours = pid.parse::<u32>().is_ok_and(|p| p == std::process::id());
+        if pid.parse::<u32>().is_ok() && n.parse::<usize>().is_ok() && !ours && !proc.join(pid).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The directory a file `target` goes in (`.` for a bare name).
+fn output_dir(target: &Path) -> PathBuf {
+    match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
     }
 }
 
@@ -143,6 +182,21 @@ mod tests {
         std::fs::write(&p, b"theirs").unwrap();
         assert!(matches!(a.commit(), Err(Error::Exists(_))));
         assert_eq!(std::fs::read(&p).unwrap(), b"theirs");
+    }
+
+    #[test]
+    fn temporaries_of_dead_processes_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("d.h5");
+        let dead = dir.path().join("d.h5.tmp.999999999-0");
+        let alive = dir.path().join(format!("d.h5.tmp.{}-77", std::process::id()));
+        let other = dir.path().join("e.h5.tmp.999999999-0");
+        for f in [&dead, &alive, &other] {
+            std::fs::write(f, b"x").unwrap();
+        }
+        let _a = AtomicFile::new(&p, false).unwrap();
+        assert!(!dead.exists() || !Path::new("/proc/self").exists());
+        assert!(alive.exists() && other.exists());
     }
 
     #[test]

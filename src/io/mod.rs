@@ -9,6 +9,6 @@ pub mod atomic;
 pub mod dataset;
 pub mod samples;
 
-pub use atomic::AtomicFile;
+pub use atomic::{AtomicFile, check_output, check_target};
 pub use samples::{read_samples, write_samples};
 pub use dataset::{Dataset, DatasetWriter, Metadata, Split, SplitIndices, Stats, merge};

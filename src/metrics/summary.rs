@@ -28,6 +28,10 @@ impl MeanStd {
 
 impl std::fmt::Display for MeanStd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.mean.is_nan() {
+            // not measured (a skipped task), rather than "NaN ± 0.000"
+            return f.write_str("–");
+        }
         match f.precision() {
             Some(p) => write!(f, "{:.p$} ± {:.p$}", self.mean, self.std),
             None => write!(f, "{:.3} ± {:.3}", self.mean, self.std),

@@ -17,6 +17,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("kolmogorov-paper", include_str!("../../datasets/kolmogorov-paper.toml")),
 ];
 
+/// The sections a preset may have, one per stage.
+pub const SECTIONS: &[&str] = &["data", "diffusion", "model", "train", "sample", "eval", "ddpm"];
+
 /// A parsed preset: its name and its TOML table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Preset {
@@ -53,10 +56,24 @@ impl Preset {
         Self::named(name_or_path)
     }
 
-    /// Parses TOML text as a preset called `name`.
+    /// Parses TOML text as a preset called `name`. Every top-level entry must be one of the
+    /// [`SECTIONS`] and a table: a misspelt section (`[sampel]`) or a stray top-level key is an
+    /// error naming it (with the closest section name), not silently ignored.
     pub fn parse(name: &str, text: &str) -> Result<Self> {
         let table: toml::Table = toml::from_str(text)
             .map_err(|e| Error::config(format!("preset {name}"), e.to_string()))?;
+        for (key, value) in &table {
+            if !SECTIONS.contains(&key.as_str()) {
+                let hint = crate::error::did_you_mean(key, SECTIONS)
+                    .map_or(String::new(), |s| format!("; did you mean [{s}]?"));
+                let known = SECTIONS.join(", ");
+                return Err(Error::config(key, format!("preset `{name}`: unknown section (known: {known}){hint}")));
+            }
+            if !value.is_table() {
+                let reason = format!("preset `{name}`: `{key}` must be a section `[{key}]`, not a value");
+                return Err(Error::config(key, reason));
+            }
+        }
         Ok(Self { name: name.to_string(), table })
     }
 
@@ -66,10 +83,11 @@ impl Preset {
         let value = self.table.get(key).ok_or_else(|| {
             Error::config(key, format!("preset `{}` has no [{key}] section", self.name))
         })?;
-        value
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| Error::config(key, e.message().to_string()))
+        value.clone().try_into().map_err(|e: toml::de::Error| {
+            // "invalid type/value" does not say where; "unknown/missing field `x`" does
+            let field = if e.message().starts_with("invalid") { field_of::<T>(key, value) } else { key.to_string() };
+            Error::config(field, e.message().to_string())
+        })
     }
 
     /// Whether the preset has section `key`.
@@ -88,6 +106,27 @@ impl Preset {
     }
 }
 
+/// The dotted name (`train.steps`, `data.lorenz96.j`) of the field of section `key` that
+/// fails to deserialise into `T`, found by deserialising the section's text (whose error has a
+/// position); just `key` when it cannot be told.
+fn field_of<T: DeserializeOwned>(key: &str, value: &toml::Value) -> String {
+    let Ok(text) = toml::to_string(value) else { return key.to_string() };
+    let Some(at) = toml::from_str::<T>(&text).err().and_then(|e| e.span()).map(|s| s.start) else {
+        return key.to_string();
+    };
+    let end = text.get(at..).and_then(|rest| rest.find('\n')).map_or(text.len(), |i| at + i);
+    let (mut table, mut field) = (String::new(), None);
+    for line in text[..end].lines().map(str::trim) {
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            table = format!(".{}", header.trim());
+            field = None;
+        } else if let Some((k, _)) = line.split_once('=') {
+            field = Some(k.trim().trim_matches('"').to_string());
+        }
+    }
+    field.map_or(format!("{key}{table}"), |f| format!("{key}{table}.{f}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +143,29 @@ mod tests {
     fn unknown_preset_lists_known_names() {
         let e = Preset::named("nope").unwrap_err().to_string();
         assert!(e.contains("nope") && e.contains("lorenz96-quick"), "{e}");
+    }
+
+    #[test]
+    fn unknown_section_or_top_level_key_is_refused() {
+        let e = Preset::parse("t", "[data]\nx = 1\n[sampel]\nsnr = 1\n").unwrap_err().to_string();
+        assert!(e.contains("`sampel`") && e.contains("did you mean [sample]"), "{e}");
+        let e = Preset::parse("t", "steps = 3\n[data]\nx = 1\n").unwrap_err().to_string();
+        assert!(e.contains("`steps`"), "{e}");
+        let e = Preset::parse("t", "train = 3\n").unwrap_err().to_string();
+        assert!(e.contains("must be a section"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct T {
+            a: usize,
+            b: usize,
+        }
+        let p = Preset::parse("t", "[train]\na = 1\nb = \"x\"\n").unwrap();
+        let e = p.section::<T>("train").unwrap_err().to_string();
+        assert!(e.contains("`train.b`"), "{e}");
     }
 
     #[test]

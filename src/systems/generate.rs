@@ -67,8 +67,9 @@ pub fn simulate_range(
     let len = sim.trajectory_len();
     let block = 4 * rayon::current_num_threads().max(1);
     progress.start("simulate", range.len() as u64);
-    let indices: Vec<usize> = range.collect();
-    for chunk in indices.chunks(block) {
+    // blocks of indices, never the whole range at once (it may be huge)
+    let blocks = range.clone().step_by(block).map(|start| (start..(start + block).min(range.end)).collect::<Vec<_>>());
+    for chunk in blocks {
         let results: Vec<Result<Vec<f32>>> = chunk
             .par_iter()
             .map(|&i| {
@@ -110,11 +111,28 @@ pub fn generate(
     progress: &dyn Progress,
 ) -> Result<Metadata> {
     let sim = config.simulator()?;
+    check_size(config.trajectories, sim.trajectory_len())?;
     let range = shard.map_or(0..config.trajectories, |s| shard_range(config.trajectories, s));
     let meta = Metadata::new(config, preset, sim.as_ref(), range.clone(), shard.filter(|s| s.count > 1));
     let mut writer = DatasetWriter::create(out, meta, overwrite)?;
     simulate_range(sim.as_ref(), config.seed, range, progress, |_, t| writer.push(t))?;
     writer.finish()
+}
+
+/// The largest dataset `generate` writes: 1 PiB.
+pub const MAX_DATASET_BYTES: u128 = 1 << 50;
+
+/// Refuses, before any work, a dataset of `trajectories` × `len` f32 values beyond
+/// [`MAX_DATASET_BYTES`] (a mistyped `--trajectories` would otherwise abort the process).
+pub fn check_size(trajectories: usize, len: usize) -> Result<()> {
+    let bytes = trajectories as u128 * len as u128 * 4;
+    if bytes > MAX_DATASET_BYTES {
+        return Err(Error::config(
+            "data.trajectories",
+            format!("{trajectories} trajectories would take {:.3e} bytes (the limit is 1 PiB)", bytes as f64),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

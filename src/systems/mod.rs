@@ -69,6 +69,40 @@ pub struct Splits {
 }
 
 impl Splits {
+    /// The splits of a dataset of `from` trajectories scaled to `to` trajectories: every bound
+    /// `b` becomes `⌊b · to / from⌋`, so the proportions (and an unused tail) are kept.
+    pub fn scaled(&self, from: usize, to: usize) -> Self {
+        let s = |b: usize| (b as u128 * to as u128 / from.max(1) as u128) as usize;
+        let r = |r: [usize; 2]| [s(r[0]), s(r[1])];
+        Self { train: r(self.train), valid: r(self.valid), test: r(self.test) }
+    }
+
+    /// Checks that every split lies within `[0, total)` and that no two overlap; the error
+    /// names the split.
+    pub fn validate(&self, total: usize) -> Result<()> {
+        let all = [("train", self.train), ("valid", self.valid), ("test", self.test)];
+        for (name, r) in all {
+            let field = format!("data.splits.{name}");
+            if r[0] > r[1] {
+                return Err(Error::config(field, format!("start {} is after end {}", r[0], r[1])));
+            }
+            if r[1] > total {
+                return Err(Error::config(field, format!("{r:?} reaches beyond the {total} trajectories")));
+            }
+        }
+        for (i, (a, ra)) in all.iter().enumerate() {
+            for (b, rb) in &all[i + 1..] {
+                if ra[0] < rb[1] && rb[0] < ra[1] {
+                    return Err(Error::config(
+                        format!("data.splits.{b}"),
+                        format!("{rb:?} overlaps {a} {ra:?}; the splits must be disjoint"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The three splits as `(name, range)`, each clipped to `[0, total)`.
     pub fn clipped(&self, total: usize) -> [(&'static str, Range<usize>); 3] {
         let clip = |r: [usize; 2]| r[0].min(total)..r[1].min(total);
@@ -88,7 +122,7 @@ pub struct DataConfig {
     pub trajectories: usize,
     /// Seed: trajectory `i` draws its initial condition from `rng::stream(seed, i)`.
     pub seed: u64,
-    /// Split index ranges (clipped to the number of trajectories).
+    /// Split index ranges: disjoint, within `[0, trajectories)`.
     pub splits: Splits,
     /// Lorenz-96 parameters (used when `system = "lorenz96"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,18 +145,7 @@ impl DataConfig {
         if self.trajectories == 0 {
             return Err(Error::config("data.trajectories", "must be at least 1"));
         }
-        for (name, r) in [
-            ("train", self.splits.train),
-            ("valid", self.splits.valid),
-            ("test", self.splits.test),
-        ] {
-            if r[0] > r[1] {
-                return Err(Error::config(
-                    format!("data.splits.{name}"),
-                    format!("start {} is after end {}", r[0], r[1]),
-                ));
-            }
-        }
+        self.splits.validate(self.trajectories)?;
         if self.splits.train[0] >= self.trajectories.min(self.splits.train[1]) {
             return Err(Error::config(
                 "data.splits.train",
@@ -146,6 +169,14 @@ impl DataConfig {
                 self.kolmogorov_config().validate()
             }
         }
+    }
+
+    /// The same configuration with `n` trajectories and its splits scaled in proportion
+    /// ([`Splits::scaled`]), as `--trajectories` sets it.
+    pub fn with_trajectories(mut self, n: usize) -> Self {
+        self.splits = self.splits.scaled(self.trajectories, n);
+        self.trajectories = n;
+        self
     }
 
     /// The Lorenz-96 parameters (reference defaults if the section is absent).

@@ -76,7 +76,7 @@ pub fn load_weights<M: Module>(mut model: M, path: &Path) -> Result<M> {
     let mut store = BurnpackStore::from_file(path).auto_extension(false);
     let r = model
         .load_from(&mut store)
-        .map_err(|e| Error::bad_file(path, format!("weights do not fit this architecture: {e:?}")))?;
+        .map_err(|e| Error::bad_file(path, format!("cannot read weights (truncated or damaged file?): {e:?}")))?;
     if !r.missing.is_empty() || !r.unused.is_empty() || !r.errors.is_empty() {
         let names = |v: Vec<String>| v.into_iter().take(4).collect::<Vec<_>>().join(", ");
         return Err(Error::bad_file(
@@ -103,19 +103,75 @@ pub fn read_state(ckpt: &Path) -> Result<CheckpointState> {
 pub fn restore<M: Module>(ckpt: &Path, model: M, optim: ModuleOptimizer, architecture: &str) -> Result<(M, ModuleOptimizer, CheckpointState)> {
     let state = read_state(ckpt)?;
     if state.architecture != architecture {
-        return Err(Error::bad_file(
-            ckpt,
-            format!(
-                "checkpoint is from another architecture:\n  checkpoint: {}\n  this run:   {architecture}",
-                state.architecture
-            ),
-        ));
+        return Err(foreign(ckpt, &state.architecture, architecture));
     }
     let model = load_weights(model, &ckpt.join("model.bpk"))?;
     let optim = optim
         .load(ckpt.join("optim.bpk"))
         .map_err(|e| Error::bad_file(ckpt.join("optim.bpk"), format!("{e:?}")))?;
     Ok((model, optim, state))
+}
+
+/// A checkpoint read back by [`restore_newest`].
+pub struct Restored<M> {
+    /// The model with the checkpoint's weights.
+    pub model: M,
+    /// The optimiser with the checkpoint's state.
+    pub optim: ModuleOptimizer,
+    /// The EMA copy, when the checkpoint holds one (`ema.bpk`).
+    pub ema: Option<M>,
+    /// What the checkpoint records.
+    pub state: CheckpointState,
+    /// Newer checkpoints that were skipped as damaged, each as `step-N: reason`.
+    pub skipped: Vec<String>,
+}
+
+/// Restores the newest checkpoint under `dir` that reads back whole. A damaged newer one (a
+/// truncated or unreadable file) is skipped and named in [`Restored::skipped`]. `None` when
+/// there is no checkpoint; an error when none is intact or one is from another architecture.
+pub fn restore_newest<M: Module>(
+    dir: &Path,
+    model: &M,
+    optim: &ModuleOptimizer,
+    architecture: &str,
+) -> Result<Option<Restored<M>>> {
+    let all = list(dir);
+    if all.is_empty() {
+        return Ok(None);
+    }
+    let mut skipped = Vec::new();
+    for (step, ckpt) in all.into_iter().rev() {
+        match read_state(&ckpt) {
+            Ok(s) if s.architecture != architecture => return Err(foreign(&ckpt, &s.architecture, architecture)),
+            Ok(s) if s.step != step => {
+                skipped.push(format!("{}: state.json says step {}", checkpoint_name(step), s.step));
+            }
+            Ok(state) => match read_back(&ckpt, model, optim) {
+                Ok((model, optim, ema)) => return Ok(Some(Restored { model, optim, ema, state, skipped })),
+                Err(e) => skipped.push(format!("{}: {e}", checkpoint_name(step))),
+            },
+            Err(e) => skipped.push(format!("{}: {e}", checkpoint_name(step))),
+        }
+    }
+    Err(Error::bad_file(dir, format!("no intact checkpoint to resume from ({})", skipped.join("; "))))
+}
+
+/// Model, optimiser and (if present) EMA weights of checkpoint directory `ckpt`.
+fn read_back<M: Module>(ckpt: &Path, model: &M, optim: &ModuleOptimizer) -> Result<(M, ModuleOptimizer, Option<M>)> {
+    let loaded = load_weights(model.clone(), &ckpt.join("model.bpk"))?;
+    let optim = optim
+        .clone()
+        .load(ckpt.join("optim.bpk"))
+        .map_err(|e| Error::bad_file(ckpt.join("optim.bpk"), format!("cannot read optimiser state: {e:?}")))?;
+    let ema_path = ckpt.join("ema.bpk");
+    let ema = if ema_path.exists() { Some(load_weights(model.clone(), &ema_path)?) } else { None };
+    Ok((loaded, optim, ema))
+}
+
+/// The refusal of checkpoint `ckpt` written for architecture `found`, not `want`.
+fn foreign(ckpt: &Path, found: &str, want: &str) -> Error {
+    let reason = format!("checkpoint is from another architecture:\n  checkpoint: {found}\n  this run:   {want}");
+    Error::bad_file(ckpt, reason)
 }
 
 /// All complete checkpoints under `dir`, sorted by step.
@@ -146,5 +202,33 @@ pub fn export_safetensors<M: Module>(model: &M, path: &Path) -> Result<()> {
     let tmp = path.with_extension("safetensors.partial");
     let mut store = SafetensorsStore::from_file(&tmp).overwrite(true).with_to_adapter(BurnToPyTorchAdapter);
     model.save_into(&mut store).map_err(|e| Error::bad_file(path, format!("cannot export: {e:?}")))?;
+    canonical_header(&tmp)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // a result file like the others (the store creates it owner-only)
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644)).map_err(|e| Error::io(&tmp, e))?;
+    }
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Rewrites the JSON header of safetensors file `path` with its keys sorted (the store writes
+/// its metadata from a hash map, in a different order each time), padded with spaces to a
+/// multiple of 8 bytes, so that the same weights give the same bytes. Offsets in the header
+/// are relative to the data, which is left as it is.
+fn canonical_header(path: &Path) -> Result<()> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bad = |why: &str| Error::bad_file(path, format!("unexpected safetensors layout: {why}"));
+    let n = u64::from_le_bytes(bytes.get(..8).ok_or_else(|| bad("no header"))?.try_into().expect("8 bytes")) as usize;
+    let header = bytes.get(8..8 + n).ok_or_else(|| bad("short header"))?;
+    let json: serde_json::Value = serde_json::from_slice(header).map_err(|e| bad(&e.to_string()))?;
+    let mut text = serde_json::to_string(&json).expect("JSON serialises"); // serde_json sorts keys
+    while !text.len().is_multiple_of(8) {
+        text.push(' ');
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(&bytes[8 + n..]);
+    std::fs::write(path, out).map_err(|e| Error::io(path, e))
 }

@@ -23,36 +23,51 @@ pub struct LogRow {
 
 const HEADER: &str = "step,loss,drift,noise,valid,seconds";
 
-/// Reads every row of a log (empty if the file does not exist).
+/// Reads every row of a log (empty if the file does not exist); a malformed line is an error.
 pub fn read(path: &Path) -> Result<Vec<LogRow>> {
+    read_rows(path, false)
+}
+
+/// Reads the rows of a log; with `torn_tail_ok` a malformed last line (a write cut short by a
+/// full disk or a kill) is dropped instead of being an error.
+fn read_rows(path: &Path, torn_tail_ok: bool) -> Result<Vec<LogRow>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let parse = |s: &str| s.trim().parse::<f64>().unwrap_or(f64::NAN);
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            if f.len() != 6 {
-                return Err(Error::bad_file(path, format!("malformed log line `{l}`")));
-            }
-            Ok(LogRow {
-                step: f[0].trim().parse().map_err(|_| Error::bad_file(path, format!("bad step in `{l}`")))?,
-                loss: parse(f[1]),
-                drift: parse(f[2]),
-                noise: parse(f[3]),
-                valid: parse(f[4]),
-                seconds: parse(f[5]),
-            })
-        })
-        .collect()
+    let lines: Vec<&str> = text.lines().skip(1).filter(|l| !l.trim().is_empty()).collect();
+    let mut rows = Vec::with_capacity(lines.len());
+    for (i, l) in lines.iter().enumerate() {
+        match parse_line(path, l) {
+            Ok(row) => rows.push(row),
+            Err(_) if torn_tail_ok && i + 1 == lines.len() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(rows)
 }
 
-/// Rewrites the log keeping only rows up to `step` (used when resuming from a checkpoint).
+/// One row of the log.
+fn parse_line(path: &Path, l: &str) -> Result<LogRow> {
+    let parse = |s: &str| s.trim().parse::<f64>().unwrap_or(f64::NAN);
+    let f: Vec<&str> = l.split(',').collect();
+    if f.len() != 6 {
+        return Err(Error::bad_file(path, format!("malformed log line `{l}`")));
+    }
+    Ok(LogRow {
+        step: f[0].trim().parse().map_err(|_| Error::bad_file(path, format!("bad step in `{l}`")))?,
+        loss: parse(f[1]),
+        drift: parse(f[2]),
+        noise: parse(f[3]),
+        valid: parse(f[4]),
+        seconds: parse(f[5]),
+    })
+}
+
+/// Rewrites the log keeping only rows up to `step` (used when resuming from a checkpoint); a
+/// torn last line, left by a write cut short, is dropped.
 pub fn truncate(path: &Path, step: usize) -> Result<()> {
-    let rows: Vec<LogRow> = read(path)?.into_iter().filter(|r| r.step <= step).collect();
+    let rows: Vec<LogRow> = read_rows(path, true)?.into_iter().filter(|r| r.step <= step).collect();
     let mut text = format!("{HEADER}\n");
     for r in rows {
         text.push_str(&line(&r));

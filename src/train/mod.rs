@@ -5,6 +5,7 @@ mod batches;
 pub mod checkpoint;
 mod config;
 mod ema;
+mod lock;
 pub mod log;
 mod objective;
 mod run;
@@ -14,8 +15,11 @@ mod trainer;
 pub use batches::{BatchPlan, TrajectorySet, plane, to_host};
 pub use config::{Normalization, Objective, TrainConfig};
 pub use ema::Ema;
+pub use lock::{LOCK_FILE, RunLock};
 pub use log::LogRow;
 pub use objective::{ModelInit, PddObjective, TrainObjective};
-pub use session::{TrainRequest, TrainedRun, open_checkpoint, run_config, split_set, stats_for, train_preset};
+pub use session::{
+    TrainRequest, TrainedRun, newest_intact, open_checkpoint, open_run, run_config, split_set, stats_for, train_preset,
+};
 pub use run::{DataInfo, ModelKind, RunConfig, RunDir, atomic_write};
-pub use trainer::{TrainEvent, TrainOptions, TrainSummary, train};
+pub use trainer::{TrainEvent, TrainOptions, TrainSummary, beyond_budget, train};

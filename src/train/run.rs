@@ -10,6 +10,7 @@
 //! ```
 
 use super::config::TrainConfig;
+use super::lock::{LOCK_FILE, RunLock};
 use crate::diffusion::DiffusionConfig;
 use crate::error::{Error, Result};
 use crate::predictor::ModelConfig;
@@ -121,14 +122,17 @@ impl RunConfig {
     }
 
     /// The first part (`preset`, `kind`, `[data]`, …) in which two runs differ, ignoring the
-    /// step budget and the sampling/evaluation settings; `None` if they are the same run.
+    /// step budget, the sampling/evaluation settings and where the dataset file lies (a moved
+    /// or copied dataset is the same data: its system, grid, frames and statistics match);
+    /// `None` if they are the same run.
     pub fn difference(&self, other: &Self) -> Option<&'static str> {
         let mut train = self.train.clone();
         train.steps = other.train.steps;
+        let data = DataInfo { path: other.data.path.clone(), ..self.data.clone() };
         [
             (self.preset == other.preset, "preset"),
             (self.kind == other.kind, "kind"),
-            (self.data == other.data, "[data]"),
+            (data == other.data, "[data]"),
             (self.diffusion == other.diffusion, "[diffusion]"),
             (self.model == other.model, "[model]"),
             (train == other.train, "[train]"),
@@ -155,6 +159,8 @@ impl RunConfig {
 #[derive(Debug, Clone)]
 pub struct RunDir {
     root: PathBuf,
+    /// The directory's lock while this value prepares or trains the run.
+    lock: Option<std::sync::Arc<RunLock>>,
 }
 
 impl RunDir {
@@ -164,52 +170,67 @@ impl RunDir {
         if !root.join("config.toml").exists() {
             return Err(Error::bad_file(&root, "not a pdd run directory (no config.toml)"));
         }
-        Ok(Self { root })
+        Ok(Self { root, lock: None })
     }
 
-    /// Prepares `root` for `config`: creates it; refuses a directory holding a different run
-    /// unless `overwrite` (which clears it); refuses to restart over existing checkpoints of the
-    /// same run unless `resume` or `overwrite`.
+    /// Prepares `root` for `config`: creates it and takes its lock ([`RunLock`], held as long as
+    /// this `RunDir` or a clone lives; a directory locked by another process is refused);
+    /// refuses a directory holding a different run unless `overwrite` (which clears it); refuses
+    /// to restart over existing checkpoints of the same run unless `resume` or `overwrite`.
     pub fn prepare(root: impl Into<PathBuf>, config: &RunConfig, resume: bool, overwrite: bool) -> Result<Self> {
         let root = root.into();
-        let cfg_path = root.join("config.toml");
-        if cfg_path.exists() {
-            let existing = Self { root: root.clone() }.config()?;
-            let differs = existing.difference(config);
-            let same = differs.is_none();
-            let has_ckpt = super::checkpoint::latest(&root.join("checkpoints")).is_some();
-            if overwrite {
-                for sub in ["checkpoints", "log.csv", "model.safetensors", "README.md", "config.toml"] {
-                    let p = root.join(sub);
-                    if p.is_dir() {
-                        std::fs::remove_dir_all(&p).map_err(|e| Error::io(&p, e))?;
-                    } else if p.exists() {
-                        std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
-                    }
-                }
-            } else if !same {
-                return Err(Error::Other(format!(
-                    "{} holds a different run (its config.toml differs in {}); pass --overwrite to replace it \
-                     or choose another --out",
-                    root.display(),
-                    differs.unwrap_or("?")
-                )));
-            } else if has_ckpt && !resume {
-                return Err(Error::Other(format!(
-                    "{} already has checkpoints of this run; pass --resume to continue or --overwrite to restart",
-                    root.display()
-                )));
-            }
-        } else if root.exists() && std::fs::read_dir(&root).map(|mut d| d.next().is_some()).unwrap_or(false) && !overwrite {
+        if !root.join("config.toml").exists() && !overwrite && !holds_nothing(&root) {
             return Err(Error::Other(format!(
                 "{} exists and is not an empty directory or a pdd run; pass --overwrite or choose another --out",
                 root.display()
             )));
         }
-        std::fs::create_dir_all(root.join("checkpoints")).map_err(|e| Error::io(&root, e))?;
-        let dir = Self { root };
-        crate::train::atomic_write(&dir.root.join("config.toml"), toml::to_string_pretty(config).expect("config serialises").as_bytes())?;
+        std::fs::create_dir_all(&root).map_err(|e| Error::io(&root, e))?;
+        let lock = RunLock::acquire(&root)?;
+        let dir = Self { root, lock: Some(std::sync::Arc::new(lock)) };
+        if dir.root.join("config.toml").exists() {
+            dir.replace_existing(config, resume, overwrite)?;
+        }
+        std::fs::create_dir_all(dir.checkpoints()).map_err(|e| Error::io(&dir.root, e))?;
+        let text = toml::to_string_pretty(config).expect("config serialises");
+        crate::train::atomic_write(&dir.root.join("config.toml"), text.as_bytes())?;
         Ok(dir)
+    }
+
+    /// Checks the run already in the directory against `config`: with `overwrite` it is
+    /// cleared; else a different run, or checkpoints of this run without `resume`, are refused.
+    fn replace_existing(&self, config: &RunConfig, resume: bool, overwrite: bool) -> Result<()> {
+        let root = &self.root;
+        if overwrite {
+            for sub in ["checkpoints", "log.csv", "model.safetensors", "README.md", "config.toml"] {
+                let p = root.join(sub);
+                if p.is_dir() {
+                    std::fs::remove_dir_all(&p).map_err(|e| Error::io(&p, e))?;
+                } else if p.exists() {
+                    std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+                }
+            }
+            return Ok(());
+        }
+        if let Some(part) = self.config()?.difference(config) {
+            return Err(Error::Other(format!(
+                "{} holds a different run (its config.toml differs in {part}); choose another --out, or pass \
+                 --overwrite to replace it (this deletes its checkpoints)",
+                root.display(),
+            )));
+        }
+        if super::checkpoint::latest(&self.checkpoints()).is_some() && !resume {
+            return Err(Error::Other(format!(
+                "{} already has checkpoints of this run; pass --resume to continue or --overwrite to restart",
+                root.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether this value holds the directory's lock (true for a prepared run).
+    pub fn is_locked(&self) -> bool {
+        self.lock.is_some()
     }
 
     /// The directory.
@@ -238,6 +259,14 @@ impl RunDir {
     /// The loss log.
     pub fn log_path(&self) -> PathBuf {
         self.root.join("log.csv")
+    }
+}
+
+/// Whether `dir` is missing or holds nothing but a lock file.
+fn holds_nothing(dir: &Path) -> bool {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries.flatten().all(|e| e.file_name() == LOCK_FILE),
+        Err(_) => !dir.exists(),
     }
 }
 

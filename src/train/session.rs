@@ -84,6 +84,10 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
         train.crop_frames = None;
     }
     train.validate()?;
+    let model: crate::predictor::ModelConfig = req.preset.section("model")?;
+    if req.model != ModelKind::DdpmGen {
+        check_window(model.window, meta.frames, train.crop_frames)?;
+    }
     let stats = stats_for(ds, train.normalization)?;
     Ok(RunConfig {
         preset: req.preset.name.clone(),
@@ -99,7 +103,7 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
             std: stats.std,
         },
         diffusion: DiffusionConfig::from_preset(&req.preset)?,
-        model: req.preset.section("model")?,
+        model,
         train,
         sample: optional_section(&req.preset, "sample")?,
         eval: optional_section(&req.preset, "eval")?,
@@ -108,6 +112,22 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
             ModelKind::DdpmSim | ModelKind::DdpmGen => Some(DdpmConfig::from_preset(&req.preset)?),
         },
     })
+}
+
+/// Refuses a predictor window that leaves no frame to predict: a window of `w` slices needs
+/// paths of at least `w + 1` frames (`frames` per trajectory, or `crop` when training crops).
+fn check_window(window: usize, frames: usize, crop: Option<usize>) -> Result<()> {
+    let (have, what) = match crop {
+        Some(c) if c < frames => (c, format!("train.crop_frames = {c}")),
+        _ => (frames, format!("the dataset's trajectories have {frames} frames")),
+    };
+    if window >= have {
+        return Err(Error::config(
+            "model.window",
+            format!("a window of {window} slices needs at least {} frames, but {what}", window + 1),
+        ));
+    }
+    Ok(())
 }
 
 fn optional_section<T: serde::de::DeserializeOwned + Default>(preset: &Preset, key: &str) -> Result<T> {
@@ -171,6 +191,13 @@ impl Fit<'_> {
         let valid_set = if cfg.train.valid_every > 0 { Some(split_set(self.ds, Split::Valid, &stats)?) } else { None };
         let plan = BatchPlan::new(train_set.len(), cfg.train.batch_size, steps, cfg.train.seed)?;
         let objective = make(plan)?;
+        if self.req.resume
+            && let Some((step, _)) = super::checkpoint::latest(&self.req.out.join("checkpoints"))
+            && step > cfg.train.steps
+        {
+            // refused before config.toml or README.md are rewritten with the smaller budget
+            return Err(super::trainer::beyond_budget(step, cfg.train.steps));
+        }
         let run = RunDir::prepare(&self.req.out, cfg, self.req.resume, self.req.overwrite)?;
         let options = TrainOptions { device: self.device.clone(), resume: self.req.resume, stop_after: None };
         let arch = cfg.architecture();
@@ -219,18 +246,22 @@ pub struct TrainedRun {
     pub model: PddModel,
     /// Step of the checkpoint.
     pub step: usize,
+    /// Newer checkpoints skipped as damaged, each as `step-N: reason` (empty normally).
+    pub skipped: Vec<String>,
 }
 
 impl TrainedRun {
-    /// Loads the latest checkpoint of the run in `dir` onto `device` (no autodiff).
+    /// Loads the newest intact checkpoint of the run in `dir` onto `device` (no autodiff); a
+    /// damaged newer one is skipped and named in [`skipped`](Self::skipped).
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
-        let (config, step, weights) = open_checkpoint(dir, &[ModelKind::Pdd])?;
+        let (run, config) = open_run(dir, &[ModelKind::Pdd])?;
         let grid = config.data.grid()?;
         let noise = config.train.objective == Objective::SaPdd;
         let fresh = config.model.init(config.data.channels, &grid, noise, device)?;
-        let model = super::checkpoint::load_weights(fresh, &weights)?;
+        let (step, model, skipped) =
+            newest_intact(&run, &config, |weights| super::checkpoint::load_weights(fresh.clone(), weights))?;
         let process = config.diffusion.process(&grid)?;
-        Ok(Self { config, process, model, step })
+        Ok(Self { config, process, model, step, skipped })
     }
 
     /// Standardisation constants of the run.
@@ -244,18 +275,62 @@ impl TrainedRun {
 /// run keeps one). Fails if the run has no checkpoint or the checkpoint is from another
 /// architecture.
 pub fn open_checkpoint(dir: &Path, kinds: &[ModelKind]) -> Result<(RunConfig, usize, PathBuf)> {
+    let (run, config) = open_run(dir, kinds)?;
+    let (step, ckpt) = run.latest_checkpoint()?;
+    Ok((config.clone(), step, checkpoint_weights(&config, &ckpt)?))
+}
+
+/// Opens the run in `dir` and reads its configuration, refusing a run whose kind is not in
+/// `kinds`.
+pub fn open_run(dir: &Path, kinds: &[ModelKind]) -> Result<(RunDir, RunConfig)> {
     let run = RunDir::open(dir)?;
     let config = run.config()?;
+    check_kind(dir, &config, kinds)?;
+    Ok((run, config))
+}
+
+/// Loads the newest intact checkpoint of `run` (configured as `config`) with `load`, given the
+/// weights file to read (the EMA copy when the run keeps one). A checkpoint whose `state.json`
+/// or weights cannot be read is skipped and named (`step-N: reason`) in the returned list; one
+/// of another architecture is an error, and so is a run without an intact checkpoint. Returns
+/// the step, the loaded value and the skipped checkpoints.
+pub fn newest_intact<T>(
+    run: &RunDir,
+    config: &RunConfig,
+    mut load: impl FnMut(&Path) -> Result<T>,
+) -> Result<(usize, T, Vec<String>)> {
+    run.latest_checkpoint()?; // "the run has no checkpoint yet"
+    let mut skipped = Vec::new();
+    for (step, ckpt) in super::checkpoint::list(&run.checkpoints()).into_iter().rev() {
+        let name = super::checkpoint::checkpoint_name(step);
+        match checkpoint_weights(config, &ckpt).and_then(|weights| load(&weights)) {
+            Ok(value) => return Ok((step, value, skipped)),
+            Err(e @ Error::Config { .. }) => return Err(e),
+            Err(e) => skipped.push(format!("{name}: {e}")),
+        }
+    }
+    Err(Error::bad_file(run.root(), format!("no intact checkpoint ({})", skipped.join("; "))))
+}
+
+/// Refuses the run in `dir` (configuration `config`) unless its kind is one of `kinds`.
+fn check_kind(dir: &Path, config: &RunConfig, kinds: &[ModelKind]) -> Result<()> {
     let kind = config.model_kind()?;
     if !kinds.contains(&kind) {
         let want: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
         return Err(Error::Other(format!("{} is a `{kind}` run, not a {} run", dir.display(), want.join(" or "))));
     }
-    let (step, ckpt) = run.latest_checkpoint()?;
-    let state = super::checkpoint::read_state(&ckpt)?;
+    Ok(())
+}
+
+/// The weights file to load from checkpoint directory `ckpt` of a run configured as `config`
+/// (the EMA copy when the run keeps one). A checkpoint of another architecture is an
+/// [`Error::Config`]; an unreadable `state.json` is another error.
+fn checkpoint_weights(config: &RunConfig, ckpt: &Path) -> Result<PathBuf> {
+    let state = super::checkpoint::read_state(ckpt)?;
     if state.architecture != config.architecture() {
-        return Err(Error::bad_file(&ckpt, "checkpoint architecture differs from config.toml"));
+        let reason = format!("{}: checkpoint architecture differs from config.toml", ckpt.display());
+        return Err(Error::config("model", reason));
     }
     let weights = if config.train.ema_decay.is_some() && ckpt.join("ema.bpk").exists() { "ema.bpk" } else { "model.bpk" };
-    Ok((config, step, ckpt.join(weights)))
+    Ok(ckpt.join(weights))
 }

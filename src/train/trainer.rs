@@ -20,6 +20,13 @@ use std::time::Instant;
 pub enum TrainEvent {
     /// An optimiser step finished.
     Step(LogRow),
+    /// Training resumed from the checkpoint of `step`.
+    Resumed {
+        /// Step of the checkpoint resumed from.
+        step: usize,
+        /// Newer checkpoints skipped as damaged, each as `step-N: reason`.
+        skipped: Vec<String>,
+    },
     /// A checkpoint was written.
     Checkpoint {
         /// Step of the checkpoint.
@@ -94,20 +101,19 @@ pub fn train<O: TrainObjective>(
         .init();
     let mut start = 0;
     let mut ema: Option<Ema<O::Model>> = None;
-    if options.resume && let Some((step, dir)) = checkpoint::latest(&run.checkpoints()) {
-        let (m, o, state) = checkpoint::restore(&dir, model, optim, architecture)?;
-        model = m;
-        optim = o;
-        start = state.step;
+    if options.resume && let Some(r) = checkpoint::restore_newest(&run.checkpoints(), &model, &optim, architecture)? {
+        if r.state.step > cfg.steps {
+            return Err(beyond_budget(r.state.step, cfg.steps));
+        }
+        model = r.model;
+        optim = r.optim;
+        start = r.state.step;
         if let Some(d) = cfg.ema_decay {
-            let shadow = if dir.join("ema.bpk").exists() {
-                checkpoint::load_weights(model.clone(), &dir.join("ema.bpk"))?
-            } else {
-                model.clone()
-            };
+            let shadow = r.ema.unwrap_or_else(|| model.clone());
             ema = Some(Ema { shadow: shadow.no_grad(), decay: d });
         }
-        log::truncate(&run.log_path(), step)?;
+        log::truncate(&run.log_path(), start)?;
+        callback(&TrainEvent::Resumed { step: start, skipped: r.skipped });
     }
     if start == 0 {
         if run.log_path().exists() {
@@ -199,6 +205,16 @@ pub fn train<O: TrainObjective>(
         seconds: secs,
         steps_per_second: (end - start) as f64 / secs.max(1e-9),
     })
+}
+
+/// The refusal to resume a run whose checkpoint `step` is beyond the step budget `steps`.
+pub fn beyond_budget(step: usize, steps: usize) -> Error {
+    Error::config(
+        "train.steps",
+        format!(
+            "the run's checkpoint is at step {step}, beyond --steps {steps}; give --steps {step} or more to resume it"
+        ),
+    )
 }
 
 /// The median of `values` (the mean of the two middle ones for an even count); NaN when empty.
