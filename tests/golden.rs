@@ -112,7 +112,7 @@ fn case(name: &str) -> Case {
 
 /// `‖ours − theirs‖∞ / ‖theirs‖∞`.
 fn relative(ours: Tensor<5>, theirs: &[f32]) -> f64 {
-    let ours: Vec<f32> = ours.into_data().convert::<f32>().to_vec::<f32>().unwrap();
+    let ours = pdd::backend::to_vec(ours);
     assert_eq!(ours.len(), theirs.len());
     let scale = theirs.iter().fold(0.0f64, |m, &v| m.max(v.abs() as f64));
     let err = ours.iter().zip(theirs).fold(0.0f64, |m, (&a, &b)| m.max((a as f64 - b as f64).abs()));
@@ -155,12 +155,12 @@ fn sampler_updates_match(name: &str) {
     check("PDD path score", name, score.score(x.clone(), c.t).unwrap(), c.fx.values("score"));
     let cfg = SamplerConfig { snr: c.snr, ..SamplerConfig::default() };
     let mut step = ReverseStep::new(&score, &c.process, &cfg, &c.device).unwrap();
-    let xi = StepNoise::Given(c.fx.tensor("xi", &c.device));
+    let xi = StepNoise::Given(Box::new(c.fx.tensor("xi", &c.device)));
     let stepped = step.predict(x.clone(), c.t, c.t - 1, xi).unwrap();
     check("ETD1 predictor step", name, stepped.clone(), c.fx.values("step"));
     // the corrector from torch's own step output, so only this update is compared
     let from: Tensor<5> = c.fx.tensor("step", &c.device);
-    let corrected = step.correct(from, c.t, StepNoise::Given(c.fx.tensor("xi2", &c.device))).unwrap();
+    let corrected = step.correct(from, c.t, StepNoise::Given(Box::new(c.fx.tensor("xi2", &c.device)))).unwrap();
     check("Langevin corrector step", name, corrected, c.fx.values("corrector"));
     let sa = SaPddScore::new(c.predictor.clone(), &c.process, &c.device).unwrap();
     check("SA-PDD spectral score", name, sa.score(x, c.t).unwrap(), c.fx.values("sa_score"));

@@ -59,7 +59,7 @@ pub enum ActionScale {
     /// layout.
     Spectral {
         /// The Fourier bases.
-        basis: RealFourierBasis,
+        basis: Box<RealFourierBasis>,
         /// The per-example multipliers.
         multiplier: Tensor<5>,
     },
@@ -126,7 +126,7 @@ impl PathAction {
                 ActionScale::Scalar(Tensor::from_floats(s.as_slice(), &self.device))
             }
             // P̂ = −Q̂^{−1/2}: the sign is dropped so that R keeps the sign of the error
-            Some(op) => ActionScale::Spectral { basis: op.basis().clone(), multiplier: op.multiplier(t)?.neg() },
+            Some(op) => ActionScale::Spectral { basis: Box::new(op.basis().clone()), multiplier: op.multiplier(t)?.neg() },
         })
     }
 }

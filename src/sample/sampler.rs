@@ -214,7 +214,7 @@ pub enum StepNoise {
     /// Draw `ξ ~ N(0, I)` on the state's device (`Tensor::random`; seed it with `device.seed`).
     Draw,
     /// Use this `ξ` (same shape as the state), e.g. to replay another implementation's noise.
-    Given(Tensor<5>),
+    Given(Box<Tensor<5>>),
     /// No noise (the reference's last step, spec §5.2).
     Off,
 }
@@ -223,7 +223,7 @@ impl StepNoise {
     fn sample(&self, dims: [usize; 5], device: &Device) -> Option<Tensor<5>> {
         match self {
             Self::Draw => Some(Tensor::random(dims, Distribution::Normal(0.0, 1.0), device)),
-            Self::Given(xi) => Some(xi.clone()),
+            Self::Given(xi) => Some(xi.as_ref().clone()),
             Self::Off => None,
         }
     }
