@@ -13,7 +13,7 @@ use pdd::train::{
 use std::sync::Arc;
 
 mod common;
-use common::{L, process};
+use common::{L, process, serial};
 
 fn advection(n: usize, seed: u64) -> ndarray::ArrayD<f32> {
     common::advection(n, seed, 4.0)
@@ -58,6 +58,7 @@ fn options(resume: bool, stop_after: Option<usize>) -> TrainOptions {
 /// noise). Training a linear convolution must reach that floor from a far larger start.
 #[test]
 fn pdd_training_reaches_the_noise_floor_of_a_linear_system() {
+    let _serial = serial();
     let data = TrajectorySet::new(advection(64, 1), Grid::line(L)).unwrap();
     let valid = TrajectorySet::new(advection(16, 2), Grid::line(L)).unwrap();
     let mut tc = cfg(300, 3, 3e-2);
@@ -121,6 +122,7 @@ fn weights(p: &std::path::Path) -> Vec<f32> {
 
 #[test]
 fn resumed_run_reaches_the_same_weights_as_an_uninterrupted_one() {
+    let _serial = serial();
     let data = TrajectorySet::new(advection(24, 2), Grid::line(L)).unwrap();
     let tc = cfg(6, 11, 1e-2);
     let plan = BatchPlan::new(data.len(), tc.batch_size, 100, tc.seed).unwrap();
@@ -151,6 +153,7 @@ fn resumed_run_reaches_the_same_weights_as_an_uninterrupted_one() {
 
 #[test]
 fn refusals_are_clear() {
+    let _serial = serial();
     let data = TrajectorySet::new(advection(16, 3), Grid::line(L)).unwrap();
     let tc = cfg(2, 5, 1e-2);
     let dir = tempfile::tempdir().unwrap();
@@ -180,6 +183,7 @@ fn refusals_are_clear() {
 
 #[test]
 fn checkpoint_round_trip_gives_identical_outputs() {
+    let _serial = serial();
     let d = Device::flex();
     let m: ModelConfig = toml::from_str("window = 2\ndim = 8\ndim_mults = [1, 2]\nattention_levels = [1]\nheads = 2\ndim_head = 4\n").unwrap();
     let grid = Grid::plane(8, 8);

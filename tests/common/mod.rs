@@ -8,6 +8,14 @@ use pdd::diffusion::ForwardProcess;
 use pdd::spectral::Grid;
 use pdd::train::{DataInfo, RunConfig, TrainConfig};
 
+/// burn keeps one random generator per device, which `Device::seed` resets: tests of one binary
+/// that seed and draw (weight initialisation, noise) hold this lock so they do not replay or
+/// interleave each other's streams.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Grid points.
 pub const L: usize = 16;
 /// Frames per path.
