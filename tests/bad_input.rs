@@ -5,61 +5,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const PRESET: &str = r#"
-[data]
-system = "lorenz96"
-trajectories = 20
-seed = 3
-splits = { train = [0, 12], valid = [12, 16], test = [16, 20] }
-[data.lorenz96]
-k = 8
-j = 4
-spinup_steps = 2000
-frames = 12
-steps_per_frame = 100
+mod common;
+use common::{pdd, s};
 
-[diffusion]
-laplacian_factor = 0.1
-
-[model]
-window = 3
-dim = 8
-dim_mults = [1, 2]
-attention_levels = [1]
-heads = 2
-dim_head = 4
-
-[train]
-steps = 6
-batch_size = 4
-grad_accum = 1
-lr = 1e-3
-checkpoint_every = 3
-log_every = 1
-valid_every = 3
-valid_batches = 1
-seed = 5
-
-[sample]
-snr = 0.7
-corrector_steps = 1
-stride = 100
-
-[eval]
-samples = 2
-batch = 2
-sweep_lambdas = [0.0]
-"#;
-
-fn pdd(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pdd")).args(args).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
+/// The tiny preset of tests/pipeline.rs with 6 training steps and 2 evaluation paths.
+fn tiny_preset() -> String {
+    include_str!("fixtures/tiny_lorenz96.toml")
+        .replace("steps = 12", "steps = 6")
+        .replace("valid_every = 6", "valid_every = 3")
+        .replace("samples = 4", "samples = 2")
+        .replace("batch = 4", "batch = 2")
+        .replace("sweep_lambdas = [0.0, 0.2]", "sweep_lambdas = [0.0]")
 }
 
-fn s(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
 
 /// A directory holding `tiny.toml`, `d.h5` and `base/`, a finished 6-step run (checkpoints at
 /// steps 3 and 6); built once per test binary and never modified (tests copy `base/`).
@@ -67,7 +25,7 @@ fn fixture() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap().keep();
-        std::fs::write(dir.join("tiny.toml"), PRESET).unwrap();
+        std::fs::write(dir.join("tiny.toml"), tiny_preset()).unwrap();
         let (preset, data) = (s(&dir.join("tiny.toml")), s(&dir.join("d.h5")));
         let (ok, t) = pdd(&["data", "generate", "--preset", &preset, "--out", &data]);
         assert!(ok, "{t}");
@@ -282,7 +240,7 @@ fn case08_window_not_shorter_than_the_paths_is_refused() {
     let fx = fixture();
     let dir = tempfile::tempdir().unwrap();
     let preset = dir.path().join("wide.toml");
-    std::fs::write(&preset, PRESET.replace("window = 3", "window = 12")).unwrap();
+    std::fs::write(&preset, tiny_preset().replace("window = 3", "window = 12")).unwrap();
     let (out, data) = (dir.path().join("run"), s(&fx.join("d.h5")));
     let (ok, t) = pdd(&["train", "--preset", &s(&preset), "--data", &data, "--out", &s(&out), "--device", "cpu"]);
     assert!(!ok && t.contains("model.window") && t.contains("13 frames"), "{t}");
@@ -294,10 +252,10 @@ fn case08_window_not_shorter_than_the_paths_is_refused() {
 fn case05_unknown_preset_sections_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("typo.toml");
-    std::fs::write(&path, format!("{PRESET}\n[sampel]\nsnr = 0.5\n")).unwrap();
+    std::fs::write(&path, format!("{}\n[sampel]\nsnr = 0.5\n", tiny_preset())).unwrap();
     let (ok, t) = pdd(&["presets", &s(&path)]);
     assert!(!ok && t.contains("sampel") && t.contains("did you mean [sample]"), "{t}");
-    std::fs::write(&path, format!("stride = 5\n{PRESET}")).unwrap();
+    std::fs::write(&path, format!("stride = 5\n{}", tiny_preset())).unwrap();
     let (ok, t) = pdd(&["presets", &s(&path)]);
     assert!(!ok && t.contains("`stride`"), "{t}");
 }
@@ -313,7 +271,7 @@ fn case06_overlapping_or_out_of_range_splits_are_refused() {
         ("test = [16, 20]", "test = [16, 24]", "beyond"),
     ];
     for (from, to, needle) in cases {
-        std::fs::write(&path, PRESET.replace(from, to)).unwrap();
+        std::fs::write(&path, tiny_preset().replace(from, to)).unwrap();
         let (ok, t) = pdd(&["data", "generate", "--preset", &s(&path), "--out", &out]);
         assert!(!ok && t.contains(needle), "{to}: {t}");
         assert!(!dir.path().join("d.h5").exists());
@@ -366,7 +324,7 @@ fn case11_moved_dataset_resumes_its_run() {
 fn zero_noise_amplitude_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let preset = dir.path().join("quiet.toml");
-    let quiet = PRESET.replace("laplacian_factor = 0.1", "laplacian_factor = 0.1\nnoise_amplitude_squared = 0");
+    let quiet = tiny_preset().replace("laplacian_factor = 0.1", "laplacian_factor = 0.1\nnoise_amplitude_squared = 0");
     std::fs::write(&preset, quiet).unwrap();
     let (out, data) = (dir.path().join("run"), s(&fixture().join("d.h5")));
     let (ok, t) = pdd(&["train", "--preset", &s(&preset), "--data", &data, "--out", &s(&out), "--device", "cpu"]);
@@ -406,7 +364,7 @@ fn safetensors_export_is_reproducible_and_world_readable() {
 fn wrong_type_names_section_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let preset = dir.path().join("typed.toml");
-    std::fs::write(&preset, PRESET.replace("batch_size = 4", "batch_size = \"four\"")).unwrap();
+    std::fs::write(&preset, tiny_preset().replace("batch_size = 4", "batch_size = \"four\"")).unwrap();
     let (out, data) = (dir.path().join("run"), s(&fixture().join("d.h5")));
     let (ok, t) = pdd(&["train", "--preset", &s(&preset), "--data", &data, "--out", &s(&out), "--device", "cpu"]);
     assert!(!ok && t.contains("train.batch_size"), "{t}");

@@ -13,8 +13,6 @@ use pdd::train::{
     ModelKind, RunConfig, RunDir, TrainConfig, TrainObjective, TrainOptions, TrainedRun, TrajectorySet,
     checkpoint, train,
 };
-use std::path::Path;
-use std::process::Command;
 
 fn dev() -> Device {
     Device::flex()
@@ -165,7 +163,7 @@ fn chains_are_reproducible_and_refuse_bad_settings() {
 // tiny models
 
 mod common;
-use common::{F, L};
+use common::{F, L, pdd, s};
 
 fn advection(n: usize, seed: u64) -> ArrayD<f32> {
     common::advection(n, seed, 1.0)
@@ -334,15 +332,6 @@ seed = 3
 stride = 250
 "#;
 
-fn pdd(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pdd")).args(args).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
-}
-
-fn s(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
 
 #[test]
 fn ddpm_runs_train_load_and_sample_through_the_cli() {

@@ -5,51 +5,9 @@ use burn::prelude::*;
 use std::path::Path;
 use std::process::Command;
 
-const PRESET: &str = r#"
-[data]
-system = "lorenz96"
-trajectories = 20
-seed = 3
-splits = { train = [0, 12], valid = [12, 16], test = [16, 20] }
-[data.lorenz96]
-k = 8
-j = 4
-spinup_steps = 2000
-frames = 12
-steps_per_frame = 100
-
-[diffusion]
-laplacian_factor = 0.1
-
-[model]
-window = 3
-dim = 8
-dim_mults = [1, 2]
-attention_levels = [1]
-heads = 2
-dim_head = 4
-
-[train]
-steps = 12
-batch_size = 4
-grad_accum = 1
-lr = 1e-3
-checkpoint_every = 3
-log_every = 1
-valid_every = 6
-valid_batches = 1
-seed = 5
-
-[sample]
-snr = 0.7
-corrector_steps = 1
-stride = 100
-
-[eval]
-samples = 4
-batch = 4
-sweep_lambdas = [0.0, 0.2]
-"#;
+/// A tiny Lorenz-96 preset (8 × 4 points, 20 paths, 12 training steps); shared with
+/// tests/bad_input.rs.
+const PRESET: &str = include_str!("fixtures/tiny_lorenz96.toml");
 
 fn pdd(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_pdd")).args(args).output().unwrap();

@@ -16,6 +16,18 @@ pub fn serial() -> std::sync::MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Runs the `pdd` binary with `args`: (success, stdout + stderr).
+pub fn pdd(args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pdd")).args(args).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &std::path::Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
 /// Grid points.
 pub const L: usize = 16;
 /// Frames per path.
