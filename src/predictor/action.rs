@@ -45,7 +45,13 @@ impl Action {
 impl std::str::FromStr for Action {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        crate::error::parse_named(s, &[Self::Scalar, Self::Spectral], Self::name, "train.action", "action")
+        crate::error::parse_named(
+            s,
+            &[Self::Scalar, Self::Spectral],
+            Self::name,
+            "train.action",
+            "action",
+        )
     }
 }
 
@@ -73,7 +79,9 @@ impl ActionScale {
                 let b = e.dims()[0];
                 e.div(sigma.clone().reshape([b, 1, 1, 1, 1]))
             }
-            Self::Spectral { basis, multiplier } => basis.inverse(basis.forward(e) * multiplier.clone()),
+            Self::Spectral { basis, multiplier } => {
+                basis.inverse(basis.forward(e) * multiplier.clone())
+            }
         }
     }
 }
@@ -95,10 +103,19 @@ impl PathAction {
             Action::Scalar => None,
             Action::Spectral => {
                 let basis = RealFourierBasis::new(process.grid(), device);
-                Some(SpectralOperator::from_process(&basis, process, Table::PrecisionSqrt)?)
+                Some(SpectralOperator::from_process(
+                    &basis,
+                    process,
+                    Table::PrecisionSqrt,
+                )?)
             }
         };
-        Ok(Self { kind, sigma, precision, device: device.clone() })
+        Ok(Self {
+            kind,
+            sigma,
+            precision,
+            device: device.clone(),
+        })
     }
 
     /// Which weighting this is.
@@ -126,7 +143,10 @@ impl PathAction {
                 ActionScale::Scalar(Tensor::from_floats(s.as_slice(), &self.device))
             }
             // P̂ = −Q̂^{−1/2}: the sign is dropped so that R keeps the sign of the error
-            Some(op) => ActionScale::Spectral { basis: Box::new(op.basis().clone()), multiplier: op.multiplier(t)?.neg() },
+            Some(op) => ActionScale::Spectral {
+                basis: Box::new(op.basis().clone()),
+                multiplier: op.multiplier(t)?.neg(),
+            },
         })
     }
 }
@@ -139,11 +159,24 @@ mod tests {
     #[test]
     fn actions_parse_and_scales_check_their_indices() {
         assert_eq!("spectral".parse::<Action>().unwrap(), Action::Spectral);
-        assert!("vector".parse::<Action>().unwrap_err().to_string().contains("train.action"));
-        let cfg: crate::train::TrainConfig =
-            toml::from_str("steps = 1\nbatch_size = 1\ncheckpoint_every = 1\nseed = 0\naction = \"spectral\"\n").unwrap();
+        assert!(
+            "vector"
+                .parse::<Action>()
+                .unwrap_err()
+                .to_string()
+                .contains("train.action")
+        );
+        let cfg: crate::train::TrainConfig = toml::from_str(
+            "steps = 1\nbatch_size = 1\ncheckpoint_every = 1\nseed = 0\naction = \"spectral\"\n",
+        )
+        .unwrap();
         assert_eq!(cfg.action, Action::Spectral);
-        let p = ForwardProcess::builder().grid(Grid::line(16)).alpha(0.1).steps(100).build().unwrap();
+        let p = ForwardProcess::builder()
+            .grid(Grid::line(16))
+            .alpha(0.1)
+            .steps(100)
+            .build()
+            .unwrap();
         let device = Device::flex();
         let scalar = PathAction::new(Action::Scalar, &p, &device).unwrap();
         assert!(scalar.scale(&[100]).is_err());

@@ -47,7 +47,10 @@ impl RunLock {
             write!(file, "{}", std::process::id()).map_err(|e| Error::io(&path, e))?;
             return Ok(Self { path, file });
         }
-        Err(Error::bad_file(&path, "the lock file keeps changing; is another pdd starting here?"))
+        Err(Error::bad_file(
+            &path,
+            "the lock file keeps changing; is another pdd starting here?",
+        ))
     }
 }
 
