@@ -238,6 +238,9 @@ fn sampler_updates_match(name: &str) {
         corrected,
         c.fx.values("corrector"),
     );
+    let short = StepNoise::Given(Box::new(Tensor::zeros([1, 1, 3, 1, 1], &c.device)));
+    let err = step.correct(x.clone(), c.t, short).unwrap_err().to_string();
+    assert!(err.contains("StepNoise::Given"), "{err}");
     let sa = SaPddScore::new(c.predictor.clone(), &c.process, &c.device).unwrap();
     check(
         "SA-PDD spectral score",

@@ -220,12 +220,15 @@ pub enum StepNoise {
 }
 
 impl StepNoise {
-    fn sample(&self, dims: [usize; 5], device: &Device) -> Option<Tensor<5>> {
-        match self {
+    fn sample(&self, dims: [usize; 5], device: &Device) -> Result<Option<Tensor<5>>> {
+        Ok(match self {
             Self::Draw => Some(Tensor::random(dims, Distribution::Normal(0.0, 1.0), device)),
+            Self::Given(xi) if xi.dims() != dims => {
+                return Err(Error::shape("StepNoise::Given (the state's shape)", dims, xi.dims()));
+            }
             Self::Given(xi) => Some(xi.as_ref().clone()),
             Self::Off => None,
-        }
+        })
     }
 }
 
@@ -299,7 +302,7 @@ impl<'a> ReverseStep<'a> {
         let step = &self.operators[&key];
         let s = self.score.score(x.clone(), t)?;
         let mut m = self.after_mean(step.mean(x.clone(), s));
-        if let Some(xi) = noise.sample(x.dims(), &x.device()) {
+        if let Some(xi) = noise.sample(x.dims(), &x.device())? {
             m = m + step.noise(xi)?;
         }
         Ok(self.after_noise(m))
@@ -316,7 +319,7 @@ impl<'a> ReverseStep<'a> {
         let norm2 = s.clone().square().reshape([b, c, f * ny * nx]).sum_dim(2).clamp_min(1e-12).reshape([b, c, 1, 1, 1]);
         let alpha = norm2.recip().mul_scalar(2.0 * self.cfg.snr * self.cfg.snr * per_bc);
         let mut m = self.after_mean(x.clone() + s * alpha.clone());
-        if let Some(z) = noise.sample(x.dims(), &x.device()) {
+        if let Some(z) = noise.sample(x.dims(), &x.device())? {
             m = m + z * alpha.mul_scalar(2.0).sqrt();
         }
         Ok(self.after_noise(m))
