@@ -5,9 +5,9 @@
 //! Run: `cargo bench --bench qsample` (add `-- --quick` for fewer repetitions).
 
 use burn::prelude::*;
+use burn::tensor::Distribution;
 use burn::tensor::module::{conv1d, conv2d};
 use burn::tensor::ops::ConvOptions;
-use burn::tensor::Distribution;
 use pdd::diffusion::{DeviceProcess, ForwardProcess, batch_to_tensor, white_noise};
 use pdd::spectral::Grid;
 use std::time::Instant;
@@ -32,10 +32,14 @@ fn time(reps: usize, mut f: impl FnMut()) -> f64 {
 fn unet_flops_per_frame(ndim: u32, size: usize, cin: usize, mults: &[usize]) -> f64 {
     let dim = 32;
     let points = |res: usize| (res as f64).powi(ndim as i32);
-    let conv = |ci: usize, co: usize, k: usize, res: usize| 2.0 * (ci * co) as f64 * (k as f64).powi(ndim as i32) * points(res);
+    let conv = |ci: usize, co: usize, k: usize, res: usize| {
+        2.0 * (ci * co) as f64 * (k as f64).powi(ndim as i32) * points(res)
+    };
     let dims: Vec<usize> = std::iter::once(dim).chain(mults.iter().map(|m| dim * m)).collect();
     let resblock = |ci: usize, co: usize, res: usize| {
-        conv(ci, co, 3, res) + conv(co, co, 3, res) + if ci != co { conv(ci, co, 1, res) } else { 0.0 }
+        conv(ci, co, 3, res)
+            + conv(co, co, 3, res)
+            + if ci != co { conv(ci, co, 1, res) } else { 0.0 }
     };
     let mut f = conv(cin, dim, 5, size);
     let mut res = size;
@@ -85,7 +89,10 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let reps = if quick { 3 } else { 7 };
     let device = Device::flex();
-    println!("q-sample of a paper-size training batch (median of {reps}), {} rayon threads", rayon::current_num_threads());
+    println!(
+        "q-sample of a paper-size training batch (median of {reps}), {} rayon threads",
+        rayon::current_num_threads()
+    );
     for (name, grid, alpha, shape, cin, mults) in [
         ("Lorenz-96", Grid::line(128), 0.1, vec![100, 2, 64, 128], 10, vec![1, 2, 4, 4, 6]),
         ("Kolmogorov", Grid::plane(40, 40), 0.3, vec![80, 1, 40, 40, 40], 5, vec![1, 2, 4, 6]),
@@ -124,7 +131,11 @@ fn main() {
 
         println!("\n{name}: batch {shape:?} ({mb:.0} MB f32)");
         println!("  host   q_sample, given noise        {:>8.1} ms", host_given * 1e3);
-        println!("  host   q_sample incl. noise draw    {:>8.1} ms  (noise alone {:.1} ms)", host_full * 1e3, noise_only * 1e3);
+        println!(
+            "  host   q_sample incl. noise draw    {:>8.1} ms  (noise alone {:.1} ms)",
+            host_full * 1e3,
+            noise_only * 1e3
+        );
         println!("  device q_sample, given noise (flex) {:>8.1} ms", dev_given * 1e3);
         println!("  device q_sample, device noise       {:>8.1} ms", dev_random * 1e3);
         println!("  (upload + readback of one batch     {:>8.1} ms)", upload * 1e3);
@@ -137,7 +148,8 @@ fn main() {
         // Rough training-step estimate: fwd + bwd ≈ 3 × forward FLOPs over every frame of the
         // batch, at the measured convolution throughput of this device.
         let frames = (shape[0] * shape[2]) as f64;
-        let flops = 3.0 * frames * unet_flops_per_frame(grid.ndim() as u32, grid.dims()[0], cin, &mults);
+        let flops =
+            3.0 * frames * unet_flops_per_frame(grid.ndim() as u32, grid.dims()[0], cin, &mults);
         let rate = conv_rate(&device, grid.ndim(), reps.min(3));
         let step = flops / rate;
         println!(

@@ -29,13 +29,20 @@ fn time(reps: usize, mut f: impl FnMut()) -> f64 {
 fn main() {
     let batch: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(4);
     let device = Device::flex();
-    for (preset, grid, channels, frames) in [("lorenz96-quick", Grid::line(128), 2, 32), ("kolmogorov-quick", Grid::plane(32, 32), 1, 16)] {
+    for (preset, grid, channels, frames) in [
+        ("lorenz96-quick", Grid::line(128), 2, 32),
+        ("kolmogorov-quick", Grid::plane(32, 32), 1, 16),
+    ] {
         let p = Preset::load(preset).unwrap();
         let model: ModelConfig = p.section("model").unwrap();
         let process = DiffusionConfig::from_preset(&p).unwrap().process(&grid).unwrap();
         let dims = grid.dims().to_vec();
         let (ny, nx) = if dims.len() == 1 { (1, dims[0]) } else { (dims[0], dims[1]) };
-        let x = Tensor::<5>::random([batch, channels, frames, ny, nx], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+        let x = Tensor::<5>::random(
+            [batch, channels, frames, ny, nx],
+            burn::tensor::Distribution::Normal(0.0, 1.0),
+            &device,
+        );
         let t = 500;
         let tt = Tensor::<1>::full([batch], t as f32, &device);
         let plain = model.init(channels, &grid, false, &device).unwrap();

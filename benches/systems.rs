@@ -13,7 +13,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 fn time_it(mut f: impl FnMut()) -> f64 {
-    let budget: f64 = std::env::var("PDD_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(0.4);
+    let budget: f64 =
+        std::env::var("PDD_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(0.4);
     f();
     let t = Instant::now();
     f();
@@ -52,7 +53,11 @@ fn lorenz96_cases() {
                 black_box(sys.step(s, o, &mut w));
             }
         });
-        report("l96_step_b1000", t, "one forward-Euler step of 1000 trajectories (K=32, J=4), 1 thread");
+        report(
+            "l96_step_b1000",
+            t,
+            "one forward-Euler step of 1000 trajectories (K=32, J=4), 1 thread",
+        );
     }
     if want("l96_generate") {
         // 256 trajectories × (4000 spin-up + 16 frames × 100) steps, all threads.
@@ -69,7 +74,10 @@ fn lorenz96_cases() {
         report(
             "l96_generate",
             t,
-            &format!("generate 256 trajectories × 5600 Euler steps, {} threads", rayon::current_num_threads()),
+            &format!(
+                "generate 256 trajectories × 5600 Euler steps, {} threads",
+                rayon::current_num_threads()
+            ),
         );
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         let t = one.install(|| time_it(run));
@@ -107,7 +115,11 @@ fn kolmogorov_cases(n: usize) {
             }
             black_box(&spec);
         });
-        report(&format!("kf_fft_{n}"), t, &format!("the 10 FFTs of one RK2 step at {n}² (8 inverse + 2 forward)"));
+        report(
+            &format!("kf_fft_{n}"),
+            t,
+            &format!("the 10 FFTs of one RK2 step at {n}² (8 inverse + 2 forward)"),
+        );
         let t1 = time_it(|| {
             plan.forward(&field, &mut spec, &mut s);
             black_box(&spec);

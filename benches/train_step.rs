@@ -28,14 +28,70 @@ struct Case {
 
 fn cases(which: &str) -> Vec<Case> {
     let quick = vec![
-        Case { name: "lorenz96-quick", spatial: Spatial::Line, channels: 2, space: vec![128], mults: vec![1, 2, 2], att: vec![2], dim: 16, heads: 4, dim_head: 16, frames: 32, batch: 8, accum: 1, steps: 5 },
-        Case { name: "kolmogorov-quick", spatial: Spatial::Plane, channels: 1, space: vec![32, 32], mults: vec![1, 2, 2], att: vec![2], dim: 16, heads: 4, dim_head: 16, frames: 16, batch: 4, accum: 1, steps: 5 },
+        Case {
+            name: "lorenz96-quick",
+            spatial: Spatial::Line,
+            channels: 2,
+            space: vec![128],
+            mults: vec![1, 2, 2],
+            att: vec![2],
+            dim: 16,
+            heads: 4,
+            dim_head: 16,
+            frames: 32,
+            batch: 8,
+            accum: 1,
+            steps: 5,
+        },
+        Case {
+            name: "kolmogorov-quick",
+            spatial: Spatial::Plane,
+            channels: 1,
+            space: vec![32, 32],
+            mults: vec![1, 2, 2],
+            att: vec![2],
+            dim: 16,
+            heads: 4,
+            dim_head: 16,
+            frames: 16,
+            batch: 4,
+            accum: 1,
+            steps: 5,
+        },
     ];
     // paper architectures and frame counts; batch reduced to 2 trajectories per micro-batch so a
     // step fits in seconds on 2 cores (the reference uses 50 / 40 × 2 accumulated)
     let paper = vec![
-        Case { name: "lorenz96-paper(b=2)", spatial: Spatial::Line, channels: 2, space: vec![128], mults: vec![1, 2, 4, 4, 6], att: vec![4], dim: 32, heads: 8, dim_head: 32, frames: 64, batch: 2, accum: 2, steps: 2 },
-        Case { name: "kolmogorov-paper(b=1)", spatial: Spatial::Plane, channels: 1, space: vec![40, 40], mults: vec![1, 2, 4, 6], att: vec![3], dim: 32, heads: 8, dim_head: 32, frames: 40, batch: 1, accum: 2, steps: 2 },
+        Case {
+            name: "lorenz96-paper(b=2)",
+            spatial: Spatial::Line,
+            channels: 2,
+            space: vec![128],
+            mults: vec![1, 2, 4, 4, 6],
+            att: vec![4],
+            dim: 32,
+            heads: 8,
+            dim_head: 32,
+            frames: 64,
+            batch: 2,
+            accum: 2,
+            steps: 2,
+        },
+        Case {
+            name: "kolmogorov-paper(b=1)",
+            spatial: Spatial::Plane,
+            channels: 1,
+            space: vec![40, 40],
+            mults: vec![1, 2, 4, 6],
+            att: vec![3],
+            dim: 32,
+            heads: 8,
+            dim_head: 32,
+            frames: 40,
+            batch: 1,
+            accum: 2,
+            steps: 2,
+        },
     ];
     match which {
         "quick" => quick,
@@ -47,16 +103,21 @@ fn cases(which: &str) -> Vec<Case> {
 fn rust_seconds_per_step(c: &Case) -> f64 {
     let dev = Device::flex().autodiff();
     dev.seed(0);
-    let cfg = UNetConfig::new(c.spatial, c.channels * 5, c.channels, c.mults.clone(), c.att.clone())
-        .with_dim(c.dim)
-        .with_heads(c.heads)
-        .with_dim_head(c.dim_head);
+    let cfg =
+        UNetConfig::new(c.spatial, c.channels * 5, c.channels, c.mults.clone(), c.att.clone())
+            .with_dim(c.dim)
+            .with_heads(c.heads)
+            .with_dim_head(c.dim_head);
     let net = cfg.init(&dev).unwrap();
     let mut model = PredictorBuilder::new().window(5).channels(c.channels).build(net).unwrap();
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let (ny, nx) = if c.space.len() == 1 { (1, c.space[0]) } else { (c.space[0], c.space[1]) };
     let inner = Device::flex();
-    let x = Tensor::<5>::random([c.batch, c.channels, c.frames, ny, nx], burn::tensor::Distribution::Normal(0.0, 1.0), &inner);
+    let x = Tensor::<5>::random(
+        [c.batch, c.channels, c.frames, ny, nx],
+        burn::tensor::Distribution::Normal(0.0, 1.0),
+        &inner,
+    );
     let t = Tensor::<1>::from_floats(vec![500.0f32; c.batch].as_slice(), &inner);
     let s = ActionScale::Scalar(Tensor::<1>::from_floats(vec![0.5f32; c.batch].as_slice(), &inner));
     let mut step = |model: pdd::predictor::SlidingWindow<pdd::nn::UNet>| {
@@ -102,15 +163,21 @@ fn torch_seconds_per_step(c: &Case, python: &str) -> Option<f64> {
 }
 
 fn main() {
-    let which = std::env::args().skip(1).find(|a| !a.starts_with('-')).unwrap_or_else(|| "quick".into());
+    let which =
+        std::env::args().skip(1).find(|a| !a.starts_with('-')).unwrap_or_else(|| "quick".into());
     let python = std::env::var("PDD_TORCH_PYTHON").ok();
-    println!("{:<24} {:>8} {:>12} {:>12} {:>10}", "case", "U-Net N", "pdd s/step", "torch s/step", "pdd/torch");
+    println!(
+        "{:<24} {:>8} {:>12} {:>12} {:>10}",
+        "case", "U-Net N", "pdd s/step", "torch s/step", "pdd/torch"
+    );
     for c in cases(&which) {
         let ours = rust_seconds_per_step(&c);
         let theirs = python.as_deref().and_then(|p| torch_seconds_per_step(&c, p));
         let n = c.batch * c.frames;
         match theirs {
-            Some(th) => println!("{:<24} {:>8} {:>12.3} {:>12.3} {:>9.2}x", c.name, n, ours, th, th / ours),
+            Some(th) => {
+                println!("{:<24} {:>8} {:>12.3} {:>12.3} {:>9.2}x", c.name, n, ours, th, th / ours)
+            }
             None => println!("{:<24} {:>8} {:>12.3} {:>12} {:>10}", c.name, n, ours, "-", "-"),
         }
     }

@@ -63,7 +63,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let preset = Preset::load(args.get(1).map_or("lorenz96-quick", String::as_str)).unwrap();
     let cfg = DataConfig::from_preset(&preset).unwrap();
-    let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(cfg.splits.train[1].min(cfg.trajectories));
+    let n: usize = args
+        .get(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(cfg.splits.train[1].min(cfg.trajectories));
     println!("preset {} — {n} trajectories, {} threads", preset.name, rayon::current_num_threads());
     let t0 = Instant::now();
     match cfg.system {
@@ -72,7 +75,8 @@ fn main() {
             println!("generated in {:.1} s", t0.elapsed().as_secs_f64());
             let r = Stats::reference_lorenz96();
             for (c, name) in ["X", "Y"].iter().enumerate() {
-                let v: Vec<f64> = data.index_axis(ndarray::Axis(1), c).iter().map(|&x| x as f64).collect();
+                let v: Vec<f64> =
+                    data.index_axis(ndarray::Axis(1), c).iter().map(|&x| x as f64).collect();
                 compare(name, moments(&v), (r.mean[c], r.std[c]));
             }
         }
@@ -117,15 +121,27 @@ fn main() {
                 let half = kcfg.frames / 2;
                 let (first, second): (Vec<f64>, Vec<f64>) = {
                     let pick = |lo: usize, hi: usize| -> Vec<f64> {
-                        per_traj.iter().flat_map(|t| t[k][lo..hi].iter().flatten().copied()).collect()
+                        per_traj
+                            .iter()
+                            .flat_map(|t| t[k][lo..hi].iter().flatten().copied())
+                            .collect()
                     };
                     (pick(0, half), pick(half, kcfg.frames))
                 };
-                println!("{:>22}  std first half of frames {:.4}, second half {:.4}", "", moments(&first).1, moments(&second).1);
+                println!(
+                    "{:>22}  std first half of frames {:.4}, second half {:.4}",
+                    "",
+                    moments(&first).1,
+                    moments(&second).1
+                );
                 if *m == DownsampleMethod::Spectral {
                     let s = shell_spectrum(&out, &fields);
-                    let line: Vec<String> = s.iter().enumerate().map(|(k, v)| format!("{k}:{v:.3e}")).collect();
-                    println!("enstrophy spectrum Σ|ω̂|² per |k| shell (stored grid): {}", line.join(" "));
+                    let line: Vec<String> =
+                        s.iter().enumerate().map(|(k, v)| format!("{k}:{v:.3e}")).collect();
+                    println!(
+                        "enstrophy spectrum Σ|ω̂|² per |k| shell (stored grid): {}",
+                        line.join(" ")
+                    );
                 }
             }
         }

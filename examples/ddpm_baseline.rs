@@ -38,7 +38,8 @@ struct Args {
 }
 
 fn parse_sampler(s: &str) -> anyhow::Result<(ReverseStep, usize)> {
-    let (m, k) = s.split_once(':').ok_or_else(|| anyhow::anyhow!("sampler `{s}`: want method:stride"))?;
+    let (m, k) =
+        s.split_once(':').ok_or_else(|| anyhow::anyhow!("sampler `{s}`: want method:stride"))?;
     let method = match m {
         "ancestral" => ReverseStep::Ancestral,
         "ancestral-small" => ReverseStep::AncestralSmall,
@@ -53,7 +54,8 @@ fn main() -> anyhow::Result<()> {
     let device = burn::tensor::Device::flex();
     let ds = Dataset::open(&a.data)?;
     let grid = ds.metadata().grid.clone();
-    let samplers: Vec<(ReverseStep, usize)> = a.samplers.split(',').map(parse_sampler).collect::<anyhow::Result<_>>()?;
+    let samplers: Vec<(ReverseStep, usize)> =
+        a.samplers.split(',').map(parse_sampler).collect::<anyhow::Result<_>>()?;
     let physical = |run: &DdpmRun, x: ArrayD<f32>| -> anyhow::Result<ArrayD<f32>> {
         let mut x = x;
         run.stats().denormalise(&mut x)?;
@@ -65,7 +67,14 @@ fn main() -> anyhow::Result<()> {
         let test = split_set(&ds, Split::Test, &run.stats())?;
         let idx: Vec<usize> = (0..test.len()).collect();
         let truth = physical(&run, test.gather(&idx))?;
-        println!("{} ({}, step {}): {} test paths {:?}", path.display(), run.config.kind, run.step, idx.len(), truth.shape());
+        println!(
+            "{} ({}, step {}): {} test paths {:?}",
+            path.display(),
+            run.config.kind,
+            run.step,
+            idx.len(),
+            truth.shape()
+        );
         for &(method, stride) in &samplers {
             run.sampler.method = method;
             run.sampler.stride = stride;
@@ -75,7 +84,10 @@ fn main() -> anyhow::Result<()> {
                 let w = run.config.model.window;
                 let frames = test.frames();
                 let x0 = test.tensor(&idx, &device);
-                let out = physical(&run, to_host(run.simulate(x0, frames - w, a.seed, &NoProgress)?, &grid))?;
+                let out = physical(
+                    &run,
+                    to_host(run.simulate(x0, frames - w, a.seed, &NoProgress)?, &grid),
+                )?;
                 let secs = t0.elapsed().as_secs_f64();
                 let l2 = relative_l2_at_step(&truth.view(), &out.view(), &grid, w, 6)?;
                 let last = truth.index_axis(Axis(2), w - 1).insert_axis(Axis(2));
@@ -92,10 +104,16 @@ fn main() -> anyhow::Result<()> {
                     p.mean
                 );
             } else {
-                let out = physical(&run, to_host(run.generate(idx.len(), a.seed, &device, &NoProgress)?, &grid))?;
+                let out = physical(
+                    &run,
+                    to_host(run.generate(idx.len(), a.seed, &device, &NoProgress)?, &grid),
+                )?;
                 let secs = t0.elapsed().as_secs_f64();
                 let spec = relative_spectral_error(&truth.view(), &out.view(), &grid, 0)?;
-                println!("  {method:?} stride {stride} ({calls} calls): {} paths in {secs:.1} s; spectral error {spec:.3}", idx.len());
+                println!(
+                    "  {method:?} stride {stride} ({calls} calls): {} paths in {secs:.1} s; spectral error {spec:.3}",
+                    idx.len()
+                );
             }
         }
     }

@@ -7,8 +7,13 @@
 use ndarray::{Axis, Ix2, s};
 use pdd::cli::diffusion::preset_grid;
 use pdd::diffusion::{DiffusionConfig, synthetic_trajectory};
-use pdd::metrics::{MeanStd, relative_l2_at_step, relative_spectral_error, spatial_psd, sweep_lambda};
-use pdd::plot::{HeatmapOptions, HeatmapPanel, LadderOptions, heatmap_grid, hovmoller, ladder_figure, metric_vs_lambda_plot, psd_plot};
+use pdd::metrics::{
+    MeanStd, relative_l2_at_step, relative_spectral_error, spatial_psd, sweep_lambda,
+};
+use pdd::plot::{
+    HeatmapOptions, HeatmapPanel, LadderOptions, heatmap_grid, hovmoller, ladder_figure,
+    metric_vs_lambda_plot, psd_plot,
+};
 use pdd::presets::Preset;
 use pdd::progress::NoProgress;
 use std::path::{Path, PathBuf};
@@ -20,7 +25,9 @@ fn save(figure: &pdd::plot::Figure, dir: &Path, name: &str) -> pdd::Result<()> {
 }
 
 fn main() -> pdd::Result<()> {
-    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "forward_diffusion_figures".into()));
+    let out = PathBuf::from(
+        std::env::args().nth(1).unwrap_or_else(|| "forward_diffusion_figures".into()),
+    );
     std::fs::create_dir_all(&out).map_err(|e| pdd::Error::io(&out, e))?;
     let skip = 5; // conditioning window, excluded from the metrics
 
@@ -31,7 +38,11 @@ fn main() -> pdd::Result<()> {
         println!("\n== {name}: grid {:?}, α = {}", grid.dims(), process.alpha());
         for lambda in [0.0, 0.001, 0.2, 1.0] {
             let i = process.index_of(lambda)?;
-            println!("  λ = {lambda:<5}  index {i:>3}  σ²_λ = {:.4e}  Â(k=1) = {:.4}", process.sigma2(i), process.damping(i)[1]);
+            println!(
+                "  λ = {lambda:<5}  index {i:>3}  σ²_λ = {:.4e}  Â(k=1) = {:.4}",
+                process.sigma2(i),
+                process.damping(i)[1]
+            );
         }
 
         // A batch of 8 synthetic trajectories [8, C, F, *grid] with a 1/|k| shell spectrum.
@@ -67,16 +78,22 @@ fn main() -> pdd::Result<()> {
         for (l, (a, b)) in lambdas.iter().zip(coarse_sweep.values.iter().zip(&noisy_sweep.values)) {
             println!("  λ = {l:<4}: spectral error C_λu₀ {:.3}, u_λ {b:.3}", a.mean);
         }
-        let fig = metric_vs_lambda_plot(&[("C_λ u₀ (noise-free)", &coarse_sweep), ("u_λ (3 noise seeds)", &noisy_sweep)], "relative spectral error")?;
+        let fig = metric_vs_lambda_plot(
+            &[("C_λ u₀ (noise-free)", &coarse_sweep), ("u_λ (3 noise seeds)", &noisy_sweep)],
+            "relative spectral error",
+        )?;
         save(&fig, &out, &format!("{name}-spectral-error-vs-lambda"))?;
 
         // PSD of the fine data and its coarse-grainings.
         let mut series = vec![spatial_psd(&u0.view(), &grid, skip)?.series(0, "u₀")];
         for lambda in [0.1, 0.5, 1.0] {
             let c = process.coarse_grain_at(&u0.view(), process.index_of(lambda)?)?;
-            series.push(spatial_psd(&c.view(), &grid, skip)?.series(0, format!("C_λ u₀, λ = {lambda}")));
+            series.push(
+                spatial_psd(&c.view(), &grid, skip)?.series(0, format!("C_λ u₀, λ = {lambda}")),
+            );
             let n = process.q_sample(&u0.view(), &[process.index_of(lambda)?; 8], 2)?;
-            series.push(spatial_psd(&n.view(), &grid, skip)?.series(0, format!("u_λ, λ = {lambda}")));
+            series
+                .push(spatial_psd(&n.view(), &grid, skip)?.series(0, format!("u_λ, λ = {lambda}")));
         }
         let fig = psd_plot(&series, &format!("{name}: time-averaged spatial PSD"))?;
         save(&fig, &out, &format!("{name}-psd"))?;
@@ -87,21 +104,31 @@ fn main() -> pdd::Result<()> {
             let fig = hovmoller(f, 0.05, "synthetic channel 0, λ = 0")?;
             save(&fig, &out, &format!("{name}-hovmoller"))?;
         } else {
-            let panels: Vec<HeatmapPanel> = [(&u0, "λ = 0"), (&coarse, "C_λ u₀, λ = 0.2"), (&u, "u_λ, λ = 0.2")]
-                .iter()
-                .flat_map(|(a, label)| {
-                    [0usize, 6].map(|f| {
-                        let field = a.slice(s![0, 0, f, .., ..]).into_dimensionality::<Ix2>().expect("2-D").to_owned();
-                        HeatmapPanel::new(format!("{label}, frame {f}"), field.view())
+            let panels: Vec<HeatmapPanel> =
+                [(&u0, "λ = 0"), (&coarse, "C_λ u₀, λ = 0.2"), (&u, "u_λ, λ = 0.2")]
+                    .iter()
+                    .flat_map(|(a, label)| {
+                        [0usize, 6].map(|f| {
+                            let field = a
+                                .slice(s![0, 0, f, .., ..])
+                                .into_dimensionality::<Ix2>()
+                                .expect("2-D")
+                                .to_owned();
+                            HeatmapPanel::new(format!("{label}, frame {f}"), field.view())
+                        })
                     })
-                })
-                .collect();
-            let opts = HeatmapOptions { columns: 2, title: Some(format!("{name}: fields")), ..Default::default() };
+                    .collect();
+            let opts = HeatmapOptions {
+                columns: 2,
+                title: Some(format!("{name}: fields")),
+                ..Default::default()
+            };
             let fig = heatmap_grid(&panels, &opts)?;
             save(&fig, &out, &format!("{name}-fields"))?;
         }
 
-        let ladder = ladder_figure(&process, &u0.index_axis(Axis(0), 0), 0, &LadderOptions::default())?;
+        let ladder =
+            ladder_figure(&process, &u0.index_axis(Axis(0), 0), 0, &LadderOptions::default())?;
         save(&ladder, &out, &format!("{name}-ladder"))?;
     }
     println!("\nfigures in {}", out.display());

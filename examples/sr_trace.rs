@@ -33,11 +33,22 @@ fn mode_variance(x: &[f32], plan: &SpectralPlan<f64>) -> Vec<f64> {
 
 /// Median ratio of `state`'s per-mode variance to the truth's forward marginal at `index`, in the
 /// coarsest, middle and finest third of the modes.
-fn band_ratios(state: &[f32], truth_spectrum: &[f64], process: &ForwardProcess, plan: &SpectralPlan<f64>, index: usize) -> [f64; 3] {
+fn band_ratios(
+    state: &[f32],
+    truth_spectrum: &[f64],
+    process: &ForwardProcess,
+    plan: &SpectralPlan<f64>,
+    index: usize,
+) -> [f64; 3] {
     let var = mode_variance(state, plan);
     let (a, q) = (process.damping(index), process.variance(index));
     let mut modes: Vec<(f64, f64)> = (1..var.len())
-        .map(|k| (-process.eigenvalues()[k], var[k] / ((a[k] as f64).powi(2) * truth_spectrum[k] + q[k] as f64)))
+        .map(|k| {
+            (
+                -process.eigenvalues()[k],
+                var[k] / ((a[k] as f64).powi(2) * truth_spectrum[k] + q[k] as f64),
+            )
+        })
         .collect();
     modes.sort_by(|x, y| x.0.total_cmp(&y.0));
     let third = modes.len() / 3;
@@ -55,7 +66,9 @@ fn values(x: &ArrayD<f32>) -> Vec<f32> {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let run = std::path::PathBuf::from(args.get(1).expect("usage: sr_trace RUN_DIR [samples] [steps] [truth|noised|surrogate] [correctors] [snr]"));
+    let run = std::path::PathBuf::from(args.get(1).expect(
+        "usage: sr_trace RUN_DIR [samples] [steps] [truth|noised|surrogate] [correctors] [snr]",
+    ));
     let samples: usize = args.get(2).map_or(Ok(4), |s| s.parse())?;
     let steps: usize = args.get(3).map_or(Ok(40), |s| s.parse())?;
     let device = burn::prelude::Device::flex();

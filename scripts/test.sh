@@ -3,15 +3,16 @@
 #
 #   1. system libraries (libhdf5-dev, pkg-config: scripts/system-deps.sh)
 #   2. Python packages the tests use (numpy, h5py)
-#   3. cargo build --release, then cargo test --release (the crate's whole suite)
-#   4. the Jupyter kernel "Rust (pdd)" (kernels/install.sh: JupyterLab, nbconvert, evcxr_jupyter)
-#   5. the notebook checker's own tests (notebooks/test_check.py)
-#   6. every notebook, executed headlessly and checked (notebooks/check.py)
+#   3. the Rust habits: cargo fmt --check and cargo clippy --all-targets -- -D warnings
+#   4. cargo build --release, then cargo test --release (the crate's whole suite)
+#   5. the Jupyter kernel "Rust (pdd)" (kernels/install.sh: JupyterLab, nbconvert, evcxr_jupyter)
+#   6. the notebook checker's own tests (notebooks/test_check.py)
+#   7. every notebook, executed headlessly and checked (notebooks/check.py)
 # and prints how long each phase took. Steps whose result is already there are skipped, so a
 # second run only pays for the builds and the tests.
 #
 # usage: scripts/test.sh [--no-notebooks]
-#   --no-notebooks   stop after step 3 (no Jupyter, no evcxr): the quick check for developers
+#   --no-notebooks   stop after step 4 (no Jupyter, no evcxr): the quick check for developers
 # Environment: PYTHON (default python3), CARGO_TARGET_DIR (cargo's usual meaning).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -54,6 +55,8 @@ python_packages() {
 
 phase "system libraries" bash scripts/system-deps.sh
 phase "python packages" python_packages
+phase "cargo fmt --check" cargo fmt --check
+phase "cargo clippy -D warnings" cargo clippy --release --locked --all-targets -- -D warnings
 phase "cargo build --release" cargo build --release --locked
 phase "cargo test --release" cargo test --release --locked
 if [[ -z "${PDD_FLAGS[--no-notebooks]:-}" ]]; then

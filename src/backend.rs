@@ -28,7 +28,10 @@ impl std::str::FromStr for DeviceChoice {
             "cpu" | "flex" => Ok(Self::Cpu),
             "wgpu" | "gpu" => Ok(Self::Wgpu),
             "cuda" => Ok(Self::Cuda),
-            other => Err(Error::config("device", format!("unknown device `{other}` (auto|cpu|wgpu|cuda)"))),
+            other => Err(Error::config(
+                "device",
+                format!("unknown device `{other}` (auto|cpu|wgpu|cuda)"),
+            )),
         }
     }
 }
@@ -57,7 +60,10 @@ impl DeviceChoice {
                 }
                 #[cfg(not(feature = "wgpu"))]
                 {
-                    Err(Error::config("device", "this build has no wgpu backend: rebuild with `--features wgpu`"))
+                    Err(Error::config(
+                        "device",
+                        "this build has no wgpu backend: rebuild with `--features wgpu`",
+                    ))
                 }
             }
             Self::Cuda => {
@@ -67,7 +73,10 @@ impl DeviceChoice {
                 }
                 #[cfg(not(feature = "cuda"))]
                 {
-                    Err(Error::config("device", "this build has no CUDA backend: rebuild with `--features cuda`"))
+                    Err(Error::config(
+                        "device",
+                        "this build has no CUDA backend: rebuild with `--features cuda`",
+                    ))
                 }
             }
         }

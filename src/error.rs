@@ -99,7 +99,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// The variant of `variants` whose `name` is `s` (the `FromStr` of pdd's named enums); else an
 /// [`Error::Config`] for `field` naming `what` and listing the names, e.g.
 /// ``unknown split `x` (train|valid|test)``.
-pub fn parse_named<T: Copy>(s: &str, variants: &[T], name: fn(T) -> &'static str, field: &str, what: &str) -> Result<T> {
+pub fn parse_named<T: Copy>(
+    s: &str,
+    variants: &[T],
+    name: fn(T) -> &'static str,
+    field: &str,
+    what: &str,
+) -> Result<T> {
     variants.iter().copied().find(|&v| name(v) == s).ok_or_else(|| {
         let names: Vec<&str> = variants.iter().map(|&v| name(v)).collect();
         Error::config(field, format!("unknown {what} `{s}` ({})", names.join("|")))

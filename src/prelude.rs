@@ -24,14 +24,14 @@
 //! let _reporter: &dyn Progress = &NoProgress;
 //! ```
 
-pub use crate::error::{Error, Result};
-pub use crate::presets::Preset;
-pub use crate::progress::*;
-pub use crate::spectral::*;
 pub use crate::backend::DeviceChoice;
+pub use crate::error::{Error, Result};
 pub use crate::eval::{EvalResults, Evaluator};
 pub use crate::io::{Dataset, Split, Stats};
 pub use crate::plot::{Figure, LadderOptions, Series};
+pub use crate::presets::Preset;
+pub use crate::progress::*;
+pub use crate::spectral::*;
 pub use crate::study::{Study, StudyOptions};
 pub use crate::train::TrainEvent;
 pub use burn::prelude::Device;

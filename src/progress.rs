@@ -47,7 +47,13 @@ impl PrintProgress {
 
 impl Progress for PrintProgress {
     fn start(&self, label: &str, total: u64) {
-        *self.state.lock().unwrap() = Some(Phase { label: label.to_string(), done: 0, total, printed: 0, started: std::time::Instant::now() });
+        *self.state.lock().unwrap() = Some(Phase {
+            label: label.to_string(),
+            done: 0,
+            total,
+            printed: 0,
+            started: std::time::Instant::now(),
+        });
     }
     fn advance(&self, n: u64) {
         if let Some(p) = self.state.lock().unwrap().as_mut() {
@@ -61,7 +67,13 @@ impl Progress for PrintProgress {
     }
     fn finish(&self) {
         if let Some(p) = self.state.lock().unwrap().take() {
-            println!("{}: done ({}/{}) in {:.1} s", p.label, p.done, p.total, p.started.elapsed().as_secs_f64());
+            println!(
+                "{}: done ({}/{}) in {:.1} s",
+                p.label,
+                p.done,
+                p.total,
+                p.started.elapsed().as_secs_f64()
+            );
         }
     }
 }

@@ -18,22 +18,24 @@
 //! println!("{}", results.markdown());
 //! ```
 
+use crate::diffusion::DiffusionConfig;
 use crate::error::{Error, Result};
 use crate::eval::{EvalConfig, EvalResults, EvalTasks, Evaluator, evaluate};
-use crate::diffusion::DiffusionConfig;
 use crate::io::Dataset;
-use crate::plot::{Figure, LadderOptions, Series, field_heatmap, hovmoller, ladder_figure, loss_curve};
-use ndarray::Axis;
+use crate::io::{Split, Stats};
+use crate::plot::{
+    Figure, LadderOptions, Series, field_heatmap, hovmoller, ladder_figure, loss_curve,
+};
+use crate::predictor::Predictor;
 use crate::presets::Preset;
 use crate::progress::Progress;
 use crate::systems::{DataConfig, generate};
-use crate::io::{Split, Stats};
-use crate::predictor::Predictor;
 use crate::train::{
-    BatchPlan, ModelInit, ModelKind, PddObjective, RunDir, TrainEvent, TrainOptions, TrainRequest, TrainSummary, TrainedRun, run_config,
-    split_set, train, train_preset,
+    BatchPlan, ModelInit, ModelKind, PddObjective, RunDir, TrainEvent, TrainOptions, TrainRequest,
+    TrainSummary, TrainedRun, run_config, split_set, train, train_preset,
 };
 use burn::prelude::*;
+use ndarray::Axis;
 use std::path::{Path, PathBuf};
 
 /// Size overrides of a [`Study`]: `None` keeps the preset's value.
@@ -67,7 +69,12 @@ pub struct Study {
 impl Study {
     /// A study of the preset `preset` (a name or a TOML file) in `dir` on `device`.
     pub fn new(preset: &str, dir: impl AsRef<Path>, device: Device) -> Result<Self> {
-        Ok(Self { preset: Preset::load(preset)?, dir: dir.as_ref().to_path_buf(), device, options: StudyOptions::default() })
+        Ok(Self {
+            preset: Preset::load(preset)?,
+            dir: dir.as_ref().to_path_buf(),
+            device,
+            options: StudyOptions::default(),
+        })
     }
 
     /// The same study with size overrides.
@@ -109,7 +116,10 @@ impl Study {
         if path.exists() {
             let ds = Dataset::open(&path)?;
             let m = ds.metadata();
-            if m.preset != self.preset.name || ds.len() != config.trajectories || m.config.seed != config.seed {
+            if m.preset != self.preset.name
+                || ds.len() != config.trajectories
+                || m.config.seed != config.seed
+            {
                 return Err(Error::Other(format!(
                     "{} holds {} trajectories of `{}` (seed {}), this study wants {} of `{}` (seed {}): remove it or choose another directory",
                     path.display(),
@@ -132,7 +142,11 @@ impl Study {
     /// if one exists; a run whose last checkpoint already reached the step budget is only
     /// loaded — and returns its last checkpoint. `callback` sees every training step (loss
     /// curves in notebooks).
-    pub fn train(&self, progress: &dyn Progress, callback: &mut dyn FnMut(&TrainEvent)) -> Result<TrainedRun> {
+    pub fn train(
+        &self,
+        progress: &dyn Progress,
+        callback: &mut dyn FnMut(&TrainEvent),
+    ) -> Result<TrainedRun> {
         let run = self.run_dir();
         let req = TrainRequest {
             preset: self.preset.clone(),
@@ -170,9 +184,19 @@ impl Study {
     /// data, diffusion and `[train]` settings as the preset's U-Net, for `steps` steps, into
     /// `DIR/<name>` (restarted on every call). Compare its loss with
     /// [`loss_figure_of`](Self::loss_figure_of)`(&["run", name])`.
-    pub fn train_custom<P: Predictor + Module>(&self, name: &str, steps: usize, init: ModelInit<P>, progress: &dyn Progress) -> Result<TrainSummary> {
-        if name.is_empty() || name == "run" || name == "figures" || name.contains(['/', '\\', '.']) {
-            return Err(Error::config("custom run name", format!("`{name}` must be a plain name other than `run` and `figures`")));
+    pub fn train_custom<P: Predictor + Module>(
+        &self,
+        name: &str,
+        steps: usize,
+        init: ModelInit<P>,
+        progress: &dyn Progress,
+    ) -> Result<TrainSummary> {
+        if name.is_empty() || name == "run" || name == "figures" || name.contains(['/', '\\', '.'])
+        {
+            return Err(Error::config(
+                "custom run name",
+                format!("`{name}` must be a plain name other than `run` and `figures`"),
+            ));
         }
         let ds = Dataset::open(self.data_path())?;
         let req = TrainRequest {
@@ -191,13 +215,29 @@ impl Study {
         let grid = cfg.data.grid()?;
         let stats = Stats { mean: cfg.data.mean.clone(), std: cfg.data.std.clone() };
         let train_set = split_set(&ds, Split::Train, &stats)?;
-        let valid_set = if cfg.train.valid_every > 0 { Some(split_set(&ds, Split::Valid, &stats)?) } else { None };
+        let valid_set = if cfg.train.valid_every > 0 {
+            Some(split_set(&ds, Split::Valid, &stats)?)
+        } else {
+            None
+        };
         let process = cfg.diffusion.process(&grid)?;
-        let plan = BatchPlan::new(train_set.len(), cfg.train.batch_size, process.steps(), cfg.train.seed)?;
+        let plan =
+            BatchPlan::new(train_set.len(), cfg.train.batch_size, process.steps(), cfg.train.seed)?;
         let objective = PddObjective::custom(process, cfg.train.clone(), plan, &self.device, init)?;
         let run = RunDir::prepare(self.dir.join(name), &cfg, false, true)?;
         let options = TrainOptions { device: self.device.clone(), resume: false, stop_after: None };
-        train(&run, &cfg.train, &cfg.kind, &objective, &plan, &train_set, valid_set.as_ref(), &options, progress, &mut |_| {})
+        train(
+            &run,
+            &cfg.train,
+            &cfg.kind,
+            &objective,
+            &plan,
+            &train_set,
+            valid_set.as_ref(),
+            &options,
+            progress,
+            &mut |_| {},
+        )
     }
 
     /// The evaluator of the trained run with the study's overrides (test paths, λ steps).
@@ -229,7 +269,11 @@ impl Study {
 
     /// Every stage in order: [`data`](Self::data), [`train`](Self::train),
     /// [`evaluate`](Self::evaluate).
-    pub fn run_all(&self, progress: &dyn Progress, callback: &mut dyn FnMut(&TrainEvent)) -> Result<EvalResults> {
+    pub fn run_all(
+        &self,
+        progress: &dyn Progress,
+        callback: &mut dyn FnMut(&TrainEvent),
+    ) -> Result<EvalResults> {
         self.data(progress)?;
         self.train(progress, callback)?;
         self.evaluate(progress)
@@ -245,10 +289,26 @@ impl Study {
         let i = ds.metadata().config.splits.test[0].min(ds.len().saturating_sub(1));
         let x = ds.trajectory(i)?;
         let dt = ds.metadata().frame_dt;
-        let title = format!("{} — test trajectory {i}, channel {}", self.preset.name, ds.metadata().channels[0]);
+        let title = format!(
+            "{} — test trajectory {i}, channel {}",
+            self.preset.name,
+            ds.metadata().channels[0]
+        );
         match x.ndim() {
-            3 => hovmoller(x.index_axis(Axis(0), 0).into_dimensionality().map_err(|e| Error::Other(e.to_string()))?, dt, &title),
-            _ => field_heatmap(x.index_axis(Axis(0), 0).index_axis(Axis(0), 0).into_dimensionality().map_err(|e| Error::Other(e.to_string()))?, &title),
+            3 => hovmoller(
+                x.index_axis(Axis(0), 0)
+                    .into_dimensionality()
+                    .map_err(|e| Error::Other(e.to_string()))?,
+                dt,
+                &title,
+            ),
+            _ => field_heatmap(
+                x.index_axis(Axis(0), 0)
+                    .index_axis(Axis(0), 0)
+                    .into_dimensionality()
+                    .map_err(|e| Error::Other(e.to_string()))?,
+                &title,
+            ),
         }
     }
 
@@ -260,7 +320,8 @@ impl Study {
         let i = ds.metadata().config.splits.test[0].min(ds.len().saturating_sub(1));
         let mut x = ds.trajectory(i)?.insert_axis(Axis(0));
         ds.metadata().stats()?.normalise(&mut x)?;
-        let options = LadderOptions { frame_dt: ds.metadata().frame_dt, ..LadderOptions::default() };
+        let options =
+            LadderOptions { frame_dt: ds.metadata().frame_dt, ..LadderOptions::default() };
         ladder_figure(&process, &x.index_axis(Axis(0), 0), channel, &options)
     }
 
@@ -276,12 +337,21 @@ impl Study {
         self.loss_curves(names, 2, false, "PDD action term of the training loss")
     }
 
-    fn loss_curves(&self, names: &[&str], column: usize, validation: bool, title: &str) -> Result<Figure> {
+    fn loss_curves(
+        &self,
+        names: &[&str],
+        column: usize,
+        validation: bool,
+        title: &str,
+    ) -> Result<Figure> {
         let mut series = Vec::new();
         for name in names {
             let path = self.dir.join(name).join("log.csv");
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            let (mut train, mut valid) = (Series::new(format!("{name}: training"), vec![], vec![]), Series::new(format!("{name}: validation"), vec![], vec![]));
+            let (mut train, mut valid) = (
+                Series::new(format!("{name}: training"), vec![], vec![]),
+                Series::new(format!("{name}: validation"), vec![], vec![]),
+            );
             for line in text.lines().skip(1) {
                 let v: Vec<f64> = line.split(',').map(|c| c.parse().unwrap_or(f64::NAN)).collect();
                 if v.len() >= 5 {
@@ -301,7 +371,11 @@ impl Study {
     /// The evaluation figures present in `DIR/figures/` (file names, sorted).
     pub fn figure_names(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.dir.join("figures"))
-            .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| n.ends_with(".svg")).collect())
+            .map(|d| {
+                d.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .filter(|n| n.ends_with(".svg"))
+                    .collect()
+            })
             .unwrap_or_default();
         names.sort();
         names

@@ -36,14 +36,9 @@ fn fixture() -> &'static Path {
 
 /// `pdd train` of the fixture's preset and data into `out`, with extra arguments.
 fn train(fixture: &Path, out: &Path, extra: &[&str]) -> (bool, String) {
-    let (preset, data, out) = (
-        s(&fixture.join("tiny.toml")),
-        s(&fixture.join("d.h5")),
-        s(out),
-    );
-    let mut args = vec![
-        "train", "--preset", &preset, "--data", &data, "--out", &out, "--device", "cpu",
-    ];
+    let (preset, data, out) = (s(&fixture.join("tiny.toml")), s(&fixture.join("d.h5")), s(out));
+    let mut args =
+        vec!["train", "--preset", &preset, "--data", &data, "--out", &out, "--device", "cpu"];
     args.extend_from_slice(extra);
     pdd(&args)
 }
@@ -80,22 +75,13 @@ fn case01_locked_run_directory_is_refused() {
     lock.try_lock().unwrap();
     std::io::Write::write_all(&mut lock, std::process::id().to_string().as_bytes()).unwrap();
     let (ok, t) = train(fx, &run, &[]);
-    assert!(
-        !ok && t.contains(&format!("process {}", std::process::id())),
-        "{t}"
-    );
-    assert!(
-        !run.join("config.toml").exists(),
-        "nothing written into a locked directory"
-    );
+    assert!(!ok && t.contains(&format!("process {}", std::process::id())), "{t}");
+    assert!(!run.join("config.toml").exists(), "nothing written into a locked directory");
     drop(lock); // the holder died: its lock file stays, its OS lock is gone
     std::fs::write(run.join(".lock"), "999999999").unwrap();
     let (ok, t) = train(fx, &run, &[]);
     assert!(ok, "a stale lock file is taken over: {t}");
-    assert!(
-        !run.join(".lock").exists(),
-        "the lock is removed when training ends"
-    );
+    assert!(!run.join(".lock").exists(), "the lock is removed when training ends");
 }
 
 /// Case 1: two trainings started together into one directory never both succeed.
@@ -109,28 +95,15 @@ fn case01_concurrent_trainings_do_not_both_succeed() {
         "train", "--preset", &preset, "--data", &data, "--out", &out, "--device", "cpu", "--steps",
         "30",
     ];
-    let spawn = || {
-        Command::new(env!("CARGO_BIN_EXE_pdd"))
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let spawn = || Command::new(env!("CARGO_BIN_EXE_pdd")).args(args).output().unwrap();
     let (a, b) = std::thread::scope(|sc| {
         let a = sc.spawn(spawn);
         let b = sc.spawn(spawn);
         (a.join().unwrap(), b.join().unwrap())
     });
     let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(
-        a.status.success() || b.status.success(),
-        "{}\n{}",
-        text(&a),
-        text(&b)
-    );
-    assert!(
-        !(a.status.success() && b.status.success()),
-        "both wrote the same run directory"
-    );
+    assert!(a.status.success() || b.status.success(), "{}\n{}", text(&a), text(&b));
+    assert!(!(a.status.success() && b.status.success()), "both wrote the same run directory");
 }
 
 /// Case 2: a torn last line of `log.csv` (a write cut short by a full disk) does not block
@@ -138,10 +111,7 @@ fn case01_concurrent_trainings_do_not_both_succeed() {
 #[test]
 fn case02_torn_log_line_does_not_block_resume() {
     let (_dir, run) = base_copy();
-    let mut log = std::fs::OpenOptions::new()
-        .append(true)
-        .open(run.join("log.csv"))
-        .unwrap();
+    let mut log = std::fs::OpenOptions::new().append(true).open(run.join("log.csv")).unwrap();
     std::io::Write::write_all(&mut log, b"6,1.16666901e0,2.074").unwrap();
     drop(log);
     let (ok, t) = train(fixture(), &run, &["--resume", "--steps", "9"]);
@@ -158,10 +128,7 @@ fn case04_resume_below_the_checkpoint_step_is_refused() {
     let config = std::fs::read(run.join("config.toml")).unwrap();
     let readme = std::fs::read(run.join("README.md")).unwrap();
     let (ok, t) = train(fixture(), &run, &["--resume", "--steps", "3"]);
-    assert!(
-        !ok && t.contains("step 6") && t.contains("--steps 6"),
-        "{t}"
-    );
+    assert!(!ok && t.contains("step 6") && t.contains("--steps 6"), "{t}");
     assert_eq!(std::fs::read(run.join("config.toml")).unwrap(), config);
     assert_eq!(std::fs::read(run.join("README.md")).unwrap(), readme);
 }
@@ -171,9 +138,7 @@ fn weights(run: &Path) -> Vec<f32> {
     let r = pdd::train::TrainedRun::load(run, &burn::prelude::Device::flex()).unwrap();
     pdd::backend::to_vec(r.model.backbone.init_conv.conv.weight.val())
         .into_iter()
-        .chain(pdd::backend::to_vec(
-            r.model.backbone.drift_head.conv.weight.val(),
-        ))
+        .chain(pdd::backend::to_vec(r.model.backbone.drift_head.conv.weight.val()))
         .collect()
 }
 
@@ -187,10 +152,7 @@ fn case12_truncated_newest_checkpoint_falls_back() {
     std::fs::write(&newest, &bytes[..bytes.len() / 2]).unwrap();
     let (ok, t) = train(fixture(), &run, &["--resume", "--steps", "9"]);
     assert!(ok, "{t}");
-    assert!(
-        t.contains("skipped damaged checkpoint step-0000006") && t.contains("step 3"),
-        "{t}"
-    );
+    assert!(t.contains("skipped damaged checkpoint step-0000006") && t.contains("step 3"), "{t}");
     let straight = dir.path().join("straight");
     let (ok, t) = train(fixture(), &straight, &["--steps", "9"]);
     assert!(ok, "{t}");
@@ -204,20 +166,9 @@ fn case12_sampling_skips_a_truncated_newest_checkpoint() {
     let newest = run.join("checkpoints/step-0000006/model.bpk");
     let bytes = std::fs::read(&newest).unwrap();
     std::fs::write(&newest, &bytes[..bytes.len() / 2]).unwrap();
-    let (ok, t) = pdd(&[
-        "simulate",
-        "--run",
-        &s(&run),
-        "--device",
-        "cpu",
-        "--samples",
-        "1",
-    ]);
+    let (ok, t) = pdd(&["simulate", "--run", &s(&run), "--device", "cpu", "--samples", "1"]);
     assert!(ok, "{t}");
-    assert!(
-        t.contains("skipped damaged checkpoint step-0000006") && t.contains("step 3"),
-        "{t}"
-    );
+    assert!(t.contains("skipped damaged checkpoint step-0000006") && t.contains("step 3"), "{t}");
 }
 
 /// Case 12: a DDPM baseline run loads its newest intact checkpoint too.
@@ -270,29 +221,12 @@ fn case13_outputs_are_checked_before_sampling() {
     let dir = tempfile::tempdir().unwrap();
     let base = s(&fixture().join("base"));
     let missing = s(&dir.path().join("missing/x.h5"));
-    let (ok, t) = pdd(&[
-        "simulate", "--run", &base, "--device", "cpu", "--out", &missing,
-    ]);
-    assert!(
-        !ok && t.contains("does not exist") && !t.contains("simulated"),
-        "{t}"
-    );
-    let sr = [
-        "super-resolve",
-        "--run",
-        &base,
-        "--device",
-        "cpu",
-        "--steps",
-        "2",
-        "--out",
-        &missing,
-    ];
+    let (ok, t) = pdd(&["simulate", "--run", &base, "--device", "cpu", "--out", &missing]);
+    assert!(!ok && t.contains("does not exist") && !t.contains("simulated"), "{t}");
+    let sr =
+        ["super-resolve", "--run", &base, "--device", "cpu", "--steps", "2", "--out", &missing];
     let (ok, t) = pdd(&sr);
-    assert!(
-        !ok && t.contains("does not exist") && !t.contains("super-resolved"),
-        "{t}"
-    );
+    assert!(!ok && t.contains("does not exist") && !t.contains("super-resolved"), "{t}");
     std::fs::create_dir_all(dir.path().join("r/r.md")).unwrap();
     let report = s(&dir.path().join("r/r.md"));
     let eval = [
@@ -309,10 +243,7 @@ fn case13_outputs_are_checked_before_sampling() {
     ];
     let (ok, t) = pdd(&eval);
     assert!(!ok && t.contains("is a directory"), "{t}");
-    assert!(
-        !dir.path().join("r/figures").exists(),
-        "a failed eval leaves no figures/"
-    );
+    assert!(!dir.path().join("r/figures").exists(), "a failed eval leaves no figures/");
 }
 
 /// Case 7: `--steps 0` (and other zero counts) are refused instead of meaning 1.
@@ -322,39 +253,16 @@ fn case07_zero_counts_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let report = s(&dir.path().join("r.md"));
     for cmd in ["generate", "super-resolve", "eval"] {
-        let mut args = vec![
-            cmd,
-            "--run",
-            &base,
-            "--device",
-            "cpu",
-            "--samples",
-            "1",
-            "--steps",
-            "0",
-        ];
+        let mut args =
+            vec![cmd, "--run", &base, "--device", "cpu", "--samples", "1", "--steps", "0"];
         if cmd == "eval" {
             args.extend(["--report", &report]);
         }
         let (ok, t) = pdd(&args);
-        assert!(
-            !ok && t.contains("--steps") && t.contains("at least 1"),
-            "{cmd}: {t}"
-        );
+        assert!(!ok && t.contains("--steps") && t.contains("at least 1"), "{cmd}: {t}");
     }
-    let (ok, t) = pdd(&[
-        "generate",
-        "--run",
-        &base,
-        "--device",
-        "cpu",
-        "--samples",
-        "0",
-    ]);
-    assert!(
-        !ok && t.contains("--samples") && t.contains("at least 1"),
-        "{t}"
-    );
+    let (ok, t) = pdd(&["generate", "--run", &base, "--device", "cpu", "--samples", "0"]);
+    assert!(!ok && t.contains("--samples") && t.contains("at least 1"), "{t}");
 }
 
 /// Case 8: a predictor window that leaves no frame to predict is refused at training.
@@ -376,10 +284,7 @@ fn case08_window_not_shorter_than_the_paths_is_refused() {
         "--device",
         "cpu",
     ]);
-    assert!(
-        !ok && t.contains("model.window") && t.contains("13 frames"),
-        "{t}"
-    );
+    assert!(!ok && t.contains("model.window") && t.contains("13 frames"), "{t}");
     assert!(!out.exists(), "nothing written");
 }
 
@@ -390,10 +295,7 @@ fn case05_unknown_preset_sections_are_refused() {
     let path = dir.path().join("typo.toml");
     std::fs::write(&path, format!("{}\n[sampel]\nsnr = 0.5\n", tiny_preset())).unwrap();
     let (ok, t) = pdd(&["presets", &s(&path)]);
-    assert!(
-        !ok && t.contains("sampel") && t.contains("did you mean [sample]"),
-        "{t}"
-    );
+    assert!(!ok && t.contains("sampel") && t.contains("did you mean [sample]"), "{t}");
     std::fs::write(&path, format!("stride = 5\n{}", tiny_preset())).unwrap();
     let (ok, t) = pdd(&["presets", &s(&path)]);
     assert!(!ok && t.contains("`stride`"), "{t}");
@@ -424,21 +326,10 @@ fn case09_trajectories_scale_the_splits() {
     let dir = tempfile::tempdir().unwrap();
     let out = s(&dir.path().join("d.h5"));
     let preset = s(&fx.join("tiny.toml"));
-    let (ok, t) = pdd(&[
-        "data",
-        "generate",
-        "--preset",
-        &preset,
-        "--out",
-        &out,
-        "--trajectories",
-        "10",
-    ]);
+    let (ok, t) =
+        pdd(&["data", "generate", "--preset", &preset, "--out", &out, "--trajectories", "10"]);
     assert!(ok, "{t}");
-    assert!(
-        t.contains("train 6 [0..=5], valid 2 [6..=7], test 2 [8..=9]"),
-        "{t}"
-    );
+    assert!(t.contains("train 6 [0..=5], valid 2 [6..=7], test 2 [8..=9]"), "{t}");
 }
 
 /// Case 10: an absurd `--trajectories` is refused before any work, and the temporary file of
@@ -460,25 +351,11 @@ fn case10_huge_trajectories_are_refused_and_stale_temporaries_swept() {
         "--trajectories",
         "1000000000000",
     ]);
-    assert!(
-        !ok && t.contains("data.trajectories") && t.contains("PiB"),
-        "{t}"
-    );
-    let (ok, t) = pdd(&[
-        "data",
-        "generate",
-        "--preset",
-        &preset,
-        "--out",
-        &out,
-        "--trajectories",
-        "4",
-    ]);
+    assert!(!ok && t.contains("data.trajectories") && t.contains("PiB"), "{t}");
+    let (ok, t) =
+        pdd(&["data", "generate", "--preset", &preset, "--out", &out, "--trajectories", "4"]);
     assert!(ok, "{t}");
-    assert!(
-        !stale.exists(),
-        "the dead process's temporary file is swept"
-    );
+    assert!(!stale.exists(), "the dead process's temporary file is swept");
 }
 
 /// Case 11: a moved (or copied) dataset resumes its run instead of being "a different run".
@@ -488,17 +365,8 @@ fn case11_moved_dataset_resumes_its_run() {
     let moved = dir.path().join("elsewhere.h5");
     std::fs::copy(fixture().join("d.h5"), &moved).unwrap();
     let preset = s(&fixture().join("tiny.toml"));
-    let args = [
-        "train",
-        "--preset",
-        &preset,
-        "--data",
-        &s(&moved),
-        "--out",
-        &s(&run),
-        "--device",
-        "cpu",
-    ];
+    let args =
+        ["train", "--preset", &preset, "--data", &s(&moved), "--out", &s(&run), "--device", "cpu"];
     let (ok, t) = pdd(&[&args[..], &["--resume", "--steps", "9"]].concat());
     assert!(ok, "{t}");
     assert!(run.join("checkpoints/step-0000009").exists());
@@ -509,10 +377,8 @@ fn case11_moved_dataset_resumes_its_run() {
 fn zero_noise_amplitude_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let preset = dir.path().join("quiet.toml");
-    let quiet = tiny_preset().replace(
-        "laplacian_factor = 0.1",
-        "laplacian_factor = 0.1\nnoise_amplitude_squared = 0",
-    );
+    let quiet = tiny_preset()
+        .replace("laplacian_factor = 0.1", "laplacian_factor = 0.1\nnoise_amplitude_squared = 0");
     std::fs::write(&preset, quiet).unwrap();
     let (out, data) = (dir.path().join("run"), s(&fixture().join("d.h5")));
     let (ok, t) = pdd(&[
@@ -559,21 +425,12 @@ fn safetensors_export_is_reproducible_and_world_readable() {
     let again = dir.path().join("again");
     let (ok, t) = train(fixture(), &again, &[]);
     assert!(ok, "{t}");
-    let (a, b) = (
-        fixture().join("base/model.safetensors"),
-        again.join("model.safetensors"),
-    );
-    assert!(
-        std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
-        "exports differ"
-    );
+    let (a, b) = (fixture().join("base/model.safetensors"), again.join("model.safetensors"));
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "exports differ");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&b).unwrap().permissions().mode() & 0o777,
-            0o644
-        );
+        assert_eq!(std::fs::metadata(&b).unwrap().permissions().mode() & 0o777, 0o644);
     }
 }
 
@@ -582,11 +439,8 @@ fn safetensors_export_is_reproducible_and_world_readable() {
 fn wrong_type_names_section_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let preset = dir.path().join("typed.toml");
-    std::fs::write(
-        &preset,
-        tiny_preset().replace("batch_size = 4", "batch_size = \"four\""),
-    )
-    .unwrap();
+    std::fs::write(&preset, tiny_preset().replace("batch_size = 4", "batch_size = \"four\""))
+        .unwrap();
     let (out, data) = (dir.path().join("run"), s(&fixture().join("d.h5")));
     let (ok, t) = pdd(&[
         "train",

@@ -18,7 +18,8 @@ steps_per_frame = 10
 
 fn pdd(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_pdd")).args(args).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }
 
@@ -34,28 +35,60 @@ fn generate_info_merge() {
     assert!(ok, "{text}");
     let (ok, text) = pdd(&["data", "info", &p("full.h5")]);
     assert!(ok, "{text}");
-    for needle in ["system: lorenz96", "preset: tiny", "[6, 2, 3, 32]", "train 4", "stats[X]", "spinup_steps = 100"] {
+    for needle in [
+        "system: lorenz96",
+        "preset: tiny",
+        "[6, 2, 3, 32]",
+        "train 4",
+        "stats[X]",
+        "spinup_steps = 100",
+    ] {
         assert!(text.contains(needle), "`{needle}` missing in:\n{text}");
     }
     // Existing output without --overwrite is refused and the file is untouched.
     let before = std::fs::read(p("full.h5")).unwrap();
-    let (ok, text) = pdd(&["data", "generate", "--preset", &pr, "--out", &p("full.h5"), "--seed", "5"]);
+    let (ok, text) =
+        pdd(&["data", "generate", "--preset", &pr, "--out", &p("full.h5"), "--seed", "5"]);
     assert!(!ok && text.contains("already exists"), "{text}");
     assert_eq!(std::fs::read(p("full.h5")).unwrap(), before);
 
     for i in 0..2 {
         let shard = format!("{i}/2");
-        let (ok, text) = pdd(&["data", "generate", "--preset", &pr, "--out", &p(&format!("s{i}.h5")), "--shard", &shard]);
+        let (ok, text) = pdd(&[
+            "data",
+            "generate",
+            "--preset",
+            &pr,
+            "--out",
+            &p(&format!("s{i}.h5")),
+            "--shard",
+            &shard,
+        ]);
         assert!(ok, "{text}");
     }
     let (ok, text) = pdd(&["data", "info", &p("s1.h5")]);
     assert!(ok && text.contains("shard 1/2"), "{text}");
     let (ok, text) = pdd(&["data", "merge", &p("merged.h5"), &p("s1.h5"), &p("s0.h5")]);
     assert!(ok, "{text}");
-    assert_eq!(std::fs::read(p("merged.h5")).unwrap(), before, "merge == single run, byte for byte");
+    assert_eq!(
+        std::fs::read(p("merged.h5")).unwrap(),
+        before,
+        "merge == single run, byte for byte"
+    );
 
     // Overrides: --trajectories scales the splits (train [0, 4) of 6 → [0, 1) of 2).
-    let (ok, text) = pdd(&["data", "generate", "--preset", &pr, "--out", &p("small.h5"), "--trajectories", "2", "--seed", "9"]);
+    let (ok, text) = pdd(&[
+        "data",
+        "generate",
+        "--preset",
+        &pr,
+        "--out",
+        &p("small.h5"),
+        "--trajectories",
+        "2",
+        "--seed",
+        "9",
+    ]);
     assert!(ok, "{text}");
     let (_, text) = pdd(&["data", "info", &p("small.h5")]);
     assert!(text.contains("seed: 9") && text.contains("[2, 2, 3, 32]"), "{text}");
@@ -68,7 +101,8 @@ fn errors_are_reported_cleanly() {
     let out = dir.path().join("x.h5").to_string_lossy().into_owned();
     let (ok, text) = pdd(&["data", "generate", "--preset", "no-such", "--out", &out]);
     assert!(!ok && text.contains("unknown preset `no-such`"), "{text}");
-    let (ok, text) = pdd(&["data", "generate", "--preset", "lorenz96-quick", "--out", &out, "--shard", "2/2"]);
+    let (ok, text) =
+        pdd(&["data", "generate", "--preset", "lorenz96-quick", "--out", &out, "--shard", "2/2"]);
     assert!(!ok && text.contains("i/n"), "{text}");
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, PRESET.replace("j = 4", "j = 0")).unwrap();

@@ -146,11 +146,18 @@ fn merged_shards_equal_a_single_run() {
     let out = dir.path().join("bad.h5");
     let e = merge(&out, &shards[..2], false, &NoProgress).unwrap_err().to_string();
     assert!(e.contains("missing"), "{e}");
-    let e = merge(&out, &[shards[0].clone(), shards[0].clone(), shards[1].clone(), shards[2].clone()], false, &NoProgress)
+    let e = merge(
+        &out,
+        &[shards[0].clone(), shards[0].clone(), shards[1].clone(), shards[2].clone()],
+        false,
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("overlap"), "{e}");
+    let e = merge(&out, &[shards[0].clone(), shards[2].clone()], false, &NoProgress)
         .unwrap_err()
         .to_string();
-    assert!(e.contains("overlap"), "{e}");
-    let e = merge(&out, &[shards[0].clone(), shards[2].clone()], false, &NoProgress).unwrap_err().to_string();
     assert!(e.contains("missing"), "{e}");
     let mut other = cfg.clone();
     other.seed = 99;
@@ -235,7 +242,10 @@ fn config_errors_name_fields() {
     let cases = [
         (L96.replace("k = 8", "k = 8\nbogus = 1"), "bogus"),
         (L96.replace("j = 4", "j = 0"), "data.lorenz96.j"),
-        (L96.replace("steps_per_frame = 10", "steps_per_frame = 10\ndt = -1.0"), "data.lorenz96.dt"),
+        (
+            L96.replace("steps_per_frame = 10", "steps_per_frame = 10\ndt = -1.0"),
+            "data.lorenz96.dt",
+        ),
         (L96.replace("trajectories = 10", "trajectories = 0"), "data.trajectories"),
         (L96.replace("train = [0, 6]", "train = [6, 0]"), "data.splits.train"),
         (KF.replace("output_grid = 8", "output_grid = 32"), "data.kolmogorov.output_grid"),
@@ -260,14 +270,20 @@ fn embedded_presets_are_valid_and_match_the_reference_counts() {
         ("kolmogorov-paper", 7000, [0, 6000], [6100, 6200]),
     ] {
         let cfg = DataConfig::from_preset(&Preset::named(name).unwrap()).unwrap();
-        assert_eq!((cfg.trajectories, cfg.splits.train, cfg.splits.test), (n, train, test), "{name}");
+        assert_eq!(
+            (cfg.trajectories, cfg.splits.train, cfg.splits.test),
+            (n, train, test),
+            "{name}"
+        );
     }
     for name in ["lorenz96-quick", "kolmogorov-quick"] {
         let cfg = DataConfig::from_preset(&Preset::named(name).unwrap()).unwrap();
         let test = cfg.splits.test[1] - cfg.splits.test[0];
         assert!(test >= 16 && cfg.splits.test[1] <= cfg.trajectories, "{name}: test split {test}");
     }
-    let kf = DataConfig::from_preset(&Preset::named("kolmogorov-paper").unwrap()).unwrap().kolmogorov_config();
+    let kf = DataConfig::from_preset(&Preset::named("kolmogorov-paper").unwrap())
+        .unwrap()
+        .kolmogorov_config();
     assert_eq!((kf.solver_grid, kf.output_grid, kf.frames, kf.dt), (256, 40, 40, 1e-3));
 }
 

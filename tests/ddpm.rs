@@ -5,13 +5,14 @@
 use burn::prelude::*;
 use ndarray::ArrayD;
 use pdd::baseline::{
-    DdpmConfig, DdpmGen, DdpmObjective, DdpmRun, DdpmSampler, DdpmSchedule, DdpmSim, Denoiser, ddpm_simulate,
+    DdpmConfig, DdpmGen, DdpmObjective, DdpmRun, DdpmSampler, DdpmSchedule, DdpmSim, Denoiser,
+    ddpm_simulate,
 };
 use pdd::progress::NoProgress;
 use pdd::spectral::Grid;
 use pdd::train::{
-    ModelKind, RunConfig, RunDir, TrainConfig, TrainObjective, TrainOptions, TrainedRun, TrajectorySet,
-    checkpoint, train,
+    ModelKind, RunConfig, RunDir, TrainConfig, TrainObjective, TrainOptions, TrainedRun,
+    TrajectorySet, checkpoint, train,
 };
 
 fn dev() -> Device {
@@ -74,11 +75,31 @@ fn forward_marginal_moments_are_right() {
         let n = (per * m) as f64;
         let (want_mu, want_var) = (1.5 * s.alpha_bar(ti).sqrt(), 1.0 - s.alpha_bar(ti));
         println!("t {ti}: mean {mu:.5} (want {want_mu:.5}), var {var:.6} (want {want_var:.6})");
-        assert!((mu - want_mu).abs() < 5.0 * (want_var / n).sqrt() + 1e-6, "t {ti}: mean {mu} vs {want_mu}");
-        assert!((var - want_var).abs() < 5.0 * want_var * (2.0 / n).sqrt() + 1e-9, "t {ti}: var {var} vs {want_var}");
+        assert!(
+            (mu - want_mu).abs() < 5.0 * (want_var / n).sqrt() + 1e-6,
+            "t {ti}: mean {mu} vs {want_mu}"
+        );
+        assert!(
+            (var - want_var).abs() < 5.0 * want_var * (2.0 / n).sqrt() + 1e-9,
+            "t {ti}: var {var} vs {want_var}"
+        );
     }
-    assert!(s.q_sample(Tensor::<4>::zeros([2, 1, 1, 4], &dev()), Tensor::zeros([2, 1, 1, 4], &dev()), &[0, 1000]).is_err());
-    assert!(s.q_sample(Tensor::<4>::zeros([2, 1, 1, 4], &dev()), Tensor::zeros([2, 1, 1, 4], &dev()), &[0]).is_err());
+    assert!(
+        s.q_sample(
+            Tensor::<4>::zeros([2, 1, 1, 4], &dev()),
+            Tensor::zeros([2, 1, 1, 4], &dev()),
+            &[0, 1000]
+        )
+        .is_err()
+    );
+    assert!(
+        s.q_sample(
+            Tensor::<4>::zeros([2, 1, 1, 4], &dev()),
+            Tensor::zeros([2, 1, 1, 4], &dev()),
+            &[0]
+        )
+        .is_err()
+    );
 }
 
 // ------------------------------------------------------------------------------------------
@@ -113,12 +134,17 @@ fn oracle_chain_reproduces_the_data_variance() {
         let mut eps = |x: Tensor<4>, t: Tensor<1>| {
             let ti = pdd::backend::to_vec(t)[0] as usize;
             let ab = schedule.alpha_bar(ti);
-            let k: Vec<f32> = scales.iter().map(|s| ((1.0 - ab).sqrt() / (ab * s * s + 1.0 - ab)) as f32).collect();
+            let k: Vec<f32> = scales
+                .iter()
+                .map(|s| ((1.0 - ab).sqrt() / (ab * s * s + 1.0 - ab)) as f32)
+                .collect();
             x * Tensor::<1>::from_floats(k.as_slice(), &dev()).reshape([1, 2, 1, 1])
         };
         let out = host(sampler.sample([n_ex, 2, 1, m], &dev(), 5, &mut eps, &NoProgress).unwrap());
         for (c, s) in scales.iter().enumerate() {
-            let v: Vec<f32> = (0..n_ex).flat_map(|b| out[(b * 2 + c) * m..(b * 2 + c + 1) * m].to_vec()).collect();
+            let v: Vec<f32> = (0..n_ex)
+                .flat_map(|b| out[(b * 2 + c) * m..(b * 2 + c + 1) * m].to_vec())
+                .collect();
             let (mu, var) = mean_var(&v);
             let exact = steps.iter().fold(1.0f64, |v, st| {
                 let ab = schedule.alpha_bar(st.t);
@@ -131,16 +157,24 @@ fn oracle_chain_reproduces_the_data_variance() {
                 s * s,
                 100.0 * (exact / (s * s) - 1.0)
             );
-            assert!((var - exact).abs() < 5.0 * exact * (2.0 / n).sqrt(), "sampler {var} vs recursion {exact}");
+            assert!(
+                (var - exact).abs() < 5.0 * exact * (2.0 / n).sqrt(),
+                "sampler {var} vs recursion {exact}"
+            );
             assert!(mu.abs() < 5.0 * (exact / n).sqrt(), "mean {mu}");
-            assert!((exact / (s * s) - 1.0).abs() < fidelity, "chain ends at {exact}, data {}", s * s);
+            assert!(
+                (exact / (s * s) - 1.0).abs() < fidelity,
+                "chain ends at {exact}, data {}",
+                s * s
+            );
         }
     }
 }
 
 #[test]
 fn chains_are_reproducible_and_refuse_bad_settings() {
-    let sampler = DdpmSampler { schedule: DdpmSchedule::standard(), stride: 100, method: Default::default() };
+    let sampler =
+        DdpmSampler { schedule: DdpmSchedule::standard(), stride: 100, method: Default::default() };
     let mut eps = |x: Tensor<4>, _t: Tensor<1>| x.mul_scalar(0.1);
     let a = host(sampler.sample([3, 1, 2, 4], &dev(), 9, &mut eps, &NoProgress).unwrap());
     let b = host(sampler.sample([3, 1, 2, 4], &dev(), 9, &mut eps, &NoProgress).unwrap());
@@ -174,7 +208,10 @@ fn train_cfg(steps: usize, lr: f64) -> TrainConfig {
 }
 
 fn run_config(kind: ModelKind, train: TrainConfig) -> RunConfig {
-    RunConfig { ddpm: Some(DdpmConfig { stride: 100, ..DdpmConfig::default() }), ..common::run_config(kind.name(), &train) }
+    RunConfig {
+        ddpm: Some(DdpmConfig { stride: 100, ..DdpmConfig::default() }),
+        ..common::run_config(kind.name(), &train)
+    }
 }
 
 fn options(resume: bool, stop_after: Option<usize>) -> TrainOptions {
@@ -201,12 +238,28 @@ fn trained_loss_drops<M: Denoiser + 'static>(kind: ModelKind) -> (f64, f64) {
     let plan = pdd::train::BatchPlan::new(data.len(), tc.batch_size, 1000, tc.seed).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::prepare(dir.path().join("run"), &cfg, false, false).unwrap();
-    let s = train(&run, &tc, &cfg.architecture(), &obj, &plan, &data, None, &options(false, None), &NoProgress, &mut |_| {}).unwrap();
+    let s = train(
+        &run,
+        &tc,
+        &cfg.architecture(),
+        &obj,
+        &plan,
+        &data,
+        None,
+        &options(false, None),
+        &NoProgress,
+        &mut |_| {},
+    )
+    .unwrap();
     let fresh = obj.init_model(&dev()).unwrap();
     let (_, ckpt) = checkpoint::latest(&run.checkpoints()).unwrap();
-    let trained = checkpoint::load_weights(M::build(&cfg, &dev()).unwrap(), &ckpt.join("model.bpk")).unwrap();
+    let trained =
+        checkpoint::load_weights(M::build(&cfg, &dev()).unwrap(), &ckpt.join("model.bpk")).unwrap();
     let (before, after) = (held_loss(&obj, &fresh, &data), held_loss(&obj, &trained, &data));
-    println!("{kind}: held-out-randomness ε-MSE {before:.4} → {after:.4} ({:.1} steps/s)", s.steps_per_second);
+    println!(
+        "{kind}: held-out-randomness ε-MSE {before:.4} → {after:.4} ({:.1} steps/s)",
+        s.steps_per_second
+    );
     let log = pdd::train::log::read(&run.log_path()).unwrap();
     assert!(log.iter().all(|r| r.drift == 0.0 && (r.noise - r.loss).abs() < 1e-12));
     (before, after)
@@ -242,7 +295,8 @@ fn conditional_model_is_causal() {
     };
     let base = eps(x.clone());
     let k = 3; // perturbed frame
-    let bump = Tensor::<5>::zeros([2, 1, F, 1, L], &dev()).slice_assign([0..2, 0..1, k..k + 1, 0..1, 0..L], Tensor::ones([2, 1, 1, 1, L], &dev()));
+    let bump = Tensor::<5>::zeros([2, 1, F, 1, L], &dev())
+        .slice_assign([0..2, 0..1, k..k + 1, 0..1, 0..L], Tensor::ones([2, 1, 1, 1, L], &dev()));
     let moved = eps(x.clone() + bump);
     for b in 0..2 {
         for f in 0..F - 1 {
@@ -258,11 +312,15 @@ fn conditional_model_is_causal() {
     // simulation: the first w frames are copied, later test frames are never read
     let sampler = DdpmConfig { stride: 250, ..DdpmConfig::default() }.sampler().unwrap();
     let a = ddpm_simulate(&model, &sampler, x.clone(), 3, 7, &NoProgress).unwrap();
-    let later = Tensor::<5>::zeros([2, 1, F, 1, L], &dev()).slice_assign([0..2, 0..1, 2..F, 0..1, 0..L], Tensor::ones([2, 1, F - 2, 1, L], &dev()));
+    let later = Tensor::<5>::zeros([2, 1, F, 1, L], &dev())
+        .slice_assign([0..2, 0..1, 2..F, 0..1, 0..L], Tensor::ones([2, 1, F - 2, 1, L], &dev()));
     let b = ddpm_simulate(&model, &sampler, x.clone() + later, 3, 7, &NoProgress).unwrap();
     assert_eq!(a.dims(), [2, 1, 2 + 3, 1, L]);
     assert_eq!(pdd::backend::to_vec(a.clone()), pdd::backend::to_vec(b));
-    assert_eq!(pdd::backend::to_vec(a.clone().narrow(2, 0, 2)), pdd::backend::to_vec(x.clone().narrow(2, 0, 2)));
+    assert_eq!(
+        pdd::backend::to_vec(a.clone().narrow(2, 0, 2)),
+        pdd::backend::to_vec(x.clone().narrow(2, 0, 2))
+    );
     let c = ddpm_simulate(&model, &sampler, x.clone(), 3, 8, &NoProgress).unwrap();
     assert_ne!(pdd::backend::to_vec(a), pdd::backend::to_vec(c));
     assert!(ddpm_simulate(&model, &sampler, x.narrow(2, 0, 1), 3, 7, &NoProgress).is_err());
@@ -279,13 +337,29 @@ fn resumed_ddpm_run_reaches_the_same_weights() {
     let dir = tempfile::tempdir().unwrap();
     let go = |name: &str, resume: bool, stop: Option<usize>| {
         let run = RunDir::prepare(dir.path().join(name), &cfg, resume, false).unwrap();
-        train(&run, &tc, &cfg.architecture(), &obj, &plan, &data, None, &options(resume, stop), &NoProgress, &mut |_| {}).unwrap();
+        train(
+            &run,
+            &tc,
+            &cfg.architecture(),
+            &obj,
+            &plan,
+            &data,
+            None,
+            &options(resume, stop),
+            &NoProgress,
+            &mut |_| {},
+        )
+        .unwrap();
     };
     go("a", false, None);
     go("b", false, Some(2));
     go("b", true, None);
     let w = |name: &str| {
-        let m = checkpoint::load_weights(DdpmGen::build(&cfg, &dev()).unwrap(), &dir.path().join(name).join("checkpoints/step-0000004/model.bpk")).unwrap();
+        let m = checkpoint::load_weights(
+            DdpmGen::build(&cfg, &dev()).unwrap(),
+            &dir.path().join(name).join("checkpoints/step-0000004/model.bpk"),
+        )
+        .unwrap();
         pdd::backend::to_vec(m.net.init_conv.conv.weight.val())
     };
     assert_eq!(w("a"), w("b"));
@@ -332,7 +406,6 @@ seed = 3
 stride = 250
 "#;
 
-
 #[test]
 fn ddpm_runs_train_load_and_sample_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
@@ -342,7 +415,19 @@ fn ddpm_runs_train_load_and_sample_through_the_cli() {
     let (ok, text) = pdd(&["data", "generate", "--preset", &s(&preset), "--out", &s(&data)]);
     assert!(ok, "{text}");
     let train = |model: &str, out: &str| {
-        pdd(&["train", "--preset", &s(&preset), "--data", &s(&data), "--out", &s(&dir.path().join(out)), "--model", model, "--device", "cpu"])
+        pdd(&[
+            "train",
+            "--preset",
+            &s(&preset),
+            "--data",
+            &s(&data),
+            "--out",
+            &s(&dir.path().join(out)),
+            "--model",
+            model,
+            "--device",
+            "cpu",
+        ])
     };
     for (model, out) in [("ddpm-sim", "sim"), ("ddpm-gen", "gen"), ("pdd", "pdd")] {
         let (ok, text) = train(model, out);
@@ -350,12 +435,30 @@ fn ddpm_runs_train_load_and_sample_through_the_cli() {
     }
     let (ok, text) = train("ddpm-x", "x");
     assert!(!ok && text.contains("ddpm-x"), "{text}");
-    let (ok, text) = pdd(&["train", "--preset", &s(&preset), "--data", &s(&data), "--out", &s(&dir.path().join("y")), "--model", "ddpm-sim", "--sa-pdd"]);
+    let (ok, text) = pdd(&[
+        "train",
+        "--preset",
+        &s(&preset),
+        "--data",
+        &s(&data),
+        "--out",
+        &s(&dir.path().join("y")),
+        "--model",
+        "ddpm-sim",
+        "--sa-pdd",
+    ]);
     assert!(!ok && text.contains("--sa-pdd"), "{text}");
 
     let cfg_text = std::fs::read_to_string(dir.path().join("gen/config.toml")).unwrap();
-    assert!(cfg_text.contains("kind = \"ddpm-gen\"") && cfg_text.contains("[ddpm]") && cfg_text.contains("stride = 250"), "{cfg_text}");
-    assert!(!std::fs::read_to_string(dir.path().join("pdd/config.toml")).unwrap().contains("[ddpm]"));
+    assert!(
+        cfg_text.contains("kind = \"ddpm-gen\"")
+            && cfg_text.contains("[ddpm]")
+            && cfg_text.contains("stride = 250"),
+        "{cfg_text}"
+    );
+    assert!(
+        !std::fs::read_to_string(dir.path().join("pdd/config.toml")).unwrap().contains("[ddpm]")
+    );
 
     let _rng = device_rng(); // loading initialises a model first
     let sim = DdpmRun::load(&dir.path().join("sim"), &dev()).unwrap();
@@ -366,8 +469,19 @@ fn ddpm_runs_train_load_and_sample_through_the_cli() {
     let x0 = tensor(pdd::diffusion::white_noise(&[3, c, f, ny, nx], 1), [3, c, f, ny, nx]);
     assert_eq!(sim.simulate(x0.clone(), 4, 1, &NoProgress).unwrap().dims(), [3, c, 2 + 4, ny, nx]);
     assert_eq!(generator.generate(2, 1, &dev(), &NoProgress).unwrap().dims(), [2, c, f, ny, nx]);
-    assert!(sim.generate(2, 1, &dev(), &NoProgress).unwrap_err().to_string().contains("--model ddpm-gen"));
-    assert!(generator.simulate(x0, 4, 1, &NoProgress).unwrap_err().to_string().contains("--model ddpm-sim"));
+    assert!(
+        sim.generate(2, 1, &dev(), &NoProgress)
+            .unwrap_err()
+            .to_string()
+            .contains("--model ddpm-gen")
+    );
+    assert!(
+        generator
+            .simulate(x0, 4, 1, &NoProgress)
+            .unwrap_err()
+            .to_string()
+            .contains("--model ddpm-sim")
+    );
 
     let e = DdpmRun::load(&dir.path().join("pdd"), &dev()).unwrap_err().to_string();
     assert!(e.contains("`pdd` run"), "{e}");

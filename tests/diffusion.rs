@@ -4,18 +4,30 @@
 use burn::prelude::*;
 use ndarray::{ArrayD, IxDyn};
 use pdd::diffusion::{
-    DeviceProcess, ForwardProcess, Table, batch_to_tensor, real_fourier_basis, synthetic_trajectory,
-    tensor_to_batch, white_noise,
+    DeviceProcess, ForwardProcess, Table, batch_to_tensor, real_fourier_basis,
+    synthetic_trajectory, tensor_to_batch, white_noise,
 };
 use pdd::spectral::{Grid, LaplacianKind, SpectralPlan};
 use std::f64::consts::{PI, TAU};
 
 fn l96() -> ForwardProcess {
-    ForwardProcess::builder().grid(Grid::line(128)).alpha(0.1).beta2(2.0).steps(1000).build().unwrap()
+    ForwardProcess::builder()
+        .grid(Grid::line(128))
+        .alpha(0.1)
+        .beta2(2.0)
+        .steps(1000)
+        .build()
+        .unwrap()
 }
 
 fn kf() -> ForwardProcess {
-    ForwardProcess::builder().grid(Grid::plane(40, 40)).alpha(0.3).beta2(2.0).steps(1000).build().unwrap()
+    ForwardProcess::builder()
+        .grid(Grid::plane(40, 40))
+        .alpha(0.3)
+        .beta2(2.0)
+        .steps(1000)
+        .build()
+        .unwrap()
 }
 
 /// ℓ of every bin of the *full* spectrum, straight from spec §2.1 (independent of `Grid`).
@@ -40,7 +52,11 @@ fn closed_form_var(dims: &[usize], alpha: f64, beta2: f64, i: usize, steps: usiz
     let ell = full_eigenvalues(dims, alpha);
     ell.iter()
         .map(|&l| {
-            let q = if (2.0 * l).abs() > 1e-14 { beta2 * ((2.0 * l * tau).exp() - 1.0) / (2.0 * l) } else { beta2 * tau };
+            let q = if (2.0 * l).abs() > 1e-14 {
+                beta2 * ((2.0 * l * tau).exp() - 1.0) / (2.0 * l)
+            } else {
+                beta2 * tau
+            };
             q.max(1e-12)
         })
         .sum::<f64>()
@@ -137,7 +153,8 @@ fn pure_mode(grid: &Grid, k: &[i64]) -> ArrayD<f32> {
         .map(|flat| {
             let (y, x) = if dims.len() == 2 { (flat / dims[1], flat % dims[1]) } else { (0, flat) };
             let phase = if dims.len() == 2 {
-                TAU * (k[0] as f64 * y as f64 / dims[0] as f64 + k[1] as f64 * x as f64 / dims[1] as f64)
+                TAU * (k[0] as f64 * y as f64 / dims[0] as f64
+                    + k[1] as f64 * x as f64 / dims[1] as f64)
             } else {
                 TAU * k[0] as f64 * x as f64 / dims[0] as f64
             };
@@ -157,7 +174,12 @@ fn coarse_graining_of_a_pure_mode_is_its_exponential() {
         (Grid::plane(40, 40), LaplacianKind::Discrete, vec![vec![1, 0], vec![-3, 7], vec![20, 20]]),
         (Grid::plane(9, 14), LaplacianKind::Continuous, vec![vec![4, -5], vec![0, 7]]),
     ] {
-        let p = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).laplacian(kind).build().unwrap();
+        let p = ForwardProcess::builder()
+            .grid(grid.clone())
+            .alpha(0.1)
+            .laplacian(kind)
+            .build()
+            .unwrap();
         for k in modes {
             let x = pure_mode(&grid, &k);
             let mu: f64 = match kind {
@@ -165,7 +187,9 @@ fn coarse_graining_of_a_pure_mode_is_its_exponential() {
                 LaplacianKind::Discrete => k
                     .iter()
                     .zip(grid.dims())
-                    .map(|(&ka, &n)| -4.0 * (PI * ka as f64 / n as f64).sin().powi(2) / (TAU / n as f64).powi(2))
+                    .map(|(&ka, &n)| {
+                        -4.0 * (PI * ka as f64 / n as f64).sin().powi(2) / (TAU / n as f64).powi(2)
+                    })
                     .sum(),
             };
             for i in [0, 10, 200, 999] {
@@ -227,7 +251,11 @@ fn noise_variance_per_mode_matches_q_hat() {
                 // |û|²/Q̂ is Exp(1) for complex bins (std 1) and χ²₁ for real ones (std √2).
                 let std = if weights[bin] == 1.0 { 2f64.sqrt() } else { 1.0 } / m.sqrt();
                 let ratio = mean / qk as f64;
-                assert!((ratio - 1.0).abs() < 5.0 * std, "{:?} i={index} bin {bin}: ratio {ratio}", grid.dims());
+                assert!(
+                    (ratio - 1.0).abs() < 5.0 * std,
+                    "{:?} i={index} bin {bin}: ratio {ratio}",
+                    grid.dims()
+                );
                 pooled += ratio;
             }
             let pooled = pooled / q.len() as f64;
@@ -243,7 +271,8 @@ fn noise_variance_per_mode_matches_q_hat() {
 #[test]
 fn q_sample_is_deterministic_across_thread_counts() {
     let p = kf();
-    let x0 = synthetic_trajectory(p.grid(), 2, 3, 2.0, 0.5, 1).unwrap().insert_axis(ndarray::Axis(0));
+    let x0 =
+        synthetic_trajectory(p.grid(), 2, 3, 2.0, 0.5, 1).unwrap().insert_axis(ndarray::Axis(0));
     let x0 = ndarray::concatenate(ndarray::Axis(0), &[x0.view(), x0.view(), x0.view()]).unwrap();
     let run = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
@@ -285,7 +314,9 @@ fn max_abs_diff(a: &ArrayD<f32>, b: &ArrayD<f32>) -> (f32, f32) {
 #[test]
 fn host_and_device_paths_agree() {
     let device = Device::flex();
-    for (grid, c, f) in [(Grid::line(128), 2, 4), (Grid::plane(40, 40), 1, 3), (Grid::plane(9, 15), 2, 2)] {
+    for (grid, c, f) in
+        [(Grid::line(128), 2, 4), (Grid::plane(40, 40), 1, 3), (Grid::plane(9, 15), 2, 2)]
+    {
         let p = ForwardProcess::builder().grid(grid.clone()).alpha(0.2).build().unwrap();
         let dp = DeviceProcess::new(&p, &device).unwrap();
         let t = [0usize, 17, 999];
@@ -297,14 +328,22 @@ fn host_and_device_paths_agree() {
         let check = |name: &str, host: ArrayD<f32>, dev: Tensor<5>| {
             let dev = tensor_to_batch(dev, &grid).unwrap();
             let (d, s) = max_abs_diff(&host, &dev);
-            assert!(d <= 1e-5 * s.max(1.0), "{name} on {:?}: max diff {d} (scale {s})", grid.dims());
+            assert!(
+                d <= 1e-5 * s.max(1.0),
+                "{name} on {:?}: max diff {d} (scale {s})",
+                grid.dims()
+            );
         };
         check(
             "q_sample",
             p.q_sample_given_noise(&x0.view(), &t, &eps.view()).unwrap(),
             dp.q_sample_given_noise(xd.clone(), &t, ed.clone()).unwrap(),
         );
-        check("coarse_grain", p.coarse_grain(&x0.view(), &t).unwrap(), dp.coarse_grain(xd.clone(), &t).unwrap());
+        check(
+            "coarse_grain",
+            p.coarse_grain(&x0.view(), &t).unwrap(),
+            dp.coarse_grain(xd.clone(), &t).unwrap(),
+        );
         check(
             "precision",
             p.apply_table(Table::PrecisionSqrt, &x0.view(), &t).unwrap(),
@@ -344,7 +383,10 @@ fn device_rejects_bad_shapes_and_indices() {
     let x = Tensor::<5>::zeros([2, 1, 3, 8, 6], &device);
     assert!(dp.coarse_grain(x.clone(), &[0]).is_err());
     assert!(dp.coarse_grain(x.clone(), &[0, 10]).unwrap_err().to_string().contains("10"));
-    assert!(dp.q_sample_given_noise(x.clone(), &[0, 1], Tensor::zeros([2, 1, 2, 8, 6], &device)).is_err());
+    assert!(
+        dp.q_sample_given_noise(x.clone(), &[0, 1], Tensor::zeros([2, 1, 2, 8, 6], &device))
+            .is_err()
+    );
     assert!(dp.etd1_mean(x.clone(), Tensor::zeros([1, 1, 3, 8, 6], &device)).is_err());
     assert!(dp.sigma2(&[10]).is_err());
     assert!(dp.coarse_grain(Tensor::<5>::zeros([0, 1, 3, 8, 6], &device), &[]).is_err());
@@ -368,8 +410,13 @@ fn spectral_operator_matches_host_multiplier_and_has_gradients() {
     // d/dx Σ (C x)² = 2 Cᵀ C x = 2 C² x (C is symmetric)
     let grads = (y.clone() * y).sum().backward();
     let g = x.grad(&grads).unwrap();
-    let g = ndarray::ArrayD::from_shape_vec(IxDyn(&[2, 1, 2, 10, 12]), g.try_into_vec_as::<f32>().unwrap()).unwrap();
-    let cc = p.coarse_grain(&p.coarse_grain(&x0.view(), &[5, 300]).unwrap().view(), &[5, 300]).unwrap();
+    let g = ndarray::ArrayD::from_shape_vec(
+        IxDyn(&[2, 1, 2, 10, 12]),
+        g.try_into_vec_as::<f32>().unwrap(),
+    )
+    .unwrap();
+    let cc =
+        p.coarse_grain(&p.coarse_grain(&x0.view(), &[5, 300]).unwrap().view(), &[5, 300]).unwrap();
     let (d, s) = max_abs_diff(&(cc * 2.0), &g);
     assert!(d < 1e-5 * s.max(1.0), "gradient mismatch {d}");
 }
@@ -397,7 +444,13 @@ fn etd1_step_solves_the_linear_ode_with_frozen_score() {
     // One mode x = a cos(k·x), score = c cos(k'·x): per mode dy/dτ = −ℓ y + β² s, integrated
     // here with RK4 in 2000 substeps over Δλ and compared with the ETD1 coefficients.
     let grid = Grid::line(64);
-    let p = ForwardProcess::builder().grid(grid.clone()).alpha(0.5).beta2(2.0).steps(100).build().unwrap();
+    let p = ForwardProcess::builder()
+        .grid(grid.clone())
+        .alpha(0.5)
+        .beta2(2.0)
+        .steps(100)
+        .build()
+        .unwrap();
     let (k, kp) = (20usize, 3usize);
     let x = pure_mode(&grid, &[k as i64]);
     let s = pure_mode(&grid, &[kp as i64]) * 4.0f32;

@@ -26,10 +26,7 @@ struct Fixture(HashMap<String, (Vec<f32>, Vec<usize>)>);
 
 impl Fixture {
     fn load(name: &str) -> Self {
-        let path = format!(
-            "{}/tests/golden/{name}.safetensors",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/tests/golden/{name}.safetensors", env!("CARGO_MANIFEST_DIR"));
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let st = SafeTensors::deserialize(&bytes).unwrap();
         let map = st
@@ -90,10 +87,7 @@ impl Backbone for Golden {
         let shift = t.div_scalar(1000.0).reshape([n, 1]) * self.t_w.val().reshape([1, hid])
             + self.t_b.val().reshape([1, hid]);
         let h = burn::tensor::activation::silu(h + shift.reshape([n, hid, 1, 1]));
-        Heads {
-            drift: self.drift.forward(h.clone()),
-            noise: Some(self.noise.forward(h)),
-        }
+        Heads { drift: self.drift.forward(h.clone()), noise: Some(self.noise.forward(h)) }
     }
 }
 
@@ -116,12 +110,8 @@ fn case(name: &str) -> Case {
         (Spatial::Plane, Grid::plane(ny, nx))
     };
     let params = fx.values("params").to_vec();
-    let process = ForwardProcess::builder()
-        .grid(grid)
-        .alpha(params[0] as f64)
-        .steps(1000)
-        .build()
-        .unwrap();
+    let process =
+        ForwardProcess::builder().grid(grid).alpha(params[0] as f64).steps(1000).build().unwrap();
     let net = Golden {
         conv_in: conv(&fx, "w_in", "b_in", spatial, &device),
         t_w: Param::from_tensor(fx.tensor("t_w", &device)),
@@ -129,19 +119,8 @@ fn case(name: &str) -> Case {
         drift: conv(&fx, "w_drift", "b_drift", spatial, &device),
         noise: conv(&fx, "w_noise", "b_noise", spatial, &device),
     };
-    let predictor = PredictorBuilder::new()
-        .window(5)
-        .channels(c)
-        .build(net)
-        .unwrap();
-    Case {
-        fx,
-        process,
-        predictor,
-        snr: params[1] as f64,
-        t: params[2] as usize,
-        device,
-    }
+    let predictor = PredictorBuilder::new().window(5).channels(c).build(net).unwrap();
+    Case { fx, process, predictor, snr: params[1] as f64, t: params[2] as usize, device }
 }
 
 /// `‖ours − theirs‖∞ / ‖theirs‖∞`.
@@ -149,29 +128,21 @@ fn relative(ours: Tensor<5>, theirs: &[f32]) -> f64 {
     let ours = pdd::backend::to_vec(ours);
     assert_eq!(ours.len(), theirs.len());
     let scale = theirs.iter().fold(0.0f64, |m, &v| m.max(v.abs() as f64));
-    let err = ours
-        .iter()
-        .zip(theirs)
-        .fold(0.0f64, |m, (&a, &b)| m.max((a as f64 - b as f64).abs()));
+    let err =
+        ours.iter().zip(theirs).fold(0.0f64, |m, (&a, &b)| m.max((a as f64 - b as f64).abs()));
     err / scale
 }
 
 fn check(what: &str, name: &str, ours: Tensor<5>, theirs: &[f32]) {
     let rel = relative(ours, theirs);
-    assert!(
-        rel <= TOLERANCE,
-        "{name} {what}: relative error {rel:.2e} > {TOLERANCE:e}"
-    );
+    assert!(rel <= TOLERANCE, "{name} {what}: relative error {rel:.2e} > {TOLERANCE:e}");
     eprintln!("{name} {what}: relative error {rel:.2e}");
 }
 
 fn check_scalar(what: &str, name: &str, ours: Tensor<1>, theirs: f32) {
     let ours = ours.into_scalar::<f32>() as f64;
     let rel = (ours - theirs as f64).abs() / (theirs as f64).abs();
-    assert!(
-        rel <= TOLERANCE,
-        "{name} {what}: {ours} vs torch {theirs} (relative {rel:.2e})"
-    );
+    assert!(rel <= TOLERANCE, "{name} {what}: {ours} vs torch {theirs} (relative {rel:.2e})");
     eprintln!("{name} {what}: {ours} vs torch {theirs} (relative {rel:.2e})");
 }
 
@@ -180,17 +151,10 @@ fn losses_match(name: &str) {
     let t: Vec<usize> = c.fx.values("t_loss").iter().map(|&v| v as usize).collect();
     let dp = DeviceProcess::new(&c.process, &c.device).unwrap();
     let xt = dp
-        .q_sample_given_noise(
-            c.fx.tensor("x0", &c.device),
-            &t,
-            c.fx.tensor("eps", &c.device),
-        )
+        .q_sample_given_noise(c.fx.tensor("x0", &c.device), &t, c.fx.tensor("eps", &c.device))
         .unwrap();
     check("q-sample", name, xt.clone(), c.fx.values("x_t"));
-    let scale = PathAction::new(Action::Scalar, &c.process, &c.device)
-        .unwrap()
-        .scale(&t)
-        .unwrap();
+    let scale = PathAction::new(Action::Scalar, &c.process, &c.device).unwrap().scale(&t).unwrap();
     let tf: Vec<f32> = t.iter().map(|&i| i as f32).collect();
     let tf = Tensor::<1>::from_floats(tf.as_slice(), &c.device);
     let pdd = pdd_loss(&c.predictor, xt.clone(), tf.clone(), &scale).total;
@@ -204,50 +168,22 @@ fn sampler_updates_match(name: &str) {
     let c = case(name);
     let score = PddScore::new(c.predictor.clone(), &c.process, Action::Scalar, &c.device).unwrap();
     let x: Tensor<5> = c.fx.tensor("x", &c.device);
-    check(
-        "PDD path score",
-        name,
-        score.score(x.clone(), c.t).unwrap(),
-        c.fx.values("score"),
-    );
-    let cfg = SamplerConfig {
-        snr: c.snr,
-        ..SamplerConfig::default()
-    };
+    check("PDD path score", name, score.score(x.clone(), c.t).unwrap(), c.fx.values("score"));
+    let cfg = SamplerConfig { snr: c.snr, ..SamplerConfig::default() };
     let mut step = ReverseStep::new(&score, &c.process, &cfg, &c.device).unwrap();
     let xi = StepNoise::Given(Box::new(c.fx.tensor("xi", &c.device)));
     let stepped = step.predict(x.clone(), c.t, c.t - 1, xi).unwrap();
-    check(
-        "ETD1 predictor step",
-        name,
-        stepped.clone(),
-        c.fx.values("step"),
-    );
+    check("ETD1 predictor step", name, stepped.clone(), c.fx.values("step"));
     // the corrector from torch's own step output, so only this update is compared
     let from: Tensor<5> = c.fx.tensor("step", &c.device);
-    let corrected = step
-        .correct(
-            from,
-            c.t,
-            StepNoise::Given(Box::new(c.fx.tensor("xi2", &c.device))),
-        )
-        .unwrap();
-    check(
-        "Langevin corrector step",
-        name,
-        corrected,
-        c.fx.values("corrector"),
-    );
+    let corrected =
+        step.correct(from, c.t, StepNoise::Given(Box::new(c.fx.tensor("xi2", &c.device)))).unwrap();
+    check("Langevin corrector step", name, corrected, c.fx.values("corrector"));
     let short = StepNoise::Given(Box::new(Tensor::zeros([1, 1, 3, 1, 1], &c.device)));
     let err = step.correct(x.clone(), c.t, short).unwrap_err().to_string();
     assert!(err.contains("StepNoise::Given"), "{err}");
     let sa = SaPddScore::new(c.predictor.clone(), &c.process, &c.device).unwrap();
-    check(
-        "SA-PDD spectral score",
-        name,
-        sa.score(x, c.t).unwrap(),
-        c.fx.values("sa_score"),
-    );
+    check("SA-PDD spectral score", name, sa.score(x, c.t).unwrap(), c.fx.values("sa_score"));
 }
 
 #[test]

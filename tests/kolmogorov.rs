@@ -111,7 +111,12 @@ fn dealiased_advection_is_alias_free() {
     for ky in -(k as i64)..=(k as i64) {
         for kx in 0..=(k as i64) {
             if (kx, ky) != (0, 0) {
-                modes.push((kx as f64, ky as f64, rng.random::<f64>() - 0.5, rng.random::<f64>() * TAU));
+                modes.push((
+                    kx as f64,
+                    ky as f64,
+                    rng.random::<f64>() - 0.5,
+                    rng.random::<f64>() * TAU,
+                ));
             }
         }
     }
@@ -155,7 +160,9 @@ fn energy_budget_closes() {
     }
     // Instantaneous: ⟨ψ ∂tω⟩ = −2μE − 2νZ + ⟨ψ f⟩ exactly (the truncated advection conserves E).
     let mut dw = vec![Complex::new(0.0, 0.0); w.len()];
-    let budget = |w: &[Complex<f64>]| -2.0 * mu * sys.energy(w) - 2.0 * nu * sys.enstrophy(w) + sys.forcing_work(w);
+    let budget = |w: &[Complex<f64>]| {
+        -2.0 * mu * sys.energy(w) - 2.0 * nu * sys.enstrophy(w) + sys.forcing_work(w)
+    };
     sys.rhs(&w, &mut dw, &mut work);
     let rate = sys.energy_rate(&w, &dw);
     let b = budget(&w);

@@ -3,8 +3,8 @@
 use ndarray::{ArrayD, IxDyn, s};
 use pdd::diffusion::{ForwardProcess, synthetic_mode_variance, synthetic_trajectory, white_noise};
 use pdd::metrics::{
-    MeanStd, SpatiotemporalPower, relative_l2_at_step, relative_l2_per_frame, relative_spectral_error,
-    spatial_psd, spectral_floor, sweep_lambda,
+    MeanStd, SpatiotemporalPower, relative_l2_at_step, relative_l2_per_frame,
+    relative_spectral_error, spatial_psd, spectral_floor, sweep_lambda,
 };
 use pdd::progress::FnProgress;
 use pdd::spectral::Grid;
@@ -86,8 +86,9 @@ fn spatiotemporal_power_matches_a_naive_dft() {
         }
     }
     // Parseval over space and time: Σ_full P = mean over samples of Σ u² / (N F')
-    let energy: f64 = x.slice(s![.., .., skip.., .., ..]).iter().map(|v| (*v as f64).powi(2)).sum::<f64>()
-        / (b * nt * 12) as f64;
+    let energy: f64 =
+        x.slice(s![.., .., skip.., .., ..]).iter().map(|v| (*v as f64).powi(2)).sum::<f64>()
+            / (b * nt * 12) as f64;
     assert!((p.total() - energy).abs() < 1e-12 * energy);
 }
 
@@ -96,7 +97,9 @@ fn spectral_error_definition_properties() {
     let g = Grid::line(32);
     let u = white_noise(&[6, 2, 10, 32], 1);
     let v = white_noise(&[4, 2, 10, 32], 2); // different sample count is allowed
-    let e = |a: &ArrayD<f32>, b: &ArrayD<f32>| relative_spectral_error(&a.view(), &b.view(), &g, 2).unwrap();
+    let e = |a: &ArrayD<f32>, b: &ArrayD<f32>| {
+        relative_spectral_error(&a.view(), &b.view(), &g, 2).unwrap()
+    };
     assert_eq!(e(&u, &u), 0.0);
     let uv = e(&u, &v);
     assert!(uv > 0.0);
@@ -107,7 +110,9 @@ fn spectral_error_definition_properties() {
     // sign flips and spatial shifts leave the power spectrum unchanged
     assert!(e(&u, &(&u * -1.0)) < 1e-12);
     let mut shifted = u.clone();
-    for (mut dst, src) in shifted.lanes_mut(ndarray::Axis(3)).into_iter().zip(u.lanes(ndarray::Axis(3))) {
+    for (mut dst, src) in
+        shifted.lanes_mut(ndarray::Axis(3)).into_iter().zip(u.lanes(ndarray::Axis(3)))
+    {
         for i in 0..32 {
             dst[(i + 5) % 32] = src[i];
         }
@@ -125,7 +130,9 @@ fn spectral_error_definition_properties() {
 fn psd_parseval_and_pure_modes() {
     // 1-D: cos(3x) has mean square 1/2, all in shell 3
     let g = Grid::line(16);
-    let x = ArrayD::from_shape_fn(IxDyn(&[1, 1, 2, 16]), |i| (3.0 * TAU * i[3] as f64 / 16.0).cos() as f32);
+    let x = ArrayD::from_shape_fn(IxDyn(&[1, 1, 2, 16]), |i| {
+        (3.0 * TAU * i[3] as f64 / 16.0).cos() as f32
+    });
     let p = spatial_psd(&x.view(), &g, 0).unwrap();
     assert_eq!(p.wavenumbers, (0..=8).map(|k| k as f64).collect::<Vec<_>>());
     assert_eq!(p.modes, vec![1, 2, 2, 2, 2, 2, 2, 2, 1]);
@@ -147,7 +154,8 @@ fn psd_parseval_and_pure_modes() {
     let z = white_noise(&[3, 2, 6, 12, 16], 5) * 1.7;
     let pz = spatial_psd(&z.view(), &g2, 2).unwrap();
     for c in 0..2 {
-        let ms = z.slice(s![.., c, 2.., .., ..]).iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / (3 * 4 * 192) as f64;
+        let ms = z.slice(s![.., c, 2.., .., ..]).iter().map(|v| (*v as f64).powi(2)).sum::<f64>()
+            / (3 * 4 * 192) as f64;
         assert!((pz.channel(c).sum() - ms).abs() < 1e-10 * ms);
     }
     assert!(spatial_psd(&z.view(), &g2, 6).is_err());
@@ -168,7 +176,11 @@ fn psd_of_white_noise_is_flat() {
             // each mode's |û|²/N is σ²·Exp(1) (or σ²χ²₁ for real bins): relative std ≤ √(2/(fields·m))
             let tol = 5.0 * (2.0 / (fields * m as f64)).sqrt();
             let v = per_mode[[0, s]];
-            assert!((v / expect - 1.0).abs() < tol, "{:?} shell {s}: {v} vs {expect} (tol {tol})", g.dims());
+            assert!(
+                (v / expect - 1.0).abs() < tol,
+                "{:?} shell {s}: {v} vs {expect} (tol {tol})",
+                g.dims()
+            );
         }
     }
 }
@@ -192,7 +204,9 @@ fn psd_of_a_synthetic_field_matches_its_spectrum() {
 #[test]
 fn lambda_sweep_maps_indices_and_reports_progress() {
     let process = ForwardProcess::builder().grid(Grid::line(32)).alpha(0.1).build().unwrap();
-    let u = synthetic_trajectory(process.grid(), 1, 8, 1.0, 0.5, 3).unwrap().insert_axis(ndarray::Axis(0));
+    let u = synthetic_trajectory(process.grid(), 1, 8, 1.0, 0.5, 3)
+        .unwrap()
+        .insert_axis(ndarray::Axis(0));
     let advanced = AtomicU64::new(0);
     let progress = FnProgress::new(|_, done, _| advanced.store(done, Ordering::SeqCst));
     let sweep = sweep_lambda(&process, &[0.0, 0.2, 1.0], &progress, |_, i| {
@@ -204,7 +218,9 @@ fn lambda_sweep_maps_indices_and_reports_progress() {
     assert_eq!(advanced.load(Ordering::SeqCst), 3);
     assert!(sweep.values[0].mean < 1e-6, "λ = 0 is the identity up to f32 FFT round-off");
     assert!(sweep.values[1].mean > 0.0 && sweep.values[2].mean > sweep.values[1].mean, "{sweep:?}");
-    assert!(sweep_lambda(&process, &[0.5, 1.2], &progress, |_, _| Ok(MeanStd::exact(0.0))).is_err());
+    assert!(
+        sweep_lambda(&process, &[0.5, 1.2], &progress, |_, _| Ok(MeanStd::exact(0.0))).is_err()
+    );
 }
 
 #[test]
@@ -228,7 +244,11 @@ fn spectral_floor_of_white_noise_is_the_gamma_mean_difference() {
         assert!((f.value - gini(n)).abs() < 0.04 * gini(n), "n = {n}: {} vs {}", f.value, gini(n));
     }
     // identical halves have no floor; too few paths shrink the sets; one path has none
-    let twice = ndarray::concatenate(ndarray::Axis(0), &[x.slice(s![0..3, .., .., ..]).into_dyn(), x.slice(s![0..3, .., .., ..]).into_dyn()]).unwrap();
+    let twice = ndarray::concatenate(
+        ndarray::Axis(0),
+        &[x.slice(s![0..3, .., .., ..]).into_dyn(), x.slice(s![0..3, .., .., ..]).into_dyn()],
+    )
+    .unwrap();
     let f = spectral_floor(&twice.view(), &g, 1, 8).unwrap().unwrap();
     assert_eq!((f.paths, f.pairs, f.value), (3, 1, 0.0));
     assert!(spectral_floor(&x.slice(s![0..1, .., .., ..]).into_dyn(), &g, 1, 4).unwrap().is_none());

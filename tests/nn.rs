@@ -43,7 +43,10 @@ fn paper_parameter_counts() {
     for (cfg, want) in cases {
         let net = cfg.init(&d).unwrap();
         let n = num_params(&net);
-        println!("{:?} {:?} noise_head={}: {n} parameters", cfg.spatial, cfg.dim_mults, cfg.noise_head);
+        println!(
+            "{:?} {:?} noise_head={}: {n} parameters",
+            cfg.spatial, cfg.dim_mults, cfg.noise_head
+        );
         assert_eq!(n, want, "{cfg:?}");
     }
 }
@@ -52,7 +55,10 @@ fn paper_parameter_counts() {
 fn bad_configs_name_the_field() {
     let e = UNetConfig::new(Spatial::Line, 10, 2, vec![1, 2], vec![3]).validate().unwrap_err();
     assert!(e.to_string().contains("model.attention_levels"), "{e}");
-    let e = UNetConfig::new(Spatial::Line, 10, 2, vec![1, 2], vec![]).with_init_kernel(4).validate().unwrap_err();
+    let e = UNetConfig::new(Spatial::Line, 10, 2, vec![1, 2], vec![])
+        .with_init_kernel(4)
+        .validate()
+        .unwrap_err();
     assert!(e.to_string().contains("model.init_kernel"), "{e}");
     let cfg = UNetConfig::kolmogorov_paper(5);
     assert!(cfg.check_grid(&[40, 40]).is_ok());
@@ -85,7 +91,9 @@ fn unet_is_equivariant_to_shifts_by_its_downsampling_factor() {
         let (sy, sx) = (sy, 2 * fac);
         let a = net.forward(roll(x.clone(), sy, sx), t.clone());
         let b = net.forward(x, t);
-        for (p, q) in [(a.drift, roll(b.drift, sy, sx)), (a.noise.unwrap(), roll(b.noise.unwrap(), sy, sx))] {
+        for (p, q) in
+            [(a.drift, roll(b.drift, sy, sx)), (a.noise.unwrap(), roll(b.noise.unwrap(), sy, sx))]
+        {
             let diff = (p - q).abs().max().into_scalar::<f32>();
             assert!(diff < 1e-4, "{spatial:?}: max diff {diff}");
         }
@@ -101,7 +109,8 @@ fn sliding_window_sees_only_the_past() {
     let t = Tensor::<1>::from_floats([5.0, 500.0], &d);
     let base = vec5(p.forward(x.clone(), t.clone()).drift);
     let j = 5;
-    let bump = Tensor::<5>::zeros([2, 2, 8, 1, 16], &d).slice_fill([0..2, 0..2, j..j + 1, 0..1, 0..16], 1.0);
+    let bump = Tensor::<5>::zeros([2, 2, 8, 1, 16], &d)
+        .slice_fill([0..2, 0..2, j..j + 1, 0..1, 0..16], 1.0);
     let moved = vec5(p.forward(x + bump, t).drift);
     let per_frame = 16;
     for (i, (a, b)) in base.iter().zip(&moved).enumerate() {
@@ -111,7 +120,8 @@ fn sliding_window_sees_only_the_past() {
         }
     }
     // frames j .. j + w − 1 do depend on it
-    let changed = |f: usize| (0..per_frame).any(|k| base[f * per_frame + k] != moved[f * per_frame + k]);
+    let changed =
+        |f: usize| (0..per_frame).any(|k| base[f * per_frame + k] != moved[f * per_frame + k]);
     assert!(changed(j) && changed(j + 2));
 }
 

@@ -4,8 +4,8 @@ use ndarray::{Array2, Axis, Ix2};
 use pdd::diffusion::{ForwardProcess, synthetic_trajectory};
 use pdd::metrics::{LambdaSweep, MeanStd};
 use pdd::plot::{
-    Figure, HeatmapOptions, HeatmapPanel, LadderOptions, LineOptions, Series, field_heatmap, heatmap_grid,
-    hovmoller, ladder_figure, line_plot, loss_curve, metric_vs_lambda_plot, psd_plot,
+    Figure, HeatmapOptions, HeatmapPanel, LadderOptions, LineOptions, Series, field_heatmap,
+    heatmap_grid, hovmoller, ladder_figure, line_plot, loss_curve, metric_vs_lambda_plot, psd_plot,
 };
 use pdd::spectral::Grid;
 use resvg::{tiny_skia, usvg};
@@ -38,8 +38,16 @@ fn line_plot_has_title_axes_and_series_names() {
     ];
     let fig = psd_plot(&series, "PSD at λ = 0").unwrap();
     let text = parse(&fig);
-    assert_has(&text, &["PSD at λ = 0", "wavenumber |k|", "PSD", "physics", "surrogate &lt;PDD&gt;"]);
-    let opts = LineOptions { title: "linear".into(), x_label: "a".into(), y_label: "b".into(), ..Default::default() };
+    assert_has(
+        &text,
+        &["PSD at λ = 0", "wavenumber |k|", "PSD", "physics", "surrogate &lt;PDD&gt;"],
+    );
+    let opts = LineOptions {
+        title: "linear".into(),
+        x_label: "a".into(),
+        y_label: "b".into(),
+        ..Default::default()
+    };
     let text = parse(&line_plot(&series, &opts).unwrap());
     assert_has(&text, &["linear", "physics"]);
 }
@@ -53,7 +61,11 @@ fn loss_and_metric_plots() {
     let sweep = LambdaSweep {
         lambdas: vec![0.0, 0.1, 0.2],
         indices: vec![0, 100, 200],
-        values: vec![MeanStd { mean: 0.1, std: 0.01 }, MeanStd { mean: 0.2, std: 0.02 }, MeanStd::exact(0.4)],
+        values: vec![
+            MeanStd { mean: 0.1, std: 0.01 },
+            MeanStd { mean: 0.2, std: 0.02 },
+            MeanStd::exact(0.4),
+        ],
     };
     let fig = metric_vs_lambda_plot(&[("PDD", &sweep)], "spectral error").unwrap();
     assert_has(&parse(&fig), &["spectral error vs λ", "λ", "PDD"]);
@@ -72,10 +84,17 @@ fn heatmaps_embed_images_and_show_labels() {
 
     let g2 = Grid::plane(20, 30);
     let v = synthetic_trajectory(&g2, 1, 4, 2.0, 0.5, 2).unwrap();
-    let frame = |f: usize| v.index_axis(Axis(0), 0).index_axis(Axis(0), f).into_dimensionality::<Ix2>().unwrap().to_owned();
+    let frame = |f: usize| {
+        v.index_axis(Axis(0), 0)
+            .index_axis(Axis(0), f)
+            .into_dimensionality::<Ix2>()
+            .unwrap()
+            .to_owned()
+    };
     let fig = field_heatmap(frame(0).view(), "vorticity").unwrap();
     assert_has(&parse(&fig), &["vorticity", "x", "y"]);
-    let panels: Vec<HeatmapPanel> = (0..4).map(|f| HeatmapPanel::new(format!("frame {f}"), frame(f).view())).collect();
+    let panels: Vec<HeatmapPanel> =
+        (0..4).map(|f| HeatmapPanel::new(format!("frame {f}"), frame(f).view())).collect();
     let opts = HeatmapOptions {
         title: Some("frames".into()),
         columns: 2,
@@ -95,10 +114,24 @@ fn ladder_figures_for_both_dimensions() {
         let u = synthetic_trajectory(&grid, 2, frames, grid.ndim() as f64, 0.8, 3).unwrap();
         let fig = ladder_figure(&p, &u.view(), 1, &LadderOptions::default()).unwrap();
         let text = parse(&fig);
-        assert_has(&text, &["λ = 0", "λ = 0.1", "λ = 0.2", "λ = 0.5", "λ = 1", "time-averaged spatial PSD", "channel 1"]);
+        assert_has(
+            &text,
+            &[
+                "λ = 0",
+                "λ = 0.1",
+                "λ = 0.2",
+                "λ = 0.5",
+                "λ = 1",
+                "time-averaged spatial PSD",
+                "channel 1",
+            ],
+        );
         assert_eq!(fig.svg().matches("<image").count(), 6);
         let opts = LadderOptions { noise: false, lambdas: vec![0.0, 0.3], ..Default::default() };
-        assert_has(&parse(&ladder_figure(&p, &u.view(), 0, &opts).unwrap()), &["noise-free", "λ = 0.3"]);
+        assert_has(
+            &parse(&ladder_figure(&p, &u.view(), 0, &opts).unwrap()),
+            &["noise-free", "λ = 0.3"],
+        );
         // errors
         assert!(ladder_figure(&p, &u.view(), 2, &LadderOptions::default()).is_err());
         let bad = LadderOptions { lambdas: vec![0.0, 1.5], ..Default::default() };
@@ -113,19 +146,27 @@ fn ladder_figures_for_both_dimensions() {
 #[test]
 fn bad_figure_input_is_an_error() {
     assert!(psd_plot(&[], "empty").is_err());
-    let e = line_plot(&[Series::new("a", vec![1.0, 2.0], vec![1.0])], &LineOptions::default()).unwrap_err();
+    let e = line_plot(&[Series::new("a", vec![1.0, 2.0], vec![1.0])], &LineOptions::default())
+        .unwrap_err();
     assert!(e.to_string().contains("`a`"), "{e}");
     let spread = Series::new("s", vec![1.0, 2.0], vec![1.0, 2.0]).with_spread(vec![0.1]);
     assert!(line_plot(&[spread], &LineOptions::default()).is_err());
     // nothing positive to draw on log axes
     let e = psd_plot(&[Series::new("zero", vec![0.0, 1.0], vec![1.0, 0.0])], "t").unwrap_err();
     assert!(e.to_string().contains("logarithmic"), "{e}");
-    assert!(line_plot(&[Series::new("nan", vec![f64::NAN], vec![1.0])], &LineOptions::default()).is_err());
+    assert!(
+        line_plot(&[Series::new("nan", vec![f64::NAN], vec![1.0])], &LineOptions::default())
+            .is_err()
+    );
     assert!(heatmap_grid(&[], &HeatmapOptions::default()).is_err());
     let empty = Array2::<f32>::zeros((0, 3));
-    assert!(heatmap_grid(&[HeatmapPanel::new("e", empty.view())], &HeatmapOptions::default()).is_err());
+    assert!(
+        heatmap_grid(&[HeatmapPanel::new("e", empty.view())], &HeatmapOptions::default()).is_err()
+    );
     let nan = Array2::<f32>::from_elem((2, 2), f32::NAN);
-    assert!(heatmap_grid(&[HeatmapPanel::new("n", nan.view())], &HeatmapOptions::default()).is_err());
+    assert!(
+        heatmap_grid(&[HeatmapPanel::new("n", nan.view())], &HeatmapOptions::default()).is_err()
+    );
     let ok = Array2::<f32>::zeros((2, 2));
     let bad_range = HeatmapPanel::new("r", ok.view()).with_ranges((1.0, 1.0), (0.0, 1.0));
     assert!(heatmap_grid(&[bad_range], &HeatmapOptions::default()).is_err());
@@ -142,7 +183,8 @@ fn png_renders_text_with_the_embedded_font_and_saving_is_safe() {
     assert_eq!((pixmap.width(), pixmap.height()), fig.size());
     // the caption row holds dark text pixels (no system font is loaded by `to_png`)
     let w = pixmap.width() as usize;
-    let dark = pixmap.pixels()[..w * 30].iter().filter(|p| p.red() < 100 && p.green() < 100).count();
+    let dark =
+        pixmap.pixels()[..w * 30].iter().filter(|p| p.red() < 100 && p.green() < 100).count();
     assert!(dark > 50, "no text rendered in the title band ({dark} dark pixels)");
 
     let dir = tempfile::tempdir().unwrap();

@@ -31,7 +31,12 @@ fn pdd_score_is_minus_the_gradient_of_the_action() {
     let d = dev();
     let grid = Grid::line(16);
     let process = ForwardProcess::builder().grid(grid).alpha(0.1).steps(100).build().unwrap();
-    let net = UNetConfig::new(Spatial::Line, 4, 2, vec![1, 2], vec![1]).with_dim(8).with_heads(2).with_dim_head(4).init(&d).unwrap();
+    let net = UNetConfig::new(Spatial::Line, 4, 2, vec![1, 2], vec![1])
+        .with_dim(8)
+        .with_heads(2)
+        .with_dim_head(4)
+        .init(&d)
+        .unwrap();
     let p = PredictorBuilder::new().window(2).channels(2).build(net).unwrap();
     let score = PddScore::new(p, &process, Action::Scalar, &d).unwrap();
     let x = randn([2, 2, 5, 1, 16], 1);
@@ -41,7 +46,8 @@ fn pdd_score_is_minus_the_gradient_of_the_action() {
     let analytic = -(s * v.clone()).sum().into_scalar::<f32>() as f64; // dS/dh along v
     let h = 1e-2f32;
     let act = |y: Tensor<5>| score.action(y, t).unwrap().sum().into_scalar::<f32>() as f64;
-    let fd = (act(x.clone() + v.clone().mul_scalar(h)) - act(x - v.mul_scalar(h))) / (2.0 * h as f64);
+    let fd =
+        (act(x.clone() + v.clone().mul_scalar(h)) - act(x - v.mul_scalar(h))) / (2.0 * h as f64);
     let rel = (fd - analytic).abs() / analytic.abs();
     assert!(rel < 1e-2, "finite difference {fd} vs −⟨score, v⟩ {analytic}");
 }
@@ -64,7 +70,9 @@ impl PathScore for GaussianScore {
 
 /// The per-mode variance `S(k) = 2/(1 + k²/4)` (0 at k = 0) of the Gaussian test data.
 fn data_spectrum(grid: &Grid) -> Vec<f32> {
-    (0..grid.half_len()).map(|k| if k == 0 { 0.0 } else { 2.0 / (1.0 + (k * k) as f32 / 4.0) }).collect()
+    (0..grid.half_len())
+        .map(|k| if k == 0 { 0.0 } else { 2.0 / (1.0 + (k * k) as f32 / 4.0) })
+        .collect()
 }
 
 fn marginal_variance(p: &ForwardProcess, s: &[f32], t: usize) -> Vec<f32> {
@@ -101,7 +109,10 @@ fn exact_gaussian_score_recovers_the_data_spectrum() {
         noise_on_last_step: true,
         ..SamplerConfig::default()
     };
-    let out = reverse_sample(&score, &process, x, last, &cfg, 7, &mut |_| {}).unwrap().into_result().unwrap();
+    let out = reverse_sample(&score, &process, x, last, &cfg, 7, &mut |_| {})
+        .unwrap()
+        .into_result()
+        .unwrap();
     let est = mode_variance(out, &grid);
     // each interior mode's variance is estimated from 2·B·F Gaussian numbers (re and im):
     // relative standard error √(2/(2BF)); allow 5 of them per mode
@@ -109,31 +120,54 @@ fn exact_gaussian_score_recovers_the_data_spectrum() {
     let tol = 5.0 * (1.0 / n).sqrt();
     for k in 1..grid.half_len() - 1 {
         let rel = est[k] / target[k] as f64 - 1.0;
-        assert!(rel.abs() < tol, "mode {k}: sampled {:.4} vs target {:.4} (tol {tol:.3})", est[k], target[k]);
+        assert!(
+            rel.abs() < tol,
+            "mode {k}: sampled {:.4} vs target {:.4} (tol {tol:.3})",
+            est[k],
+            target[k]
+        );
     }
-    let mean_rel: f64 = (1..grid.half_len() - 1).map(|k| est[k] / target[k] as f64 - 1.0).sum::<f64>() / (grid.half_len() - 2) as f64;
+    let mean_rel: f64 =
+        (1..grid.half_len() - 1).map(|k| est[k] / target[k] as f64 - 1.0).sum::<f64>()
+            / (grid.half_len() - 2) as f64;
     assert!(mean_rel.abs() < tol / 3.0, "mean relative bias {mean_rel}");
 }
 
 /// The exact Gaussian score of [`GaussianScore`] for the data spectrum [`data_spectrum`] on a
 /// line of `points` (α = 0.1, T = 1000), and `b` × 4 frames drawn (with `seed`) from its marginal
 /// at index `start`.
-fn gaussian_problem(points: usize, start: usize, b: usize, seed: u64) -> (ForwardProcess, Grid, GaussianScore, Tensor<5>) {
+fn gaussian_problem(
+    points: usize,
+    start: usize,
+    b: usize,
+    seed: u64,
+) -> (ForwardProcess, Grid, GaussianScore, Tensor<5>) {
     let d = dev();
     let grid = Grid::line(points);
-    let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(1000).build().unwrap();
+    let process =
+        ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(1000).build().unwrap();
     let target = data_spectrum(&grid);
     let basis = RealFourierBasis::new(&grid, &d);
-    let rows: Vec<Vec<f32>> = (0..process.steps()).map(|t| marginal_variance(&process, &target, t).iter().map(|v| -1.0 / v).collect()).collect();
-    let score = GaussianScore { op: SpectralOperator::from_rows(&basis, rows.iter().map(|r| r.as_slice())).unwrap() };
-    let start_sd: Vec<f32> = marginal_variance(&process, &target, start).iter().map(|v| v.sqrt()).collect();
-    let x = SpectralOperator::single(&basis, &start_sd).unwrap().apply_single(randn([b, 1, 4, 1, points], seed)).unwrap();
+    let rows: Vec<Vec<f32>> = (0..process.steps())
+        .map(|t| marginal_variance(&process, &target, t).iter().map(|v| -1.0 / v).collect())
+        .collect();
+    let score = GaussianScore {
+        op: SpectralOperator::from_rows(&basis, rows.iter().map(|r| r.as_slice())).unwrap(),
+    };
+    let start_sd: Vec<f32> =
+        marginal_variance(&process, &target, start).iter().map(|v| v.sqrt()).collect();
+    let x = SpectralOperator::single(&basis, &start_sd)
+        .unwrap()
+        .apply_single(randn([b, 1, 4, 1, points], seed))
+        .unwrap();
     (process, grid, score, x)
 }
 
 /// Worst |log| ratio of two mode-variance spectra over the interior modes (NaN/inf → ∞).
 fn worst_log_ratio(a: &[f64], b: &[f64]) -> f64 {
-    (1..a.len() - 1).map(|k| (a[k] / b[k]).ln().abs()).fold(0.0f64, |m, v| if v.is_finite() { m.max(v) } else { f64::INFINITY })
+    (1..a.len() - 1)
+        .map(|k| (a[k] / b[k]).ln().abs())
+        .fold(0.0f64, |m, v| if v.is_finite() { m.max(v) } else { f64::INFINITY })
 }
 
 /// Sampler settings of the stability tests: no corrector, mean removal or clamp.
@@ -164,26 +198,41 @@ fn etd_exponent_cap_or_gaussian_split_keeps_strided_sampling_stable() {
     let (process, grid, score, x) = gaussian_problem(128, start, 32, 5);
     let run = |cfg: SamplerConfig| {
         let steps = cfg.stable_schedule(&process, start);
-        let out = reverse_sample(&score, &process, x.clone(), start, &cfg, 7, &mut |_| {}).unwrap().into_result().unwrap();
+        let out = reverse_sample(&score, &process, x.clone(), start, &cfg, 7, &mut |_| {})
+            .unwrap()
+            .into_result()
+            .unwrap();
         (steps, mode_variance(out, &grid))
     };
     let (_, reference) = run(bare(1, None, Integrator::Etd1)); // the reference's every-index schedule
     let (free, uncapped) = run(bare(10, None, Integrator::Etd1));
     let (capped_steps, capped) = run(bare(10, Some(0.5), Integrator::Etd1));
     let (split_steps, split) = run(bare(10, Some(0.5), Integrator::GaussianSplit));
-    assert!(free.iter().all(|(t, n)| t - n <= 10) && capped_steps.iter().all(|(t, n)| t - n <= 3), "{capped_steps:?}");
+    assert!(
+        free.iter().all(|(t, n)| t - n <= 10) && capped_steps.iter().all(|(t, n)| t - n <= 3),
+        "{capped_steps:?}"
+    );
     assert!(capped_steps.len() < 100, "{} steps", capped_steps.len());
     assert_eq!(split_steps, free, "the split integrator needs no stiffness cap");
     // the exact marginal at the final index (the last step adds its noise too)
     let target = data_spectrum(&grid);
-    let exact: Vec<f64> = marginal_variance(&process, &target, 1).iter().map(|&v| v as f64).collect();
+    let exact: Vec<f64> =
+        marginal_variance(&process, &target, 1).iter().map(|&v| v as f64).collect();
     let w = |v: &[f64]| worst_log_ratio(v, &exact);
     let (w_ref, w_free, w_capped, w_split) = (w(&reference), w(&uncapped), w(&capped), w(&split));
-    assert!(w_free > 10f64.ln(), "uncapped strided ETD1 should blow the fine modes up (worst log-ratio {w_free})");
+    assert!(
+        w_free > 10f64.ln(),
+        "uncapped strided ETD1 should blow the fine modes up (worst log-ratio {w_free})"
+    );
     // sampling error: 2·B·F = 256 Gaussian numbers per mode → ≈ 9 % each; 0.47 is ≈ 5 of
     // those, for the worst of 62 modes (the three measured: ≤ 1.35)
-    for (name, worst) in [("stride-1 ETD1", w_ref), ("capped ETD1", w_capped), ("Gaussian split", w_split)] {
-        assert!(worst < 1.6f64.ln(), "{name}: every mode within a factor 1.6 of the exact marginal (worst log-ratio {worst})");
+    for (name, worst) in
+        [("stride-1 ETD1", w_ref), ("capped ETD1", w_capped), ("Gaussian split", w_split)]
+    {
+        assert!(
+            worst < 1.6f64.ln(),
+            "{name}: every mode within a factor 1.6 of the exact marginal (worst log-ratio {worst})"
+        );
     }
 }
 
@@ -196,17 +245,27 @@ fn gaussian_split_generates_the_data_spectrum_in_few_steps() {
     let (process, grid, score, x) = gaussian_problem(128, 999, 64, 5);
     let cfg = |integrator| bare(50, None, integrator);
     assert!(cfg(Integrator::GaussianSplit).stable_schedule(&process, 999).len() < 50);
-    let etd1 = reverse_sample(&score, &process, x.clone(), 999, &cfg(Integrator::Etd1), 11, &mut |_| {}).unwrap();
-    let blown = etd1.failure.is_some() || worst_log_ratio(&mode_variance(etd1.state, &grid), &vec![1.0; grid.half_len()]) > 10f64.ln();
+    let etd1 =
+        reverse_sample(&score, &process, x.clone(), 999, &cfg(Integrator::Etd1), 11, &mut |_| {})
+            .unwrap();
+    let blown = etd1.failure.is_some()
+        || worst_log_ratio(&mode_variance(etd1.state, &grid), &vec![1.0; grid.half_len()])
+            > 10f64.ln();
     assert!(blown, "uncapped ETD1 at stride 50 should blow the fine modes up");
-    let out = reverse_sample(&score, &process, x, 999, &cfg(Integrator::GaussianSplit), 11, &mut |_| {}).unwrap().into_result().unwrap();
+    let out =
+        reverse_sample(&score, &process, x, 999, &cfg(Integrator::GaussianSplit), 11, &mut |_| {})
+            .unwrap()
+            .into_result()
+            .unwrap();
     let est = mode_variance(out, &grid);
     let target = data_spectrum(&grid);
     // the state at index 1 still carries Q̂_1 of noise and Â_1 damping: compare with that marginal
-    let want: Vec<f64> = marginal_variance(&process, &target, 1).iter().map(|&v| v as f64).collect();
+    let want: Vec<f64> =
+        marginal_variance(&process, &target, 1).iter().map(|&v| v as f64).collect();
     let w = worst_log_ratio(&est, &want);
     assert!(w < 1.6f64.ln(), "worst log-ratio {w} of generated vs marginal spectrum");
-    let mean = (1..est.len() - 1).map(|k| (est[k] / want[k]).ln()).sum::<f64>() / (est.len() - 2) as f64;
+    let mean =
+        (1..est.len() - 1).map(|k| (est[k] / want[k]).ln()).sum::<f64>() / (est.len() - 2) as f64;
     assert!(mean.abs() < 0.25, "mean log-ratio {mean}");
 }
 
@@ -225,7 +284,8 @@ fn noise_free_etd_step_with_zero_score_undoes_the_damping() {
     let _serial = serial();
     let d = dev();
     for grid in [Grid::line(32), Grid::plane(8, 12)] {
-        let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.3).steps(1000).build().unwrap();
+        let process =
+            ForwardProcess::builder().grid(grid.clone()).alpha(0.3).steps(1000).build().unwrap();
         let dp = DeviceProcess::new(&process, &d).unwrap();
         let (ny, nx) = pdd::train::plane(&grid);
         let x0 = randn([2, 1, 3, ny, nx], 4);
@@ -256,7 +316,13 @@ fn first_frame_extrapolation_is_applied_exactly_where_specified() {
     let grid = Grid::line(16);
     let process = ForwardProcess::builder().grid(grid).alpha(0.1).steps(100).build().unwrap();
     let x = randn([1, 1, 5, 1, 16], 5);
-    let base = SamplerConfig { corrector_steps: 0, remove_mean: false, clamp: None, final_index: 49, ..SamplerConfig::default() };
+    let base = SamplerConfig {
+        corrector_steps: 0,
+        remove_mean: false,
+        clamp: None,
+        final_index: 49,
+        ..SamplerConfig::default()
+    };
     let on = reverse_sample(&Zero, &process, x.clone(), 50, &base, 0, &mut |_| {}).unwrap().state;
     let off_cfg = SamplerConfig { extrapolate_first_frame: false, ..base };
     let off = reverse_sample(&Zero, &process, x, 50, &off_cfg, 0, &mut |_| {}).unwrap().state;
@@ -292,10 +358,17 @@ fn simulation_with_the_exact_increment_reproduces_the_linear_system() {
     let dp = DeviceProcess::new(&process, &d).unwrap();
     // window 2; the exact increment of x_{f+1}(j) = x_f(j−1) is u(j−1) − u(j) of the current slice
     let mut conv = PeriodicConv::new(Spatial::Line, 2, 1, 3, 1, false, &d);
-    conv.conv.weight = Param::from_tensor(Tensor::<1>::from_floats([0., 0., 0., 1., -1., 0.], &d).reshape([1, 2, 1, 3]));
+    conv.conv.weight = Param::from_tensor(
+        Tensor::<1>::from_floats([0., 0., 0., 1., -1., 0.], &d).reshape([1, 2, 1, 3]),
+    );
     let p = PredictorBuilder::new().window(2).channels(1).build(ShiftNet { conv }).unwrap();
     let f = 12;
-    let base: Vec<f32> = (0..l).map(|j| (std::f32::consts::TAU * j as f32 / l as f32).sin() + 0.3 * (3.0 * std::f32::consts::TAU * j as f32 / l as f32).cos()).collect();
+    let base: Vec<f32> = (0..l)
+        .map(|j| {
+            (std::f32::consts::TAU * j as f32 / l as f32).sin()
+                + 0.3 * (3.0 * std::f32::consts::TAU * j as f32 / l as f32).cos()
+        })
+        .collect();
     let mut path = Vec::new();
     for fr in 0..f {
         path.extend((0..l).map(|j| base[(j + l - fr % l) % l]));
@@ -326,8 +399,16 @@ impl Backbone for Oracle {
     }
 }
 
-fn oracle_score(process: &ForwardProcess, channels: usize, action: Action) -> PddScore<pdd::predictor::SlidingWindow<Oracle>> {
-    let oracle = PredictorBuilder::new().window(3).channels(channels).build(Oracle { window: 3, channels }).unwrap();
+fn oracle_score(
+    process: &ForwardProcess,
+    channels: usize,
+    action: Action,
+) -> PddScore<pdd::predictor::SlidingWindow<Oracle>> {
+    let oracle = PredictorBuilder::new()
+        .window(3)
+        .channels(channels)
+        .build(Oracle { window: 3, channels })
+        .unwrap();
     PddScore::new(oracle, process, action, &dev()).unwrap()
 }
 
@@ -343,12 +424,15 @@ fn max_relative(a: Tensor<5>, b: Tensor<5>) -> f64 {
 fn oracle_pdd_score_is_the_gaussian_restoring_force_in_1d_and_2d() {
     let _serial = serial();
     for (grid, c) in [(Grid::line(32), 2), (Grid::plane(16, 16), 1)] {
-        let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(1000).build().unwrap();
+        let process =
+            ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(1000).build().unwrap();
         let (ny, nx) = pdd::diffusion::plane_dims(&grid);
         let x = randn([2, c, 6, ny, nx], 21);
         let precision = DeviceProcess::new(&process, &dev()).unwrap();
         for t in [0, 200, 999] {
-            let frames = |y: Tensor<5>| Tensor::cat(vec![y.clone().narrow(2, 0, 1).zeros_like(), y.narrow(2, 1, 5)], 2);
+            let frames = |y: Tensor<5>| {
+                Tensor::cat(vec![y.clone().narrow(2, 0, 1).zeros_like(), y.narrow(2, 1, 5)], 2)
+            };
             let scalar = oracle_score(&process, c, Action::Scalar).score(x.clone(), t).unwrap();
             let expected = frames(x.clone().div_scalar(-process.sigma2(t) as f32));
             let err = max_relative(scalar, expected);
@@ -384,7 +468,8 @@ fn worst_factor(x: Tensor<5>, process: &ForwardProcess, t: usize) -> f64 {
 /// factor over every state reached with noise (the reference's last step is noise-free: a
 /// denoising step whose output is not a sample of the forward marginal).
 fn oracle_run(action: Action, cfg: &SamplerConfig) -> f64 {
-    let process = ForwardProcess::builder().grid(Grid::line(128)).alpha(0.1).steps(1000).build().unwrap();
+    let process =
+        ForwardProcess::builder().grid(Grid::line(128)).alpha(0.1).steps(1000).build().unwrap();
     let score = oracle_score(&process, 1, action);
     let x = noise_paths(&process, 200, 5);
     let mut worst = 1.0f64;
@@ -395,7 +480,10 @@ fn oracle_run(action: Action, cfg: &SamplerConfig) -> f64 {
     };
     reverse_sample(&score, &process, x, 200, cfg, 9, &mut cb).unwrap().into_result().unwrap();
     let (i, k, s) = (cfg.integrator, cfg.corrector_steps, cfg.stride);
-    eprintln!("{action:?} action, {i:?} stride {s}, {k} × κ {}: worst per-mode variance factor {worst:.2}", cfg.snr);
+    eprintln!(
+        "{action:?} action, {i:?} stride {s}, {k} × κ {}: worst per-mode variance factor {worst:.2}",
+        cfg.snr
+    );
     worst
 }
 
@@ -415,8 +503,10 @@ fn oracle_run(action: Action, cfg: &SamplerConfig) -> f64 {
 #[test]
 fn oracle_sampling_from_lambda_0_2() {
     let _serial = serial();
-    let reference = |corrector_steps| SamplerConfig { corrector_steps, snr: 0.7, ..SamplerConfig::default() };
-    let quick: SamplerConfig = pdd::presets::Preset::named("lorenz96-quick").unwrap().section("sample").unwrap();
+    let reference =
+        |corrector_steps| SamplerConfig { corrector_steps, snr: 0.7, ..SamplerConfig::default() };
+    let quick: SamplerConfig =
+        pdd::presets::Preset::named("lorenz96-quick").unwrap().section("sample").unwrap();
     let split = SamplerConfig { integrator: Integrator::GaussianSplit, ..quick.clone() };
     assert!(oracle_run(Action::Scalar, &reference(0)) > 1000.0);
     assert!(oracle_run(Action::Scalar, &reference(3)) < 25.0);
@@ -438,9 +528,14 @@ fn oracle_sampling_from_lambda_0_2() {
 #[test]
 fn noisy_simulation_follows_the_action() {
     let _serial = serial();
-    let process = ForwardProcess::builder().grid(Grid::line(128)).alpha(0.1).steps(1000).build().unwrap();
+    let process =
+        ForwardProcess::builder().grid(Grid::line(128)).alpha(0.1).steps(1000).build().unwrap();
     let dp = DeviceProcess::new(&process, &dev()).unwrap();
-    let predictor = PredictorBuilder::new().window(3).channels(1).build(Oracle { window: 3, channels: 1 }).unwrap();
+    let predictor = PredictorBuilder::new()
+        .window(3)
+        .channels(1)
+        .build(Oracle { window: 3, channels: 1 })
+        .unwrap();
     let x0 = Tensor::<5>::zeros([16, 1, 3, 1, 128], &dev());
     let run = |action| {
         let sim = simulate(&predictor, &process, &dp, x0.clone(), 200, 8, Some(action), 4).unwrap();
@@ -452,6 +547,9 @@ fn noisy_simulation_follows_the_action() {
     assert!(spectral < 1.6, "spectral-action noise vs Q̂: worst factor {spectral}");
     let (_, fine) = run(Action::Scalar);
     let expected = process.sigma2(200) / process.variance(200)[60] as f64;
-    assert!((fine / expected - 1.0).abs() < 0.4, "scalar-action noise on mode 60: {fine} × Q̂, expected {expected}");
+    assert!(
+        (fine / expected - 1.0).abs() < 0.4,
+        "scalar-action noise on mode 60: {fine} × Q̂, expected {expected}"
+    );
     assert!(expected > 3.0, "σ² / Q̂ of mode 60 at λ = 0.2: {expected}");
 }

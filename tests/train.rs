@@ -8,7 +8,8 @@ use pdd::predictor::{Backbone, ModelConfig, PredictorBuilder, SlidingWindow};
 use pdd::progress::NoProgress;
 use pdd::spectral::Grid;
 use pdd::train::{
-    TrainObjective, BatchPlan, ModelInit, PddObjective, RunConfig, RunDir, TrainConfig, TrainOptions, TrajectorySet, checkpoint, train,
+    BatchPlan, ModelInit, PddObjective, RunConfig, RunDir, TrainConfig, TrainObjective,
+    TrainOptions, TrajectorySet, checkpoint, train,
 };
 use std::sync::Arc;
 
@@ -38,9 +39,15 @@ fn cfg(steps: usize, seed: u64, lr: f64) -> TrainConfig {
     .unwrap()
 }
 
-fn linear_objective(train_cfg: &TrainConfig, plan: BatchPlan) -> PddObjective<SlidingWindow<LinearNet>> {
+fn linear_objective(
+    train_cfg: &TrainConfig,
+    plan: BatchPlan,
+) -> PddObjective<SlidingWindow<LinearNet>> {
     let init: ModelInit<_> = Arc::new(|d: &Device| {
-        PredictorBuilder::new().window(2).channels(1).build(LinearNet { conv: PeriodicConv::new(Spatial::Line, 2, 1, 3, 1, false, d) })
+        PredictorBuilder::new()
+            .window(2)
+            .channels(1)
+            .build(LinearNet { conv: PeriodicConv::new(Spatial::Line, 2, 1, 3, 1, false, d) })
     });
     PddObjective::custom(process(), train_cfg.clone(), plan, &Device::flex(), init).unwrap()
 }
@@ -67,7 +74,19 @@ fn pdd_training_reaches_the_noise_floor_of_a_linear_system() {
     let obj = linear_objective(&tc, plan);
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::prepare(dir.path().join("run"), &run_config(&tc), false, false).unwrap();
-    let s = train(&run, &tc, "linear", &obj, &plan, &data, Some(&valid), &options(false, None), &NoProgress, &mut |_| {}).unwrap();
+    let s = train(
+        &run,
+        &tc,
+        "linear",
+        &obj,
+        &plan,
+        &data,
+        Some(&valid),
+        &options(false, None),
+        &NoProgress,
+        &mut |_| {},
+    )
+    .unwrap();
     println!("loss {} -> {} ({:.1} steps/s)", s.first_loss, s.last_loss, s.steps_per_second);
     let log = pdd::train::log::read(&run.log_path()).unwrap();
     assert!(log[0].loss > 10.0, "start {}", log[0].loss);
@@ -88,20 +107,34 @@ fn pdd_training_reaches_the_noise_floor_of_a_linear_system() {
     assert!(close(s.last_loss, median(&log[270..])), "{} vs {}", s.last_loss, median(&log[270..]));
     let valid_rows: Vec<f64> = log.iter().map(|r| r.valid).filter(|v| v.is_finite()).collect();
     assert_eq!(valid_rows.len(), 3);
-    assert!(s.valid_loss.is_some_and(|v| close(v, valid_rows[2])), "{:?} vs {}", s.valid_loss, valid_rows[2]);
-    assert!(valid_rows[2] > 0.9 && valid_rows[2] < 1.2 * oracle, "validation loss {}", valid_rows[2]);
+    assert!(
+        s.valid_loss.is_some_and(|v| close(v, valid_rows[2])),
+        "{:?} vs {}",
+        s.valid_loss,
+        valid_rows[2]
+    );
+    assert!(
+        valid_rows[2] > 0.9 && valid_rows[2] < 1.2 * oracle,
+        "validation loss {}",
+        valid_rows[2]
+    );
 }
 
 /// The loss of the exact increment `S u − u` on the training batches, computed independently
 /// of the trainer: ≈ 2 (see above).
-fn oracle_loss(data: &TrajectorySet, plan: BatchPlan, obj: &PddObjective<SlidingWindow<LinearNet>>) -> f64 {
+fn oracle_loss(
+    data: &TrajectorySet,
+    plan: BatchPlan,
+    obj: &PddObjective<SlidingWindow<LinearNet>>,
+) -> f64 {
     use burn::module::Param;
     let d = Device::flex();
     let mut w = vec![0.0f32; 6]; // [out 1, in 2 (old, current), 1, 3]
     w[3] = 1.0; // current frame at j − 1
     w[4] = -1.0; // current frame at j
     let mut net = LinearNet { conv: PeriodicConv::new(Spatial::Line, 2, 1, 3, 1, false, &d) };
-    net.conv.conv.weight = Param::from_tensor(Tensor::<1>::from_floats(w.as_slice(), &d).reshape([1, 2, 1, 3]));
+    net.conv.conv.weight =
+        Param::from_tensor(Tensor::<1>::from_floats(w.as_slice(), &d).reshape([1, 2, 1, 3]));
     let p = PredictorBuilder::new().window(2).channels(1).build(net).unwrap();
     let n = 40;
     (0..n as u64)
@@ -115,7 +148,11 @@ fn oracle_loss(data: &TrajectorySet, plan: BatchPlan, obj: &PddObjective<Sliding
 
 fn weights(p: &std::path::Path) -> Vec<f32> {
     let d = Device::flex();
-    let m = PredictorBuilder::new().window(2).channels(1).build(LinearNet { conv: PeriodicConv::new(Spatial::Line, 2, 1, 3, 1, false, &d) }).unwrap();
+    let m = PredictorBuilder::new()
+        .window(2)
+        .channels(1)
+        .build(LinearNet { conv: PeriodicConv::new(Spatial::Line, 2, 1, 3, 1, false, &d) })
+        .unwrap();
     let m = checkpoint::load_weights(m, p).unwrap();
     pdd::backend::to_vec(m.backbone.conv.conv.weight.val())
 }
@@ -130,17 +167,56 @@ fn resumed_run_reaches_the_same_weights_as_an_uninterrupted_one() {
     let dir = tempfile::tempdir().unwrap();
     let rc = run_config(&tc);
     let a = RunDir::prepare(dir.path().join("a"), &rc, false, false).unwrap();
-    train(&a, &tc, "linear", &obj, &plan, &data, None, &options(false, None), &NoProgress, &mut |_| {}).unwrap();
+    train(
+        &a,
+        &tc,
+        "linear",
+        &obj,
+        &plan,
+        &data,
+        None,
+        &options(false, None),
+        &NoProgress,
+        &mut |_| {},
+    )
+    .unwrap();
     let b = RunDir::prepare(dir.path().join("b"), &rc, false, false).unwrap();
-    let s = train(&b, &tc, "linear", &obj, &plan, &data, None, &options(false, Some(3)), &NoProgress, &mut |_| {}).unwrap();
+    let s = train(
+        &b,
+        &tc,
+        "linear",
+        &obj,
+        &plan,
+        &data,
+        None,
+        &options(false, Some(3)),
+        &NoProgress,
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(s.step, 3);
     // simulate a kill while writing the step-3 checkpoint: only step 2 is complete
     std::fs::remove_dir_all(b.checkpoints().join("step-0000003")).unwrap();
     std::fs::create_dir_all(b.checkpoints().join("step-0000003.partial")).unwrap();
     drop(b); // releases the directory's lock, as the killed process would
-    assert!(RunDir::prepare(dir.path().join("b"), &rc, false, false).is_err(), "restart over checkpoints needs --resume");
+    assert!(
+        RunDir::prepare(dir.path().join("b"), &rc, false, false).is_err(),
+        "restart over checkpoints needs --resume"
+    );
     let b = RunDir::prepare(dir.path().join("b"), &rc, true, false).unwrap();
-    let s = train(&b, &tc, "linear", &obj, &plan, &data, None, &options(true, None), &NoProgress, &mut |_| {}).unwrap();
+    let s = train(
+        &b,
+        &tc,
+        "linear",
+        &obj,
+        &plan,
+        &data,
+        None,
+        &options(true, None),
+        &NoProgress,
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!((s.started_from, s.step), (2, 6)); // the last complete checkpoint was step 2
     let wa = weights(&a.checkpoints().join("step-0000006/model.bpk"));
     let wb = weights(&b.checkpoints().join("step-0000006/model.bpk"));
@@ -168,8 +244,32 @@ fn refusals_are_clear() {
     let plan = BatchPlan::new(data.len(), tc.batch_size, 100, tc.seed).unwrap();
     let obj = linear_objective(&tc, plan);
     let run = RunDir::prepare(&root, &run_config(&tc), false, true).unwrap();
-    train(&run, &tc, "linear", &obj, &plan, &data, None, &options(false, None), &NoProgress, &mut |_| {}).unwrap();
-    let e = train(&run, &tc, "another", &obj, &plan, &data, None, &options(true, None), &NoProgress, &mut |_| {}).unwrap_err();
+    train(
+        &run,
+        &tc,
+        "linear",
+        &obj,
+        &plan,
+        &data,
+        None,
+        &options(false, None),
+        &NoProgress,
+        &mut |_| {},
+    )
+    .unwrap();
+    let e = train(
+        &run,
+        &tc,
+        "another",
+        &obj,
+        &plan,
+        &data,
+        None,
+        &options(true, None),
+        &NoProgress,
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("another architecture"), "{e}");
     // a batch larger than the data
     assert!(BatchPlan::new(4, 8, 100, 0).unwrap_err().to_string().contains("train.batch_size"));
@@ -177,7 +277,19 @@ fn refusals_are_clear() {
     let wild = cfg(4, 5, 1e30);
     let obj = linear_objective(&wild, plan);
     let run = RunDir::prepare(dir.path().join("wild"), &run_config(&wild), false, false).unwrap();
-    let e = train(&run, &wild, "linear", &obj, &plan, &data, None, &options(false, None), &NoProgress, &mut |_| {}).unwrap_err();
+    let e = train(
+        &run,
+        &wild,
+        "linear",
+        &obj,
+        &plan,
+        &data,
+        None,
+        &options(false, None),
+        &NoProgress,
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::NonFinite { .. }) && e.to_string().contains("step"), "{e}");
 }
 

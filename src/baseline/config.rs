@@ -59,7 +59,8 @@ impl Default for DdpmConfig {
 impl DdpmConfig {
     /// The preset's `[ddpm]` section, or the defaults if it has none.
     pub fn from_preset(preset: &Preset) -> Result<Self> {
-        let cfg = if preset.has_section("ddpm") { preset.section("ddpm")? } else { Self::default() };
+        let cfg =
+            if preset.has_section("ddpm") { preset.section("ddpm")? } else { Self::default() };
         cfg.validate()?;
         Ok(cfg)
     }
@@ -68,7 +69,10 @@ impl DdpmConfig {
     pub fn validate(&self) -> Result<()> {
         self.schedule()?;
         if self.stride == 0 || self.stride >= self.steps {
-            return Err(Error::config("ddpm.stride", format!("must be in 1 … {} (T − 1)", self.steps - 1)));
+            return Err(Error::config(
+                "ddpm.stride",
+                format!("must be in 1 … {} (T − 1)", self.steps - 1),
+            ));
         }
         Ok(())
     }
@@ -92,7 +96,10 @@ mod tests {
     #[test]
     fn defaults_are_ho_et_al_and_bad_values_are_named() {
         let c = DdpmConfig::default();
-        assert_eq!((c.steps, c.beta_start, c.beta_end, c.stride, c.method), (1000, 1e-4, 0.02, 1, ReverseStep::Ancestral));
+        assert_eq!(
+            (c.steps, c.beta_start, c.beta_end, c.stride, c.method),
+            (1000, 1e-4, 0.02, 1, ReverseStep::Ancestral)
+        );
         assert!(c.validate().is_ok());
         let ddim: DdpmConfig = toml::from_str("method = \"ddim\"\nstride = 10").unwrap();
         assert_eq!(ddim.sampler().unwrap().steps().unwrap().len(), 100);

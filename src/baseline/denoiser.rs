@@ -31,7 +31,11 @@ pub trait Denoiser: Module + Sized {
 
 /// The run's `[model]` U-Net with `in_channels → out_channels` (same widths, levels, attention
 /// and grid checks as the PDD predictor; the index embedding takes the DDPM index).
-pub(crate) fn unet_with_channels(cfg: &RunConfig, in_channels: usize, out_channels: usize) -> Result<UNetConfig> {
+pub(crate) fn unet_with_channels(
+    cfg: &RunConfig,
+    in_channels: usize,
+    out_channels: usize,
+) -> Result<UNetConfig> {
     let mut u = cfg.model.unet(1, &cfg.data.grid()?, false)?;
     u.in_channels = in_channels;
     u.out_channels = out_channels;
@@ -40,19 +44,27 @@ pub(crate) fn unet_with_channels(cfg: &RunConfig, in_channels: usize, out_channe
 
 /// The `[ddpm]` settings of a DDPM run configuration.
 pub fn ddpm_config(cfg: &RunConfig) -> Result<DdpmConfig> {
-    let d = cfg
-        .ddpm
-        .clone()
-        .ok_or_else(|| Error::config("ddpm", format!("a `{}` run needs a [ddpm] section in config.toml", cfg.kind)))?;
+    let d = cfg.ddpm.clone().ok_or_else(|| {
+        Error::config("ddpm", format!("a `{}` run needs a [ddpm] section in config.toml", cfg.kind))
+    })?;
     d.validate()?;
     Ok(d)
 }
 
 /// Fails unless `x` `[B, C, F, Ny, Nx]` has `channels` channels and at least `min_frames` frames.
-pub(crate) fn check_paths(x: &Tensor<5>, channels: usize, min_frames: usize, context: &str) -> Result<()> {
+pub(crate) fn check_paths(
+    x: &Tensor<5>,
+    channels: usize,
+    min_frames: usize,
+    context: &str,
+) -> Result<()> {
     let d = x.dims();
     if d[1] != channels || d[2] < min_frames || d[0] == 0 {
-        return Err(Error::shape(context, format!("[B ≥ 1, {channels}, F ≥ {min_frames}, Ny, Nx]"), d));
+        return Err(Error::shape(
+            context,
+            format!("[B ≥ 1, {channels}, F ≥ {min_frames}, Ny, Nx]"),
+            d,
+        ));
     }
     Ok(())
 }

@@ -30,7 +30,11 @@ impl Denoiser for DdpmGen {
     }
 
     fn build(cfg: &RunConfig, device: &Device) -> Result<Self> {
-        Ok(Self { net: Self::unet(cfg)?.init(device)?, channels: cfg.data.channels, frames: cfg.data.frames })
+        Ok(Self {
+            net: Self::unet(cfg)?.init(device)?,
+            channels: cfg.data.channels,
+            frames: cfg.data.frames,
+        })
     }
 
     /// One example per path: no conditioning, targets `[B, C·F, Ny, Nx]`.
@@ -38,7 +42,11 @@ impl Denoiser for DdpmGen {
         check_paths(&x0, self.channels, self.frames, "ddpm-gen training paths")?;
         let [b, c, f, ny, nx] = x0.dims();
         if f != self.frames {
-            return Err(Error::shape("ddpm-gen training paths (whole trajectories)", format!("F = {}", self.frames), f));
+            return Err(Error::shape(
+                "ddpm-gen training paths (whole trajectories)",
+                format!("F = {}", self.frames),
+                f,
+            ));
         }
         Ok((None, x0.reshape([b, c * f, ny, nx])))
     }
@@ -65,7 +73,13 @@ pub fn ddpm_generate(
     }
     let (c, f) = (model.channels, model.frames);
     progress.start("DDPM generation", sampler.steps()?.len() as u64);
-    let x = sampler.sample([n, c * f, ny, nx], device, seed, &mut |x, t| model.eps(None, x, t), progress)?;
+    let x = sampler.sample(
+        [n, c * f, ny, nx],
+        device,
+        seed,
+        &mut |x, t| model.eps(None, x, t),
+        progress,
+    )?;
     progress.finish();
     Ok(x.reshape([n, c, f, ny, nx]))
 }

@@ -63,7 +63,13 @@ impl DdpmRun {
 
     /// Simulation with a `ddpm-sim` run (see [`ddpm_simulate`]): `x0` `[B, C, F, Ny, Nx]`
     /// standardised test paths → `[B, C, w + n_steps, Ny, Nx]`.
-    pub fn simulate(&self, x0: Tensor<5>, n_steps: usize, seed: u64, progress: &dyn Progress) -> Result<Tensor<5>> {
+    pub fn simulate(
+        &self,
+        x0: Tensor<5>,
+        n_steps: usize,
+        seed: u64,
+        progress: &dyn Progress,
+    ) -> Result<Tensor<5>> {
         match &self.model {
             DdpmModel::Sim(m) => ddpm_simulate(m, &self.sampler, x0, n_steps, seed, progress),
             DdpmModel::Gen(_) => Err(self.wrong_kind("simulate", ModelKind::DdpmSim)),
@@ -72,15 +78,32 @@ impl DdpmRun {
 
     /// `n` generated paths `[n, C, F, Ny, Nx]` (standardised) from a `ddpm-gen` run (see
     /// [`ddpm_generate`]).
-    pub fn generate(&self, n: usize, seed: u64, device: &Device, progress: &dyn Progress) -> Result<Tensor<5>> {
+    pub fn generate(
+        &self,
+        n: usize,
+        seed: u64,
+        device: &Device,
+        progress: &dyn Progress,
+    ) -> Result<Tensor<5>> {
         match &self.model {
-            DdpmModel::Gen(m) => ddpm_generate(m, &self.sampler, n, plane(&self.config.data.grid()?), seed, device, progress),
+            DdpmModel::Gen(m) => ddpm_generate(
+                m,
+                &self.sampler,
+                n,
+                plane(&self.config.data.grid()?),
+                seed,
+                device,
+                progress,
+            ),
             DdpmModel::Sim(_) => Err(self.wrong_kind("generate", ModelKind::DdpmGen)),
         }
     }
 
     fn wrong_kind(&self, what: &str, want: ModelKind) -> Error {
-        Error::Other(format!("cannot {what} with a `{}` run: train one with `--model {want}`", self.config.kind))
+        Error::Other(format!(
+            "cannot {what} with a `{}` run: train one with `--model {want}`",
+            self.config.kind
+        ))
     }
 }
 

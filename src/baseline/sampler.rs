@@ -69,7 +69,10 @@ impl DdpmSampler {
     pub fn steps(&self) -> Result<Vec<ChainStep>> {
         let t_max = self.schedule.steps();
         if self.stride == 0 || self.stride >= t_max {
-            return Err(Error::config("ddpm.stride", format!("{} must be in 1 … {}", self.stride, t_max - 1)));
+            return Err(Error::config(
+                "ddpm.stride",
+                format!("{} must be in 1 … {}", self.stride, t_max - 1),
+            ));
         }
         let taus: Vec<usize> = (0..t_max).rev().step_by(self.stride).collect();
         Ok(taus
@@ -111,16 +114,23 @@ impl DdpmSampler {
             let t = Tensor::<1>::full([shape[0]], s.t as f32, device);
             let e = eps(x.clone(), t);
             if e.dims() != shape {
-                return Err(Error::shape("DDPM ε-predictor output", format!("{shape:?}"), e.dims()));
+                return Err(Error::shape(
+                    "DDPM ε-predictor output",
+                    format!("{shape:?}"),
+                    e.dims(),
+                ));
             }
             x = x.mul_scalar(s.a as f32) + e.mul_scalar(s.b as f32);
             if s.sigma > 0.0 {
-                x = x + gaussian(shape, noise_seed(seed, k as u64 + 1), device).mul_scalar(s.sigma as f32);
+                x = x + gaussian(shape, noise_seed(seed, k as u64 + 1), device)
+                    .mul_scalar(s.sigma as f32);
             }
             progress.advance(1);
         }
         if !x.clone().is_finite().all().into_scalar::<bool>() {
-            return Err(Error::NonFinite { context: "DDPM reverse chain (the model diverged)".into() });
+            return Err(Error::NonFinite {
+                context: "DDPM reverse chain (the model diverged)".into(),
+            });
         }
         Ok(x)
     }
@@ -144,7 +154,8 @@ mod tests {
     #[test]
     fn full_ancestral_chain_is_ho_et_al() {
         let s = DdpmSchedule::standard();
-        let chain = |method| DdpmSampler { schedule: s.clone(), stride: 1, method }.steps().unwrap();
+        let chain =
+            |method| DdpmSampler { schedule: s.clone(), stride: 1, method }.steps().unwrap();
         let (large, small) = (chain(ReverseStep::Ancestral), chain(ReverseStep::AncestralSmall));
         assert_eq!(large.len(), 1000);
         for (l, sm) in large.iter().zip(&small) {
@@ -152,7 +163,12 @@ mod tests {
             let alpha = 1.0 - beta;
             // μ = (x_t − β_t/√(1−ᾱ_t) ε̂)/√α_t
             assert!((l.a - 1.0 / alpha.sqrt()).abs() < 1e-9, "t {}", l.t);
-            assert!((l.b + beta / (alpha.sqrt() * (1.0 - ab).sqrt())).abs() < 1e-9, "t {}: {}", l.t, l.b);
+            assert!(
+                (l.b + beta / (alpha.sqrt() * (1.0 - ab).sqrt())).abs() < 1e-9,
+                "t {}: {}",
+                l.t,
+                l.b
+            );
             assert_eq!((sm.a, sm.b), (l.a, l.b));
             if l.t > 0 {
                 assert!((l.sigma * l.sigma - beta).abs() < 1e-12);
@@ -160,7 +176,8 @@ mod tests {
             }
         }
         assert_eq!((large[999].sigma, small[999].sigma), (0.0, 0.0));
-        let ddim = DdpmSampler { schedule: s, stride: 50, method: ReverseStep::Ddim }.steps().unwrap();
+        let ddim =
+            DdpmSampler { schedule: s, stride: 50, method: ReverseStep::Ddim }.steps().unwrap();
         assert_eq!(ddim.iter().map(|c| c.t).take(3).collect::<Vec<_>>(), vec![999, 949, 899]);
         assert_eq!((ddim.len(), ddim.last().unwrap().t), (20, 49));
         assert!(ddim.iter().all(|c| c.sigma == 0.0));

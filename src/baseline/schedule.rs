@@ -76,14 +76,23 @@ impl DdpmSchedule {
         if t < self.steps() {
             Ok(())
         } else {
-            Err(Error::OutOfRange { name: "DDPM index".into(), value: t as f64, range: format!("0 … {}", self.steps() - 1) })
+            Err(Error::OutOfRange {
+                name: "DDPM index".into(),
+                value: t as f64,
+                range: format!("0 … {}", self.steps() - 1),
+            })
         }
     }
 
     /// A draw of `q(x_t | x_0)`: `√ᾱ_t x_0 + √(1 − ᾱ_t) ε` with one index per example.
     ///
     /// `x0`, `eps`: `[N, …]` (same shape); `t`: `N` indices. Returns `[N, …]`.
-    pub fn q_sample<const D: usize>(&self, x0: Tensor<D>, eps: Tensor<D>, t: &[usize]) -> Result<Tensor<D>> {
+    pub fn q_sample<const D: usize>(
+        &self,
+        x0: Tensor<D>,
+        eps: Tensor<D>,
+        t: &[usize],
+    ) -> Result<Tensor<D>> {
         let n = x0.dims()[0];
         if eps.dims() != x0.dims() || t.len() != n {
             return Err(Error::shape(
@@ -123,9 +132,16 @@ mod tests {
         assert!((s.alpha_bar(999) / 4.035_829_765e-5 - 1.0).abs() < 1e-8, "{}", s.alpha_bar(999));
         assert!((1..1000).all(|t| s.alpha_bar(t) < s.alpha_bar(t - 1)));
         assert_eq!(s.posterior_variance(0), 0.0);
-        assert!((1..1000).all(|t| s.posterior_variance(t) > 0.0 && s.posterior_variance(t) < s.beta(t)));
+        assert!(
+            (1..1000).all(|t| s.posterior_variance(t) > 0.0 && s.posterior_variance(t) < s.beta(t))
+        );
         assert!(DdpmSchedule::linear(1, 1e-4, 0.02).is_err());
-        assert!(DdpmSchedule::linear(10, 0.02, 1e-4).unwrap_err().to_string().contains("ddpm.beta_start"));
+        assert!(
+            DdpmSchedule::linear(10, 0.02, 1e-4)
+                .unwrap_err()
+                .to_string()
+                .contains("ddpm.beta_start")
+        );
         assert!(s.check_index(1000).is_err());
     }
 }

@@ -33,7 +33,11 @@ impl DdpmSim {
         let [b, c, f, ny, nx] = x.dims();
         let (w, n) = (self.window, f - 1);
         let past = x.narrow(2, 0, n);
-        let padded = if w > 1 { Tensor::cat(vec![Tensor::zeros([b, c, w - 1, ny, nx], &past.device()), past], 2) } else { past };
+        let padded = if w > 1 {
+            Tensor::cat(vec![Tensor::zeros([b, c, w - 1, ny, nx], &past.device()), past], 2)
+        } else {
+            past
+        };
         let slots: Vec<Tensor<5>> = (0..w).map(|k| padded.clone().narrow(2, k, n)).collect();
         let stacked: Tensor<6> = Tensor::stack(slots, 2); // [B, C, w, F−1, Ny, Nx]
         stacked.permute([0, 3, 1, 2, 4, 5]).reshape([b * n, c * w, ny, nx])
@@ -49,7 +53,11 @@ impl Denoiser for DdpmSim {
     }
 
     fn build(cfg: &RunConfig, device: &Device) -> Result<Self> {
-        Ok(Self { net: Self::unet(cfg)?.init(device)?, window: cfg.model.window, channels: cfg.data.channels })
+        Ok(Self {
+            net: Self::unet(cfg)?.init(device)?,
+            window: cfg.model.window,
+            channels: cfg.data.channels,
+        })
     }
 
     /// Every frame pair of the batch: the window ending at `f` → slice `f + 1`,
@@ -91,9 +99,17 @@ pub fn ddpm_simulate(
         let cond = Tensor::cat(frames[frames.len() - w..].to_vec(), 2).reshape([b, c * w, ny, nx]);
         let chain_seed: u64 = rng::stream(seed ^ SIMULATE, n as u64).random();
         let next = sampler
-            .sample([b, c, ny, nx], &device, chain_seed, &mut |x, t| model.eps(Some(&cond), x, t), progress)
+            .sample(
+                [b, c, ny, nx],
+                &device,
+                chain_seed,
+                &mut |x, t| model.eps(Some(&cond), x, t),
+                progress,
+            )
             .map_err(|e| match e {
-                Error::NonFinite { context } => Error::NonFinite { context: format!("{context}, simulation step {}", n + 1) },
+                Error::NonFinite { context } => {
+                    Error::NonFinite { context: format!("{context}, simulation step {}", n + 1) }
+                }
                 other => other,
             })?;
         frames.push(next.reshape([b, c, 1, ny, nx]));

@@ -98,12 +98,29 @@ pub fn describe(m: &Metadata) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let shape = [vec![m.range.len()], m.trajectory_shape()].concat();
-    let _ = writeln!(s, "system: {}   preset: {}   seed: {}   pdd {}", m.system().name(), m.preset, m.seed(), m.pdd_version);
+    let _ = writeln!(
+        s,
+        "system: {}   preset: {}   seed: {}   pdd {}",
+        m.system().name(),
+        m.preset,
+        m.seed(),
+        m.pdd_version
+    );
     let _ = writeln!(s, "trajectories: {:?} (shape [N, C, F, *grid] = {shape:?})", m.range);
-    let _ = writeln!(s, "channels: {}   frames: {}   frame dt: {}", m.channels.join(", "), m.frames, m.frame_dt);
+    let _ = writeln!(
+        s,
+        "channels: {}   frames: {}   frame dt: {}",
+        m.channels.join(", "),
+        m.frames,
+        m.frame_dt
+    );
     match m.shard {
         Some(sh) => {
-            let _ = writeln!(s, "shard {sh} of a dataset of {} trajectories (merge before use)", m.total());
+            let _ = writeln!(
+                s,
+                "shard {sh} of a dataset of {} trajectories (merge before use)",
+                m.total()
+            );
         }
         None if !m.is_complete() => {
             let _ = writeln!(s, "partial file of a dataset of {} trajectories", m.total());

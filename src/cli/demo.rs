@@ -52,15 +52,26 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
     let mut summary = Vec::new();
     for name in &a.presets {
         let stem = name.trim_end_matches(".toml").rsplit('/').next().unwrap_or(name).to_string();
-        let study = Study::new(name, a.out.join(&stem), device.clone())?.with_options(options.clone());
+        let study =
+            Study::new(name, a.out.join(&stem), device.clone())?.with_options(options.clone());
         println!("== {name} → {}", study.dir.display());
         let bar = crate::progress::terminal_bar();
         let t = Instant::now();
         let ds = study.data(&bar)?;
-        println!("data: {} ({} trajectories) in {:.1} s", study.data_path().display(), ds.len(), t.elapsed().as_secs_f64());
+        println!(
+            "data: {} ({} trajectories) in {:.1} s",
+            study.data_path().display(),
+            ds.len(),
+            t.elapsed().as_secs_f64()
+        );
         let t = Instant::now();
         let run = study.train(&bar, &mut |_| {})?;
-        println!("training: {} at step {} in {:.1} s", study.run_dir().display(), run.step, t.elapsed().as_secs_f64());
+        println!(
+            "training: {} at step {} in {:.1} s",
+            study.run_dir().display(),
+            run.step,
+            t.elapsed().as_secs_f64()
+        );
         let t = Instant::now();
         let r = study.evaluate(&bar)?;
         bar.finish_and_clear();

@@ -158,7 +158,12 @@ pub fn preset_grid(preset: &Preset) -> Result<Grid> {
 }
 
 /// The text of `pdd diffusion table`.
-pub fn table(preset: &Preset, process: &ForwardProcess, lambdas: &[f64], modes: usize) -> Result<String> {
+pub fn table(
+    preset: &Preset,
+    process: &ForwardProcess,
+    lambdas: &[f64],
+    modes: usize,
+) -> Result<String> {
     let c = process.config();
     let mut out = String::new();
     let w = |e: std::fmt::Error| Error::Other(e.to_string());

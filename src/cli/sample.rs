@@ -164,12 +164,21 @@ fn evaluator(a: &RunArgs) -> anyhow::Result<Evaluator> {
 /// Says which damaged checkpoints were skipped to load the run, if any.
 fn warn_skipped(ev: &Evaluator) {
     for s in &ev.run.skipped {
-        eprintln!("warning: skipped damaged checkpoint {s}; using the checkpoint of step {}", ev.run.step);
+        eprintln!(
+            "warning: skipped damaged checkpoint {s}; using the checkpoint of step {}",
+            ev.run.step
+        );
     }
 }
 
 /// The evaluator reloaded with another number of paths or split, if either is given.
-fn with_paths(mut ev: Evaluator, samples: Option<usize>, split: Option<Split>, run: &Path, data: Option<&Path>) -> anyhow::Result<Evaluator> {
+fn with_paths(
+    mut ev: Evaluator,
+    samples: Option<usize>,
+    split: Option<Split>,
+    run: &Path,
+    data: Option<&Path>,
+) -> anyhow::Result<Evaluator> {
     if samples.is_none() && split.is_none() {
         return Ok(ev);
     }
@@ -188,10 +197,16 @@ fn set_steps(ev: &mut Evaluator, steps: Option<usize>, start: usize) {
     }
 }
 
-fn save(a: &RunArgs, ev: &Evaluator, x: &ArrayD<f32>, settings: Vec<(&str, String)>) -> anyhow::Result<()> {
+fn save(
+    a: &RunArgs,
+    ev: &Evaluator,
+    x: &ArrayD<f32>,
+    settings: Vec<(&str, String)>,
+) -> anyhow::Result<()> {
     if let Some(out) = &a.out {
         let mut x = x.clone();
-        Stats { mean: ev.run.config.data.mean.clone(), std: ev.run.config.data.std.clone() }.denormalise(&mut x)?;
+        Stats { mean: ev.run.config.data.mean.clone(), std: ev.run.config.data.std.clone() }
+            .denormalise(&mut x)?;
         let mut s = settings;
         s.push(("run", a.run.display().to_string()));
         s.push(("seed", a.seed.to_string()));
@@ -218,10 +233,23 @@ pub fn simulate(a: SimulateArgs) -> anyhow::Result<()> {
     let w = ev.run.model.window;
     // the configured step, or the last one when the paths are shorter: report the one used
     let step = ev.eval.l2_step.min(truth.shape()[2].saturating_sub(w));
-    let l2 = crate::metrics::relative_l2_at_step(&truth.view(), &path.view(), ev.test.grid(), w, step)?;
+    let l2 =
+        crate::metrics::relative_l2_at_step(&truth.view(), &path.view(), ev.test.grid(), w, step)?;
     let (paths, steps) = (path.shape()[0], path.shape()[2] - w);
-    println!("simulated {paths} paths at λ = {} ({steps} steps); relative L² at step {step}: {l2:.3}", a.lambda);
-    save(&a.common, &ev, &path, vec![("task", "simulate".into()), ("lambda", a.lambda.to_string()), ("noise", a.noise.to_string())])
+    println!(
+        "simulated {paths} paths at λ = {} ({steps} steps); relative L² at step {step}: {l2:.3}",
+        a.lambda
+    );
+    save(
+        &a.common,
+        &ev,
+        &path,
+        vec![
+            ("task", "simulate".into()),
+            ("lambda", a.lambda.to_string()),
+            ("noise", a.noise.to_string()),
+        ],
+    )
 }
 
 /// Runs `pdd generate`.
@@ -234,9 +262,22 @@ pub fn generate(a: ReverseArgs) -> anyhow::Result<()> {
     let bar = crate::progress::terminal_bar();
     let x = ev.generate(n, a.common.seed, &mut bar_callback(&bar))?;
     bar.finish_and_clear();
-    let e = crate::metrics::relative_spectral_error(&ev.test.data().view(), &x.view(), ev.test.grid(), 0)?;
-    println!("generated {} paths (stride {}); relative spectral error vs the test split: {e:.3}", n, ev.sampler.stride);
-    save(&a.common, &ev, &x, vec![("task", "generate".into()), ("stride", ev.sampler.stride.to_string())])
+    let e = crate::metrics::relative_spectral_error(
+        &ev.test.data().view(),
+        &x.view(),
+        ev.test.grid(),
+        0,
+    )?;
+    println!(
+        "generated {} paths (stride {}); relative spectral error vs the test split: {e:.3}",
+        n, ev.sampler.stride
+    );
+    save(
+        &a.common,
+        &ev,
+        &x,
+        vec![("task", "generate".into()), ("stride", ev.sampler.stride.to_string())],
+    )
 }
 
 /// Runs `pdd super-resolve`.
@@ -258,8 +299,21 @@ pub fn super_resolve(a: ReverseArgs) -> anyhow::Result<()> {
         crate::metrics::relative_spectral_error(&x0.view(), &low.view(), g, 0)?,
         crate::metrics::relative_spectral_error(&x0.view(), &high.view(), g, 0)?,
     );
-    println!("super-resolved {} paths from λ = {}: spectral error LR {el:.3} → SR {eh:.3}", high.shape()[0], a.lambda);
-    save(&a.common, &ev, &high, vec![("task", "super-resolve".into()), ("lambda", a.lambda.to_string()), ("stride", ev.sampler.stride.to_string())])
+    println!(
+        "super-resolved {} paths from λ = {}: spectral error LR {el:.3} → SR {eh:.3}",
+        high.shape()[0],
+        a.lambda
+    );
+    save(
+        &a.common,
+        &ev,
+        &high,
+        vec![
+            ("task", "super-resolve".into()),
+            ("lambda", a.lambda.to_string()),
+            ("stride", ev.sampler.stride.to_string()),
+        ],
+    )
 }
 
 /// Runs `pdd eval`.
@@ -279,16 +333,26 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
     }
     let start = ev.run.process.steps() - 1;
     set_steps(&mut ev, a.steps, start);
-    let stats = crate::io::Stats { mean: ev.run.config.data.mean.clone(), std: ev.run.config.data.std.clone() };
+    let stats = crate::io::Stats {
+        mean: ev.run.config.data.mean.clone(),
+        std: ev.run.config.data.std.clone(),
+    };
     let baselines = crate::eval::load_baselines(&a.baseline, &stats, &device)?;
     let refs: Vec<&dyn Baseline> = baselines.iter().map(|b| b.as_ref()).collect();
-    let dir = a.report.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+    let dir = a
+        .report
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
     let figures = dir.join("figures");
     let new_figures = !figures.exists();
     std::fs::create_dir_all(&dir).map_err(|e| crate::Error::io(&dir, e))?;
     let bar = crate::progress::terminal_bar();
     let tasks = EvalTasks { generation: !a.no_generation, ..Default::default() };
-    let r = match evaluate(&ev, &refs, tasks, &figures, &bar).and_then(|r| r.write(&a.report).map(|()| r)) {
+    let r = match evaluate(&ev, &refs, tasks, &figures, &bar)
+        .and_then(|r| r.write(&a.report).map(|()| r))
+    {
         Ok(r) => r,
         Err(e) => {
             if new_figures {

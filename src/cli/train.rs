@@ -68,7 +68,9 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
                 last_print = std::time::Instant::now();
             }
         }
-        TrainEvent::Checkpoint { step, .. } => bar.println(format!("step {step:>6}  checkpoint written")),
+        TrainEvent::Checkpoint { step, .. } => {
+            bar.println(format!("step {step:>6}  checkpoint written"))
+        }
         // printed even when stderr is not a terminal (bar.println would drop them)
         TrainEvent::Resumed { step, skipped } => bar.suspend(|| {
             for s in skipped {

@@ -169,7 +169,10 @@ impl RealFourierBasis {
         let n = dims[0] * dims[1] * dims[2];
         let mut z = x.reshape([n * self.ny, self.nx]).matmul(right.clone());
         if self.ny > 1 {
-            z = left.clone().matmul(z.reshape([n, self.ny, self.nx])).reshape([n * self.ny, self.nx]);
+            z = left
+                .clone()
+                .matmul(z.reshape([n, self.ny, self.nx]))
+                .reshape([n * self.ny, self.nx]);
         }
         z.reshape(dims)
     }
@@ -179,7 +182,11 @@ impl RealFourierBasis {
     /// construction of the half spectrum).
     pub fn to_basis_layout(&self, half: &[f32]) -> Result<Vec<f32>> {
         if half.len() != self.grid.half_len() {
-            return Err(Error::shape("spectral multiplier (half spectrum)", self.grid.half_len(), half.len()));
+            return Err(Error::shape(
+                "spectral multiplier (half spectrum)",
+                self.grid.half_len(),
+                half.len(),
+            ));
         }
         self.bins
             .iter()
@@ -214,7 +221,10 @@ pub struct SpectralOperator {
 
 impl SpectralOperator {
     /// An operator with one multiplier per row of `rows` (each a half spectrum).
-    pub fn from_rows<'a>(basis: &RealFourierBasis, rows: impl IntoIterator<Item = &'a [f32]>) -> Result<Self> {
+    pub fn from_rows<'a>(
+        basis: &RealFourierBasis,
+        rows: impl IntoIterator<Item = &'a [f32]>,
+    ) -> Result<Self> {
         let mut data = Vec::new();
         let mut len = 0;
         for row in rows {
@@ -235,7 +245,11 @@ impl SpectralOperator {
     }
 
     /// Table `which` of `process`, all `T` indices.
-    pub fn from_process(basis: &RealFourierBasis, process: &ForwardProcess, which: Table) -> Result<Self> {
+    pub fn from_process(
+        basis: &RealFourierBasis,
+        process: &ForwardProcess,
+        which: Table,
+    ) -> Result<Self> {
         Self::from_rows(basis, (0..process.steps()).map(|i| process.table(which, i)))
     }
 
@@ -280,7 +294,11 @@ impl SpectralOperator {
     pub fn apply(&self, x: Tensor<5>, t: &[usize]) -> Result<Tensor<5>> {
         let d = self.basis.check(&x, "SpectralOperator::apply")?;
         if t.len() != d[0] {
-            return Err(Error::shape("SpectralOperator::apply: one index per example", d[0], t.len()));
+            return Err(Error::shape(
+                "SpectralOperator::apply: one index per example",
+                d[0],
+                t.len(),
+            ));
         }
         let m = self.multiplier(t)?;
         Ok(self.basis.inverse(self.basis.forward(x) * m))
@@ -367,13 +385,26 @@ impl DeviceProcess {
     /// `u_λ = F⁻¹{ Â_t F{x0} + B̂_t F{ε} }` with the given white noise (same shape as `x0`).
     ///
     /// `x0`, `noise`: `[B, C, F, Ny, Nx]`; `t`: `B` diffusion indices.
-    pub fn q_sample_given_noise(&self, x0: Tensor<5>, t: &[usize], noise: Tensor<5>) -> Result<Tensor<5>> {
+    pub fn q_sample_given_noise(
+        &self,
+        x0: Tensor<5>,
+        t: &[usize],
+        noise: Tensor<5>,
+    ) -> Result<Tensor<5>> {
         let d = self.basis.check(&x0, "DeviceProcess::q_sample x0")?;
         if noise.dims() != d {
-            return Err(Error::shape("DeviceProcess::q_sample noise (same shape as x0)", d, noise.dims()));
+            return Err(Error::shape(
+                "DeviceProcess::q_sample noise (same shape as x0)",
+                d,
+                noise.dims(),
+            ));
         }
         if t.len() != d[0] {
-            return Err(Error::shape("DeviceProcess::q_sample: one index per example", d[0], t.len()));
+            return Err(Error::shape(
+                "DeviceProcess::q_sample: one index per example",
+                d[0],
+                t.len(),
+            ));
         }
         let a = self.damping.multiplier(t)?;
         let b = self.noise_std.multiplier(t)?;
@@ -390,13 +421,16 @@ impl DeviceProcess {
 
     /// q-sample with the host's noise streams ([`white_noise`]`(shape, seed)`, uploaded), so the
     /// result equals [`ForwardProcess::q_sample`] with the same seed; returns `(u_λ, ε)`.
-    pub fn q_sample_seeded(&self, x0: Tensor<5>, t: &[usize], seed: u64) -> Result<(Tensor<5>, Tensor<5>)> {
+    pub fn q_sample_seeded(
+        &self,
+        x0: Tensor<5>,
+        t: &[usize],
+        seed: u64,
+    ) -> Result<(Tensor<5>, Tensor<5>)> {
         let d = self.basis.check(&x0, "DeviceProcess::q_sample_seeded x0")?;
         let host = white_noise(&d, seed);
-        let noise = Tensor::from_data(
-            TensorData::new(host.into_raw_vec_and_offset().0, d),
-            &x0.device(),
-        );
+        let noise =
+            Tensor::from_data(TensorData::new(host.into_raw_vec_and_offset().0, d), &x0.device());
         Ok((self.q_sample_given_noise(x0, t, noise.clone())?, noise))
     }
 

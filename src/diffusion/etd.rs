@@ -28,7 +28,10 @@ pub fn phi1(z: f64) -> f64 {
 /// The ETD1 multipliers of a reverse step of length `dl` for the modes with eigenvalues
 /// `eigenvalues` (`ℓ_k ≤ 0`, half spectrum): `(Astep_k = e^{−ℓ_k Δλ}, Δλ β² φ1(−ℓ_k Δλ))`.
 pub fn etd1_multipliers(eigenvalues: &[f64], beta2: f64, dl: f64) -> (Vec<f32>, Vec<f32>) {
-    eigenvalues.iter().map(|&l| ((-l * dl).exp() as f32, (dl * beta2 * phi1(-l * dl)) as f32)).unzip()
+    eigenvalues
+        .iter()
+        .map(|&l| ((-l * dl).exp() as f32, (dl * beta2 * phi1(-l * dl)) as f32))
+        .unzip()
 }
 
 impl ForwardProcess {
@@ -53,7 +56,11 @@ impl DeviceProcess {
     pub fn etd1_mean(&self, x: Tensor<5>, score: Tensor<5>) -> Result<Tensor<5>> {
         let d = self.basis().check(&x, "DeviceProcess::etd1_mean x")?;
         if score.dims() != d {
-            return Err(Error::shape("DeviceProcess::etd1_mean score (same shape as x)", d, score.dims()));
+            return Err(Error::shape(
+                "DeviceProcess::etd1_mean score (same shape as x)",
+                d,
+                score.dims(),
+            ));
         }
         let basis = self.basis();
         let z = basis.forward(x) * self.etd_astep.single_multiplier()

@@ -25,8 +25,8 @@ mod qsample;
 mod synthetic;
 
 pub use device::{
-    DeviceProcess, RealFourierBasis, SpectralOperator, batch_to_tensor, plane_dims, real_fourier_basis,
-    tensor_to_batch,
+    DeviceProcess, RealFourierBasis, SpectralOperator, batch_to_tensor, plane_dims,
+    real_fourier_basis, tensor_to_batch,
 };
 pub use etd::{etd1_multipliers, phi1};
 pub use process::{DiffusionConfig, ForwardProcess, ForwardProcessBuilder, Table, VARIANCE_FLOOR};

@@ -156,9 +156,8 @@ impl ForwardProcessBuilder {
 
     /// Validates the settings and precomputes every table (in f64, stored as f32).
     pub fn build(self) -> Result<ForwardProcess> {
-        let grid = self
-            .grid
-            .ok_or_else(|| Error::config("diffusion.grid", "required: call .grid(..)"))?;
+        let grid =
+            self.grid.ok_or_else(|| Error::config("diffusion.grid", "required: call .grid(..)"))?;
         let alpha = self.alpha.ok_or_else(|| {
             Error::config("diffusion.laplacian_factor", "required: call .alpha(..)")
         })?;
@@ -189,7 +188,8 @@ pub enum Table {
 
 impl Table {
     /// Every table, in a fixed order.
-    pub const ALL: [Table; 4] = [Table::Damping, Table::Variance, Table::NoiseStd, Table::PrecisionSqrt];
+    pub const ALL: [Table; 4] =
+        [Table::Damping, Table::Variance, Table::NoiseStd, Table::PrecisionSqrt];
 
     /// A short name (`"damping"`, …).
     pub fn name(self) -> &'static str {
@@ -498,13 +498,18 @@ mod tests {
         assert_eq!(c.noise_amplitude_squared, 2.0);
         assert_eq!(c.steps, 1000);
         assert_eq!(c.laplacian, LaplacianKind::Discrete);
-        let preset = Preset::parse("t", "[diffusion]\nlaplacian_factor = 0.3\nsteps = 0\n").unwrap();
+        let preset =
+            Preset::parse("t", "[diffusion]\nlaplacian_factor = 0.3\nsteps = 0\n").unwrap();
         assert!(DiffusionConfig::from_preset(&preset).unwrap_err().to_string().contains("steps"));
-        let preset = Preset::parse("t", "[diffusion]\nlaplacian_factor = 0.3\nalpha = 1\n").unwrap();
+        let preset =
+            Preset::parse("t", "[diffusion]\nlaplacian_factor = 0.3\nalpha = 1\n").unwrap();
         assert!(DiffusionConfig::from_preset(&preset).is_err());
         let preset =
             Preset::parse("t", "[diffusion]\nlaplacian_factor = 0.3\nlaplacian = \"continuous\"\n")
                 .unwrap();
-        assert_eq!(DiffusionConfig::from_preset(&preset).unwrap().laplacian, LaplacianKind::Continuous);
+        assert_eq!(
+            DiffusionConfig::from_preset(&preset).unwrap().laplacian,
+            LaplacianKind::Continuous
+        );
     }
 }

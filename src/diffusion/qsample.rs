@@ -69,7 +69,8 @@ impl ForwardProcess {
                     match y {
                         Some(y) => {
                             plan.forward(&y[range], sy, scratch);
-                            for (((cx, cy), &a), &c) in sx.iter_mut().zip(sy.iter()).zip(mx).zip(my) {
+                            for (((cx, cy), &a), &c) in sx.iter_mut().zip(sy.iter()).zip(mx).zip(my)
+                            {
                                 *cx = *cx * a + *cy * c;
                             }
                         }
@@ -106,7 +107,8 @@ impl ForwardProcess {
         let x = self.grid().checked_batch(x0, "q_sample x0")?;
         self.check_indices(t, x.shape.batch, "q_sample")?;
         let noise = white_noise(x0.shape(), seed);
-        let u = self.q_sample_checked(&x, t, noise.as_slice().expect("fresh arrays are contiguous"));
+        let u =
+            self.q_sample_checked(&x, t, noise.as_slice().expect("fresh arrays are contiguous"));
         Ok((u, noise))
     }
 
@@ -121,7 +123,11 @@ impl ForwardProcess {
         let x = self.grid().checked_batch(x0, "q_sample x0")?;
         let e = self.grid().checked_batch(noise, "q_sample noise")?;
         if x0.shape() != noise.shape() {
-            return Err(Error::shape("q_sample noise (same shape as x0)", x0.shape(), noise.shape()));
+            return Err(Error::shape(
+                "q_sample noise (same shape as x0)",
+                x0.shape(),
+                noise.shape(),
+            ));
         }
         self.check_indices(t, x.shape.batch, "q_sample")?;
         Ok(self.q_sample_checked(&x, t, e.as_slice()))
@@ -152,7 +158,12 @@ impl ForwardProcess {
     /// example [`Table::PrecisionSqrt`] turns SA-PDD's noise estimate into a score).
     ///
     /// `x`: `[B, C, F, *grid]`; `t`: `B` indices. Returns `[B, C, F, *grid]`.
-    pub fn apply_table(&self, which: Table, x: &ArrayViewD<f32>, t: &[usize]) -> Result<ArrayD<f32>> {
+    pub fn apply_table(
+        &self,
+        which: Table,
+        x: &ArrayViewD<f32>,
+        t: &[usize],
+    ) -> Result<ArrayD<f32>> {
         let c = self.grid().checked_batch(x, which.name())?;
         self.check_indices(t, c.shape.batch, which.name())?;
         let rows: Vec<_> = t.iter().map(|&i| (self.table(which, i), &[][..])).collect();

@@ -35,13 +35,17 @@ pub fn synthetic_trajectory(
     seed: u64,
 ) -> Result<ArrayD<f32>> {
     if !(0.0..1.0).contains(&correlation) {
-        return Err(Error::config("synthetic correlation", format!("must be in [0, 1), got {correlation}")));
+        return Err(Error::config(
+            "synthetic correlation",
+            format!("must be in [0, 1), got {correlation}"),
+        ));
     }
     if !slope.is_finite() {
         return Err(Error::config("synthetic slope", format!("must be finite, got {slope}")));
     }
     let n = grid.len();
-    let amplitude: Vec<f64> = synthetic_mode_variance(grid, slope).iter().map(|s| s.sqrt()).collect();
+    let amplitude: Vec<f64> =
+        synthetic_mode_variance(grid, slope).iter().map(|s| s.sqrt()).collect();
     let plan = SpectralPlan::<f64>::new(grid);
     let (mut scratch, mut spec) = (plan.make_scratch(), plan.spectrum_buffer());
     let mut out = Vec::with_capacity(channels * frames * n);

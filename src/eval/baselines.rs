@@ -28,7 +28,8 @@ impl DdpmBaseline {
     /// Loads the DDPM run in `dir` onto `device`; `stats` are the evaluator's standardisation
     /// constants. Refuses PDD runs and runs whose channel count differs from `stats`.
     pub fn load(dir: &Path, stats: &Stats, device: &Device) -> Result<Self> {
-        let run = DdpmRun::load(dir, device).map_err(|e| Error::Other(format!("baseline {}: {e}", dir.display())))?;
+        let run = DdpmRun::load(dir, device)
+            .map_err(|e| Error::Other(format!("baseline {}: {e}", dir.display())))?;
         if run.config.data.mean.len() != stats.mean.len() {
             return Err(Error::Other(format!(
                 "baseline {}: trained on {} channels, the evaluated run has {}",
@@ -54,7 +55,10 @@ impl DdpmBaseline {
         let (ny, nx) = plane(&self.run.config.data.grid()?);
         let s = x.shape();
         if s.len() < 4 || s[3..].iter().product::<usize>() != ny * nx {
-            return Err(Error::Other(format!("baseline {}: paths {s:?} do not match its grid {ny}×{nx}", self.name())));
+            return Err(Error::Other(format!(
+                "baseline {}: paths {s:?} do not match its grid {ny}×{nx}",
+                self.name()
+            )));
         }
         let shape = [s[0], s[1], s[2], ny, nx];
         let data = x.as_standard_layout().iter().copied().collect::<Vec<f32>>();
@@ -74,7 +78,11 @@ impl Baseline for DdpmBaseline {
         let DdpmModel::Sim(m) = &self.run.model else { return Ok(None) };
         let frames = x0.shape()[2];
         if m.window > frames {
-            return Err(Error::Other(format!("{}: window {} longer than the {frames} test frames", self.name(), m.window)));
+            return Err(Error::Other(format!(
+                "{}: window {} longer than the {frames} test frames",
+                self.name(),
+                m.window
+            )));
         }
         let _ = window; // the baseline conditions on its own window; metrics skip the PDD window
         let own = self.run.stats();
@@ -87,7 +95,12 @@ impl Baseline for DdpmBaseline {
     fn generate(&self, x0: &ArrayD<f32>, n: usize, seed: u64) -> Result<Option<ArrayD<f32>>> {
         let DdpmModel::Gen(m) = &self.run.model else { return Ok(None) };
         if m.frames != x0.shape()[2] {
-            return Err(Error::Other(format!("{}: generates {} frames, the test paths have {}", self.name(), m.frames, x0.shape()[2])));
+            return Err(Error::Other(format!(
+                "{}: generates {} frames, the test paths have {}",
+                self.name(),
+                m.frames,
+                x0.shape()[2]
+            )));
         }
         let out = self.run.generate(n, seed, &self.device, &NoProgress)?;
         let host = to_host(out, &self.run.config.data.grid()?);
@@ -97,8 +110,14 @@ impl Baseline for DdpmBaseline {
 
 /// Loads every baseline run directory (its `config.toml` `kind` must be `ddpm-sim` or
 /// `ddpm-gen`); `stats` are the evaluated PDD run's standardisation constants.
-pub fn load_baselines(dirs: &[PathBuf], stats: &Stats, device: &Device) -> Result<Vec<Box<dyn Baseline>>> {
-    dirs.iter().map(|d| Ok(Box::new(DdpmBaseline::load(d, stats, device)?) as Box<dyn Baseline>)).collect()
+pub fn load_baselines(
+    dirs: &[PathBuf],
+    stats: &Stats,
+    device: &Device,
+) -> Result<Vec<Box<dyn Baseline>>> {
+    dirs.iter()
+        .map(|d| Ok(Box::new(DdpmBaseline::load(d, stats, device)?) as Box<dyn Baseline>))
+        .collect()
 }
 
 #[cfg(test)]
@@ -110,7 +129,9 @@ mod tests {
     fn restandardisation_round_trips_through_physical_units() {
         let a = Stats { mean: vec![1.0, -2.0], std: vec![2.0, 0.5] };
         let b = Stats { mean: vec![0.5, 0.0], std: vec![4.0, 1.0] };
-        let x = ArrayD::from_shape_fn(IxDyn(&[2, 2, 3, 4]), |i| (i[0] + 2 * i[1] + 3 * i[2] + i[3]) as f32 * 0.1 - 0.7);
+        let x = ArrayD::from_shape_fn(IxDyn(&[2, 2, 3, 4]), |i| {
+            (i[0] + 2 * i[1] + 3 * i[2] + i[3]) as f32 * 0.1 - 0.7
+        });
         let y = DdpmBaseline::restandardise(&x, &a, &b);
         // physical value is the same in both units
         let (v, w) = (x[[1, 1, 2, 3]] as f64, y[[1, 1, 2, 3]] as f64);

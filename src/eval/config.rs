@@ -68,14 +68,20 @@ impl Default for EvalConfig {
 impl EvalConfig {
     /// Checks the values, naming the offending field.
     pub fn validate(&self) -> Result<()> {
-        let check = |ok: bool, f: &str, why: &str| if ok { Ok(()) } else { Err(Error::config(format!("eval.{f}"), why)) };
+        let check = |ok: bool, f: &str, why: &str| {
+            if ok { Ok(()) } else { Err(Error::config(format!("eval.{f}"), why)) }
+        };
         check(self.samples > 0, "samples", "must be ≥ 1")?;
         check(self.generation_samples != Some(0), "generation_samples", "must be ≥ 1")?;
         check(self.seeds > 0, "seeds", "must be ≥ 1")?;
         check(self.l2_step > 0, "l2_step", "must be ≥ 1")?;
         check(self.batch > 0, "batch", "must be ≥ 1")?;
         check((0.0..=1.0).contains(&self.sr_lambda), "sr_lambda", "must be in [0, 1]")?;
-        check(self.sweep_lambdas.iter().all(|l| (0.0..=1.0).contains(l)), "sweep_lambdas", "must be in [0, 1]")?;
+        check(
+            self.sweep_lambdas.iter().all(|l| (0.0..=1.0).contains(l)),
+            "sweep_lambdas",
+            "must be in [0, 1]",
+        )?;
         Ok(())
     }
 }

@@ -10,5 +10,7 @@ mod tasks;
 pub use baselines::{DdpmBaseline, load_baselines};
 pub use config::EvalConfig;
 pub use figures::{compare_paths, compare_psd, lambda_figure, path_panel};
-pub use report::{Baseline, BaselineScores, BaselineTask, EvalResults, EvalTasks, TaskFailure, evaluate};
+pub use report::{
+    Baseline, BaselineScores, BaselineTask, EvalResults, EvalTasks, TaskFailure, evaluate,
+};
 pub use tasks::{Evaluator, concat, persistence};

@@ -5,7 +5,8 @@ use super::figures::{compare_paths, compare_psd, lambda_figure};
 use super::tasks::{Evaluator, persistence};
 use crate::error::{Error, Result};
 use crate::metrics::{
-    LambdaSweep, MeanStd, SpectralFloor, relative_l2_at_step, relative_spectral_error, spectral_floor, sweep_lambda,
+    LambdaSweep, MeanStd, SpectralFloor, relative_l2_at_step, relative_spectral_error,
+    spectral_floor, sweep_lambda,
 };
 use crate::progress::Progress;
 use crate::spectral::Grid;
@@ -198,7 +199,10 @@ pub fn evaluate(
         sr_source: String::new(),
         sr_spectral: nan,
         lr_spectral: nan,
-        baselines: baselines.iter().map(|b| BaselineScores { name: b.name(), ..Default::default() }).collect(),
+        baselines: baselines
+            .iter()
+            .map(|b| BaselineScores { name: b.name(), ..Default::default() })
+            .collect(),
         seconds: vec![],
     };
     if tasks.simulation {
@@ -210,26 +214,43 @@ pub fn evaluate(
         let pers = persistence(&truth, w);
         r.persistence_l2 = relative_l2_at_step(&truth.view(), &pers.view(), &grid, w, cfg.l2_step)?;
         r.persistence_spectral = relative_spectral_error(&truth.view(), &pers.view(), &grid, w)?;
-        let mut sets: Vec<(String, ArrayD<f32>)> = vec![("physics".into(), truth.clone()), ("PDD".into(), path.clone())];
+        let mut sets: Vec<(String, ArrayD<f32>)> =
+            vec![("physics".into(), truth.clone()), ("PDD".into(), path.clone())];
         for (b, s) in baselines.iter().zip(r.baselines.iter_mut()) {
             let sim = b.simulate(&x0, w, 0).unwrap_or_else(|e| {
-                s.failures.push(TaskFailure { task: BaselineTask::Simulation, message: e.to_string() });
+                s.failures
+                    .push(TaskFailure { task: BaselineTask::Simulation, message: e.to_string() });
                 None
             });
             if let Some(p) = sim {
-                s.sim_l2 = Some(relative_l2_at_step(&truth.view(), &p.view(), &grid, w, cfg.l2_step)?);
+                s.sim_l2 =
+                    Some(relative_l2_at_step(&truth.view(), &p.view(), &grid, w, cfg.l2_step)?);
                 s.sim_spectral = Some(relative_spectral_error(&truth.view(), &p.view(), &grid, w)?);
                 sets.push((b.name(), p));
             }
         }
         let refs: Vec<(&str, &ArrayD<f32>)> = sets.iter().map(|(n, a)| (n.as_str(), a)).collect();
-        save("fig5_simulation_lambda0.svg", compare_paths(&refs, &grid, frame, dt, "simulation at λ = 0")?)?;
-        save("fig5_simulation_lambda0_psd.svg", compare_psd(&refs, &grid, 0, w, "time-averaged PSD, λ = 0")?)?;
+        save(
+            "fig5_simulation_lambda0.svg",
+            compare_paths(&refs, &grid, frame, dt, "simulation at λ = 0")?,
+        )?;
+        save(
+            "fig5_simulation_lambda0_psd.svg",
+            compare_psd(&refs, &grid, 0, w, "time-averaged PSD, λ = 0")?,
+        )?;
         progress.finish();
         // Fig. 2/3 at λ = 0.2 and the λ sweep (Fig. 7)
         let (truth2, path2) = ev.simulate(0.2, false, 0)?;
-        let sets2 = [("physics λ=0", &truth), ("PDD λ=0", &path), ("physics λ=0.2", &truth2), ("PDD λ=0.2", &path2)];
-        save("fig2_simulation.svg", compare_paths(&sets2, &grid, frame, dt, "physics vs surrogate at λ = 0 and 0.2")?)?;
+        let sets2 = [
+            ("physics λ=0", &truth),
+            ("PDD λ=0", &path),
+            ("physics λ=0.2", &truth2),
+            ("PDD λ=0.2", &path2),
+        ];
+        save(
+            "fig2_simulation.svg",
+            compare_paths(&sets2, &grid, frame, dt, "physics vs surrogate at λ = 0 and 0.2")?,
+        )?;
         save("fig2_simulation_psd.svg", compare_psd(&sets2, &grid, 0, w, "time-averaged PSD")?)?;
         let mut spectral = Vec::new();
         r.sweep_l2 = sweep_lambda(&ev.run.process, &cfg.sweep_lambdas, progress, |l, _| {
@@ -262,12 +283,16 @@ pub fn evaluate(
         r.gen_samples = n;
         r.gen_floor = spectral_floor(&ev.test_split.data().view(), &grid, 0, n)?;
         let g = first.expect("seeds ≥ 1");
-        let mut sets: Vec<(String, ArrayD<f32>)> = vec![("test data".into(), x0.clone()), ("PDD".into(), g)];
+        let mut sets: Vec<(String, ArrayD<f32>)> =
+            vec![("test data".into(), x0.clone()), ("PDD".into(), g)];
         for (b, s) in baselines.iter().zip(r.baselines.iter_mut()) {
             let mut vals = Vec::new();
             for seed in 0..cfg.seeds as u64 {
                 let generated = b.generate(&x0, n, seed).unwrap_or_else(|e| {
-                    s.failures.push(TaskFailure { task: BaselineTask::Generation, message: format!("seed {seed}: {e}") });
+                    s.failures.push(TaskFailure {
+                        task: BaselineTask::Generation,
+                        message: format!("seed {seed}: {e}"),
+                    });
                     None
                 });
                 if let Some(p) = generated {
@@ -282,8 +307,14 @@ pub fn evaluate(
             }
         }
         let refs: Vec<(&str, &ArrayD<f32>)> = sets.iter().map(|(n, a)| (n.as_str(), a)).collect();
-        save("fig8_generation.svg", compare_paths(&refs, &grid, 0, dt, "unconditional generation")?)?;
-        save("fig9_generation_psd.svg", compare_psd(&refs, &grid, 0, 0, "time-averaged PSD of generated paths")?)?;
+        save(
+            "fig8_generation.svg",
+            compare_paths(&refs, &grid, 0, dt, "unconditional generation")?,
+        )?;
+        save(
+            "fig9_generation_psd.svg",
+            compare_psd(&refs, &grid, 0, 0, "time-averaged PSD of generated paths")?,
+        )?;
         progress.finish();
         seconds.push(("generation".into(), t0.elapsed().as_secs_f64()));
     }
@@ -305,8 +336,14 @@ pub fn evaluate(
         r.sr_floor = spectral_floor(&ev.test_split.data().view(), &grid, 0, x0.shape()[0])?;
         let (l, h) = first.expect("seeds ≥ 1");
         let sets = [("low resolution (λ = 0.2)", &l), ("super-resolved", &h), ("physics", &x0)];
-        save("fig4_super_resolution.svg", compare_paths(&sets, &grid, frame, dt, "super-resolution λ = 0.2 → 0")?)?;
-        save("fig4_super_resolution_psd.svg", compare_psd(&sets, &grid, 0, 0, "PSD: LR / SR / physics")?)?;
+        save(
+            "fig4_super_resolution.svg",
+            compare_paths(&sets, &grid, frame, dt, "super-resolution λ = 0.2 → 0")?,
+        )?;
+        save(
+            "fig4_super_resolution_psd.svg",
+            compare_psd(&sets, &grid, 0, 0, "PSD: LR / SR / physics")?,
+        )?;
         progress.finish();
         seconds.push(("super-resolution".into(), t0.elapsed().as_secs_f64()));
     }
@@ -318,8 +355,26 @@ pub fn evaluate(
 /// gen PDD, gen DDPM, SR, LR), as "mean ± std" strings.
 fn paper(system: &str) -> Option<[&'static str; 8]> {
     match system {
-        "lorenz96" => Some(["0.503 ± 0.011", "0.120 ± 0.014", "0.557 ± 0.031", "0.226 ± 0.077", "0.343 ± 0.028", "0.267 ± 0.020", "0.345 ± 0.027", "0.873 ± 0.005"]),
-        "kolmogorov" => Some(["0.691 ± 0.057", "0.182 ± 0.029", "0.861 ± 0.023", "0.139 ± 0.021", "0.457 ± 0.025", "0.615 ± 0.121", "0.303 ± 0.011", "0.743 ± 0.005"]),
+        "lorenz96" => Some([
+            "0.503 ± 0.011",
+            "0.120 ± 0.014",
+            "0.557 ± 0.031",
+            "0.226 ± 0.077",
+            "0.343 ± 0.028",
+            "0.267 ± 0.020",
+            "0.345 ± 0.027",
+            "0.873 ± 0.005",
+        ]),
+        "kolmogorov" => Some([
+            "0.691 ± 0.057",
+            "0.182 ± 0.029",
+            "0.861 ± 0.023",
+            "0.139 ± 0.021",
+            "0.457 ± 0.025",
+            "0.615 ± 0.121",
+            "0.303 ± 0.011",
+            "0.743 ± 0.005",
+        ]),
         _ => None,
     }
 }
@@ -353,7 +408,8 @@ impl EvalResults {
     /// (`path.with_extension("json")`), each atomically.
     pub fn write(&self, path: &Path) -> Result<()> {
         crate::train::atomic_write(path, self.markdown().as_bytes())?;
-        let json = serde_json::to_string_pretty(self).map_err(|e| Error::Other(format!("report JSON: {e}")))?;
+        let json = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::Other(format!("report JSON: {e}")))?;
         crate::train::atomic_write(&path.with_extension("json"), json.as_bytes())
     }
 
@@ -365,9 +421,19 @@ impl EvalResults {
             "# pdd evaluation: {} ({})\n\nRun data `{}`, preset `{}`, {} objective, checkpoint step {}; {} paths of the {} split, \
              {} seed(s). The paper's numbers use the full-scale models (30 001 steps, 100 test samples); \
              a quick preset is far smaller, so compare trends rather than values.\n\n",
-            self.system, self.preset, self.run, self.preset, self.objective.label(), self.step, self.samples, self.split, self.seeds
+            self.system,
+            self.preset,
+            self.run,
+            self.preset,
+            self.objective.label(),
+            self.step,
+            self.samples,
+            self.split,
+            self.seeds
         );
-        s += &format!("## Table 1 — simulation at λ = 0\n\n| metric | {ours} | paper PDD | persistence |");
+        s += &format!(
+            "## Table 1 — simulation at λ = 0\n\n| metric | {ours} | paper PDD | persistence |"
+        );
         for b in &self.baselines {
             s += &format!(" {} (ours) |", b.name);
         }
@@ -376,17 +442,25 @@ impl EvalResults {
             s += "---|";
         }
         s += "---|\n";
-        s += &format!("| relative L² (step {}) | {:.3} | {} | {:.3} |", self.l2_step, self.sim_l2, p[0], self.persistence_l2);
+        s += &format!(
+            "| relative L² (step {}) | {:.3} | {} | {:.3} |",
+            self.l2_step, self.sim_l2, p[0], self.persistence_l2
+        );
         for b in &self.baselines {
             s += &format!(" {} |", b.cell(&b.sim_l2, BaselineTask::Simulation));
         }
         s += &format!(" {} |\n", p[2]);
-        s += &format!("| relative spectral error | {:.3} | {} | {:.3} |", self.sim_spectral, p[1], self.persistence_spectral);
+        s += &format!(
+            "| relative spectral error | {:.3} | {} | {:.3} |",
+            self.sim_spectral, p[1], self.persistence_spectral
+        );
         for b in &self.baselines {
             s += &format!(" {} |", b.cell(&b.sim_spectral, BaselineTask::Simulation));
         }
         s += &format!(" {} |\n\n", p[3]);
-        s += &format!("## Table 2 — unconditional generation, relative spectral error\n\n| {ours} | paper PDD |");
+        s += &format!(
+            "## Table 2 — unconditional generation, relative spectral error\n\n| {ours} | paper PDD |"
+        );
         for b in &self.baselines {
             s += &format!(" {} (ours) |", b.name);
         }
@@ -406,8 +480,10 @@ impl EvalResults {
              | | ours | paper |\n|---|---|---|\n| super-resolved | {:.3} | {} |\n| low-resolution input | {:.3} | {} |\n\
              | ratio SR / LR | {:.3} | {:.3} |\n\n",
             match self.sr_source.as_str() {
-                "surrogate" => "a noisy surrogate simulation at λ = 0.2 (the reference's choice; decorrelated from the test paths)",
-                "coarse-truth" => "the coarse-grained test paths C_λ u₀ (scored against their own fine truth)",
+                "surrogate" =>
+                    "a noisy surrogate simulation at λ = 0.2 (the reference's choice; decorrelated from the test paths)",
+                "coarse-truth" =>
+                    "the coarse-grained test paths C_λ u₀ (scored against their own fine truth)",
                 "noised-truth" => "forward-process samples of the test paths C_λ u₀ + √Σ_λ ε",
                 _ => "–",
             },
@@ -421,9 +497,16 @@ impl EvalResults {
         s += &floor_note(self.samples, &self.sr_floor, "super-resolved");
         s += "## Metrics vs λ (Fig. 7)\n\n| λ | relative L² (step 6) | relative spectral error |\n|---|---|---|\n";
         for (i, l) in self.sweep_l2.lambdas.iter().enumerate() {
-            s += &format!("| {l} | {:.3} | {:.3} |\n", self.sweep_l2.values[i], self.sweep_spectral.values[i].mean);
+            s += &format!(
+                "| {l} | {:.3} | {:.3} |\n",
+                self.sweep_l2.values[i], self.sweep_spectral.values[i].mean
+            );
         }
-        let failures: Vec<String> = self.baselines.iter().flat_map(|b| b.failures.iter().map(move |f| format!("- {} {f}\n", b.name))).collect();
+        let failures: Vec<String> = self
+            .baselines
+            .iter()
+            .flat_map(|b| b.failures.iter().map(move |f| format!("- {} {f}\n", b.name)))
+            .collect();
         if !failures.is_empty() {
             s += "\n## Baseline failures\n\n";
             s += &failures.concat();
@@ -462,7 +545,10 @@ mod tests {
             sim_l2: None,
             sim_spectral: None,
             gen_spectral: Some(MeanStd::exact(0.5)),
-            failures: vec![TaskFailure { task: BaselineTask::Simulation, message: "non-finite value in DDPM reverse chain".into() }],
+            failures: vec![TaskFailure {
+                task: BaselineTask::Simulation,
+                message: "non-finite value in DDPM reverse chain".into(),
+            }],
         };
         assert_eq!(b.failures[0].to_string(), "simulation: non-finite value in DDPM reverse chain");
         assert_eq!(b.cell(&b.sim_l2, BaselineTask::Simulation), "failed");

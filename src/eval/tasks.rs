@@ -6,7 +6,10 @@ use super::config::EvalConfig;
 use crate::diffusion::DeviceProcess;
 use crate::error::{Error, Result};
 use crate::io::Dataset;
-use crate::sample::{PathScore, PddScore, SaPddScore, SamplerConfig, SamplerEvent, SrStart, generate, simulate, super_resolve};
+use crate::sample::{
+    PathScore, PddScore, SaPddScore, SamplerConfig, SamplerEvent, SrStart, generate, simulate,
+    super_resolve,
+};
 use crate::train::{Objective, TrainedRun, TrajectorySet, plane, split_set, to_host};
 use burn::prelude::*;
 use ndarray::{ArrayD, Axis};
@@ -39,14 +42,22 @@ impl Evaluator {
     }
 
     /// As [`new`](Self::new), with evaluation settings replacing the run's `[eval]` section.
-    pub fn new_with(dir: &Path, data: Option<&Path>, device: &Device, eval: Option<EvalConfig>) -> Result<Self> {
+    pub fn new_with(
+        dir: &Path,
+        data: Option<&Path>,
+        device: &Device,
+        eval: Option<EvalConfig>,
+    ) -> Result<Self> {
         let run = TrainedRun::load(dir, device)?;
         let eval = eval.unwrap_or_else(|| run.config.eval.clone());
         eval.validate()?;
-        let path = data.map(Path::to_path_buf).unwrap_or_else(|| run.config.data.path.clone().into());
+        let path =
+            data.map(Path::to_path_buf).unwrap_or_else(|| run.config.data.path.clone().into());
         let ds = Dataset::open(&path)?;
         let grid = run.config.data.grid()?;
-        if ds.metadata().grid.dims() != grid.dims() || ds.metadata().channels.len() != run.config.data.channels {
+        if ds.metadata().grid.dims() != grid.dims()
+            || ds.metadata().channels.len() != run.config.data.channels
+        {
             return Err(Error::shape(
                 format!("{}: dataset vs run grid/channels", path.display()),
                 (grid.dims().to_vec(), run.config.data.channels),
@@ -59,11 +70,25 @@ impl Evaluator {
         let test_split = all;
         let device_process = DeviceProcess::new(&run.process, device)?;
         let score: Box<dyn PathScore> = match run.config.train.objective {
-            Objective::Pdd => Box::new(PddScore::new(run.model.clone(), &run.process, run.config.train.action, device)?),
+            Objective::Pdd => Box::new(PddScore::new(
+                run.model.clone(),
+                &run.process,
+                run.config.train.action,
+                device,
+            )?),
             Objective::SaPdd => Box::new(SaPddScore::new(run.model.clone(), &run.process, device)?),
         };
         let sampler = run.config.sample.clone();
-        Ok(Self { run, device: device.clone(), device_process, sampler, eval, test, test_split, score })
+        Ok(Self {
+            run,
+            device: device.clone(),
+            device_process,
+            sampler,
+            eval,
+            test,
+            test_split,
+            score,
+        })
     }
 
     /// The path score used by the reverse sampler.
@@ -82,7 +107,12 @@ impl Evaluator {
 
     /// Deterministic (or noisy) surrogate simulation at scale `lambda` over all test paths,
     /// for `F − w` steps so the path has the test length. Returns `(truth C_λ u₀, path)`.
-    pub fn simulate(&self, lambda: f64, noise: bool, seed: u64) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
+    pub fn simulate(
+        &self,
+        lambda: f64,
+        noise: bool,
+        seed: u64,
+    ) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
         let index = self.run.process.index_of(lambda)?;
         let f = self.test.frames();
         let steps = f.saturating_sub(self.run.model.window);
@@ -90,7 +120,16 @@ impl Evaluator {
         for (k, idx) in self.chunks().iter().enumerate() {
             let x0 = self.test.tensor(idx, &self.device);
             let noise = noise.then_some(self.run.config.train.action);
-            let sim = simulate(&self.run.model, &self.run.process, &self.device_process, x0, index, steps, noise, seed + k as u64)?;
+            let sim = simulate(
+                &self.run.model,
+                &self.run.process,
+                &self.device_process,
+                x0,
+                index,
+                steps,
+                noise,
+                seed + k as u64,
+            )?;
             truth.push(to_host(sim.truth, self.grid()));
             path.push(to_host(sim.path, self.grid()));
         }
@@ -98,7 +137,12 @@ impl Evaluator {
     }
 
     /// `n` unconditionally generated paths of the test shape.
-    pub fn generate(&self, n: usize, seed: u64, callback: &mut dyn FnMut(&SamplerEvent)) -> Result<ArrayD<f32>> {
+    pub fn generate(
+        &self,
+        n: usize,
+        seed: u64,
+        callback: &mut dyn FnMut(&SamplerEvent),
+    ) -> Result<ArrayD<f32>> {
         let (ny, nx) = plane(self.grid());
         let (c, f) = (self.test.channels(), self.test.frames());
         let mut out = Vec::new();
@@ -106,7 +150,16 @@ impl Evaluator {
         let mut k = 0u64;
         while done < n {
             let b = self.eval.batch.min(n - done);
-            let r = generate(self.score(), &self.run.process, &self.device_process, [b, c, f, ny, nx], &self.sampler, seed.wrapping_mul(1000) + k, &self.device, callback)?;
+            let r = generate(
+                self.score(),
+                &self.run.process,
+                &self.device_process,
+                [b, c, f, ny, nx],
+                &self.sampler,
+                seed.wrapping_mul(1000) + k,
+                &self.device,
+                callback,
+            )?;
             out.push(to_host(r.into_result()?, self.grid()));
             done += b;
             k += 1;
@@ -115,7 +168,11 @@ impl Evaluator {
     }
 
     /// Super-resolution of every test path from `eval.sr_lambda`: `(low, high)`.
-    pub fn super_resolve(&self, seed: u64, callback: &mut dyn FnMut(&SamplerEvent)) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
+    pub fn super_resolve(
+        &self,
+        seed: u64,
+        callback: &mut dyn FnMut(&SamplerEvent),
+    ) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
         let (mut low, mut high) = (Vec::new(), Vec::new());
         for (k, idx) in self.chunks().iter().enumerate() {
             let x0 = self.test.tensor(idx, &self.device);
@@ -125,7 +182,11 @@ impl Evaluator {
                 &self.run.process,
                 &self.device_process,
                 x0,
-                SrStart { lambda: self.eval.sr_lambda, source: self.eval.sr_source, action: self.run.config.train.action },
+                SrStart {
+                    lambda: self.eval.sr_lambda,
+                    source: self.eval.sr_source,
+                    action: self.run.config.train.action,
+                },
                 &self.sampler,
                 seed.wrapping_mul(1000) + k as u64,
                 callback,

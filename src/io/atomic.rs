@@ -71,7 +71,8 @@ impl AtomicFile {
                     if self.target.exists() {
                         return Err(Error::Exists(self.target.clone()));
                     }
-                    std::fs::rename(&self.temp, &self.target).map_err(|e| Error::io(&self.target, e))?;
+                    std::fs::rename(&self.temp, &self.target)
+                        .map_err(|e| Error::io(&self.target, e))?;
                 }
             }
         }
@@ -86,7 +87,8 @@ pub fn check_output(target: &Path, overwrite: bool) -> Result<()> {
     check_target(target, overwrite)?;
     let dir = output_dir(target);
     if !dir.is_dir() {
-        let e = std::io::Error::new(std::io::ErrorKind::NotFound, "output directory does not exist");
+        let e =
+            std::io::Error::new(std::io::ErrorKind::NotFound, "output directory does not exist");
         return Err(Error::io(&dir, e));
     }
     Ok(())
@@ -115,11 +117,16 @@ fn sweep_stale(dir: &Path, name: &str) {
     let prefix = format!("{name}.tmp.");
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        let Some((pid, n)) = file.strip_prefix(&prefix).and_then(|rest| rest.split_once('-')) else {
+        let Some((pid, n)) = file.strip_prefix(&prefix).and_then(|rest| rest.split_once('-'))
+        else {
             continue;
         };
         let ours = pid.parse::<u32>().is_ok_and(|p| p == std::process::id());
-        if pid.parse::<u32>().is_ok() && n.parse::<usize>().is_ok() && !ours && !proc.join(pid).exists() {
+        if pid.parse::<u32>().is_ok()
+            && n.parse::<usize>().is_ok()
+            && !ours
+            && !proc.join(pid).exists()
+        {
             let _ = std::fs::remove_file(entry.path());
         }
     }

@@ -91,7 +91,8 @@ impl SplitIndices {
 
     /// The splits of `config`, clipped to its number of trajectories.
     pub fn from_config(config: &DataConfig) -> Self {
-        let [train, valid, test] = config.splits.clipped(config.trajectories).map(|(_, r)| r.collect());
+        let [train, valid, test] =
+            config.splits.clipped(config.trajectories).map(|(_, r)| r.collect());
         Self { train, valid, test }
     }
 }
@@ -139,7 +140,11 @@ impl Stats {
     fn check(&self, batch: &ArrayD<f32>) -> Result<()> {
         let c = self.mean.len();
         if batch.ndim() < 3 || batch.shape()[1] != c || self.std.len() != c {
-            return Err(Error::shape("Stats::normalise", format!("[B, {c}, F, *grid]"), batch.shape()));
+            return Err(Error::shape(
+                "Stats::normalise",
+                format!("[B, {c}, F, *grid]"),
+                batch.shape(),
+            ));
         }
         if let Some(i) = self.std.iter().position(|s| !(s.is_finite() && *s > 0.0)) {
             return Err(Error::config(format!("stats.std[{i}]"), "must be finite and > 0"));
@@ -324,7 +329,12 @@ fn put_json(loc: &Location, name: &str, value: &serde_json::Value) -> hdf5::Resu
 /// One selection of rows `[start, start + count)` along axis 0 of an array of `shape`.
 fn rows(start: usize, count: usize, shape: &[usize]) -> hdf5::Hyperslab {
     let mut dims = vec![SliceOrIndex::SliceTo { start, step: 1, end: start + count, block: 1 }];
-    dims.extend(shape[1..].iter().map(|&n| SliceOrIndex::SliceTo { start: 0, step: 1, end: n, block: 1 }));
+    dims.extend(shape[1..].iter().map(|&n| SliceOrIndex::SliceTo {
+        start: 0,
+        step: 1,
+        end: n,
+        block: 1,
+    }));
     dims.into()
 }
 
@@ -395,7 +405,8 @@ impl DatasetWriter {
         let (si, sc) = m.shard.map_or((0, 1), |s| (s.index as u64, s.count as u64));
         put_attr(root, "shard_index", &si)?;
         put_attr(root, "shard_count", &sc)?;
-        let json = serde_json::to_string(&m.config).map_err(|e| hdf5::Error::from(e.to_string()))?;
+        let json =
+            serde_json::to_string(&m.config).map_err(|e| hdf5::Error::from(e.to_string()))?;
         put_str(root, "config", &json)?;
         let params = self.file.create_group("params")?;
         if let serde_json::Value::Object(map) = m.config.params_json() {
@@ -464,7 +475,11 @@ impl DatasetWriter {
             let write = || -> hdf5::Result<()> {
                 let g = self.file.create_group("stats")?;
                 for (name, v) in [("mean", &stats.mean), ("std", &stats.std)] {
-                    g.new_dataset::<f64>().obj_track_times(false).shape(v.len()).create(name)?.write_raw(v)?;
+                    g.new_dataset::<f64>()
+                        .obj_track_times(false)
+                        .shape(v.len())
+                        .create(name)?
+                        .write_raw(v)?;
                 }
                 Ok(())
             };
@@ -515,12 +530,19 @@ impl Dataset {
         let root: &Location = &file;
         match get_str(root, "format") {
             Ok(f) if f == FORMAT => {}
-            _ => return Err(bad(format!("not a pdd dataset (no `format = \"{FORMAT}\"` attribute)"))),
+            _ => {
+                return Err(bad(format!(
+                    "not a pdd dataset (no `format = \"{FORMAT}\"` attribute)"
+                )));
+            }
         }
         let read = || -> hdf5::Result<(Metadata, hdf5::Dataset)> {
             let version: u32 = get_attr(root, "format_version")?;
             if version != FORMAT_VERSION {
-                return Err(format!("format_version {version} is not supported (expected {FORMAT_VERSION})").into());
+                return Err(format!(
+                    "format_version {version} is not supported (expected {FORMAT_VERSION})"
+                )
+                .into());
             }
             let config: DataConfig = serde_json::from_str(&get_str(root, "config")?)
                 .map_err(|e| hdf5::Error::from(format!("bad `config` attribute: {e}")))?;
@@ -530,7 +552,8 @@ impl Dataset {
                 .map_err(|e| hdf5::Error::from(e.to_string()))?;
             let start = get_attr::<u64>(root, "index_start")? as usize;
             let end = get_attr::<u64>(root, "index_end")? as usize;
-            let (si, sc) = (get_attr::<u64>(root, "shard_index")?, get_attr::<u64>(root, "shard_count")?);
+            let (si, sc) =
+                (get_attr::<u64>(root, "shard_index")?, get_attr::<u64>(root, "shard_count")?);
             let mut splits = SplitIndices::default();
             for s in Split::ALL {
                 let v: Vec<u64> = file.dataset(&format!("splits/{}", s.name()))?.read_raw()?;
@@ -542,11 +565,15 @@ impl Dataset {
                 }
             }
             let stats = if file.link_exists("stats") {
-                Some(Stats { mean: file.dataset("stats/mean")?.read_raw()?, std: file.dataset("stats/std")?.read_raw()? })
+                Some(Stats {
+                    mean: file.dataset("stats/mean")?.read_raw()?,
+                    std: file.dataset("stats/std")?.read_raw()?,
+                })
             } else {
                 None
             };
-            let channels: Vec<String> = get_str(root, "channels")?.split(',').map(String::from).collect();
+            let channels: Vec<String> =
+                get_str(root, "channels")?.split(',').map(String::from).collect();
             let meta = Metadata {
                 preset: get_str(root, "preset")?,
                 pdd_version: get_str(root, "pdd_version")?,
@@ -565,10 +592,17 @@ impl Dataset {
         let (meta, traj) = read().map_err(|e| bad(format!("damaged pdd dataset: {e}")))?;
         let expect = [vec![meta.range.len()], meta.trajectory_shape()].concat();
         if traj.shape() != expect {
-            return Err(bad(format!("/trajectories has shape {:?}, metadata says {expect:?}", traj.shape())));
+            return Err(bad(format!(
+                "/trajectories has shape {:?}, metadata says {expect:?}",
+                traj.shape()
+            )));
         }
         if meta.range.end > meta.total() || meta.range.start > meta.range.end {
-            return Err(bad(format!("index range {:?} outside the dataset of {}", meta.range, meta.total())));
+            return Err(bad(format!(
+                "index range {:?} outside the dataset of {}",
+                meta.range,
+                meta.total()
+            )));
         }
         if let Some(s) = &meta.stats
             && (s.mean.len() != meta.channels.len() || s.std.len() != meta.channels.len())
@@ -641,14 +675,24 @@ impl Dataset {
 
     /// The trajectories of `split` that this file holds, stacked: `[B, C, F, *grid]`.
     pub fn split_batch(&self, split: Split) -> Result<ArrayD<f32>> {
-        let idx: Vec<usize> =
-            self.meta.splits.get(split).iter().copied().filter(|i| self.meta.range.contains(i)).collect();
+        let idx: Vec<usize> = self
+            .meta
+            .splits
+            .get(split)
+            .iter()
+            .copied()
+            .filter(|i| self.meta.range.contains(i))
+            .collect();
         self.batch(&idx)
     }
 
     /// Standardised batch `(X − μ_c)/σ_c` of the given global indices (`[B, C, F, *grid]`),
     /// with `stats`, or with the file's stored statistics when `None`.
-    pub fn normalised_batch(&self, indices: &[usize], stats: Option<&Stats>) -> Result<ArrayD<f32>> {
+    pub fn normalised_batch(
+        &self,
+        indices: &[usize],
+        stats: Option<&Stats>,
+    ) -> Result<ArrayD<f32>> {
         let stats = match stats {
             Some(s) => s,
             None => self.meta.stats()?,
@@ -662,7 +706,12 @@ impl Dataset {
 /// Joins shard files into one dataset at `out`, identical in numbers and statistics to a single
 /// run. Refuses shards of different datasets (parameters, preset, seed, version) and index ranges
 /// that overlap or leave gaps.
-pub fn merge(out: impl AsRef<Path>, shards: &[PathBuf], overwrite: bool, progress: &dyn Progress) -> Result<Metadata> {
+pub fn merge(
+    out: impl AsRef<Path>,
+    shards: &[PathBuf],
+    overwrite: bool,
+    progress: &dyn Progress,
+) -> Result<Metadata> {
     if shards.is_empty() {
         return Err(Error::Other("merge: no shard files given".into()));
     }
@@ -684,10 +733,16 @@ pub fn merge(out: impl AsRef<Path>, shards: &[PathBuf], overwrite: bool, progres
     for d in &files {
         let r = &d.meta.range;
         if r.start < expected {
-            return Err(Error::bad_file(&d.path, format!("trajectories {r:?} overlap an earlier shard")));
+            return Err(Error::bad_file(
+                &d.path,
+                format!("trajectories {r:?} overlap an earlier shard"),
+            ));
         }
         if r.start > expected {
-            return Err(Error::bad_file(&d.path, format!("trajectories {expected}..{} are missing before it", r.start)));
+            return Err(Error::bad_file(
+                &d.path,
+                format!("trajectories {expected}..{} are missing before it", r.start),
+            ));
         }
         expected = r.end;
     }

@@ -10,5 +10,5 @@ pub mod dataset;
 pub mod samples;
 
 pub use atomic::{AtomicFile, check_output, check_target};
-pub use samples::{read_samples, write_samples};
 pub use dataset::{Dataset, DatasetWriter, Metadata, Split, SplitIndices, Stats, merge};
+pub use samples::{read_samples, write_samples};

@@ -12,14 +12,22 @@ use ndarray::{ArrayD, ArrayViewD};
 use std::path::Path;
 
 /// Writes `samples` `[N, C, F, *grid]` and the `(name, value)` settings to `path`.
-pub fn write_samples(path: &Path, samples: &ArrayViewD<f32>, settings: &[(&str, String)], overwrite: bool) -> Result<()> {
+pub fn write_samples(
+    path: &Path,
+    samples: &ArrayViewD<f32>,
+    settings: &[(&str, String)],
+    overwrite: bool,
+) -> Result<()> {
     let file = AtomicFile::new(path, overwrite)?;
     {
         let f = hdf5::File::create(file.temp_path()).map_err(h5(path))?;
         let data = samples.as_standard_layout();
         let ds = f.new_dataset::<f32>().shape(data.shape()).create("samples").map_err(h5(path))?;
         ds.write(&data).map_err(h5(path))?;
-        let mut all: Vec<(&str, String)> = vec![("format", "pdd-samples".into()), ("pdd_version", env!("CARGO_PKG_VERSION").into())];
+        let mut all: Vec<(&str, String)> = vec![
+            ("format", "pdd-samples".into()),
+            ("pdd_version", env!("CARGO_PKG_VERSION").into()),
+        ];
         all.extend(settings.iter().cloned());
         for (k, v) in all {
             put_str(&f, k, &v).map_err(h5(path))?;
@@ -36,8 +44,11 @@ pub fn read_samples(path: &Path) -> Result<(ArrayD<f32>, Attributes)> {
     if !path.exists() {
         return Err(Error::bad_file(path, "no such file"));
     }
-    let f = hdf5::File::open(path).map_err(|e| Error::bad_file(path, format!("not an HDF5 file: {e}")))?;
-    let ds = f.dataset("samples").map_err(|_| Error::bad_file(path, "no /samples dataset (not a pdd samples file)"))?;
+    let f = hdf5::File::open(path)
+        .map_err(|e| Error::bad_file(path, format!("not an HDF5 file: {e}")))?;
+    let ds = f
+        .dataset("samples")
+        .map_err(|_| Error::bad_file(path, "no /samples dataset (not a pdd samples file)"))?;
     let data = ds.read_dyn::<f32>().map_err(h5(path))?;
     let mut attrs = Vec::new();
     for name in f.attr_names().map_err(h5(path))? {
@@ -56,7 +67,9 @@ mod tests {
     fn round_trip_and_refusals() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("s.h5");
-        let a = ArrayD::from_shape_fn(ndarray::IxDyn(&[2, 1, 3, 4]), |i| (i[0] * 100 + i[2] * 10 + i[3]) as f32);
+        let a = ArrayD::from_shape_fn(ndarray::IxDyn(&[2, 1, 3, 4]), |i| {
+            (i[0] * 100 + i[2] * 10 + i[3]) as f32
+        });
         write_samples(&p, &a.view(), &[("lambda", "0.2".into())], false).unwrap();
         let (b, attrs) = read_samples(&p).unwrap();
         assert_eq!(a, b);

@@ -30,7 +30,12 @@ pub struct SpectralFloor {
 ///
 /// When `B < 2n` the sets shrink to `n' = ⌊B/2⌋` paths (reported in
 /// [`SpectralFloor::paths`]); `None` if `B < 2`.
-pub fn spectral_floor(truth: &ArrayViewD<f32>, grid: &Grid, skip_frames: usize, n: usize) -> Result<Option<SpectralFloor>> {
+pub fn spectral_floor(
+    truth: &ArrayViewD<f32>,
+    grid: &Grid,
+    skip_frames: usize,
+    n: usize,
+) -> Result<Option<SpectralFloor>> {
     let b = truth.len_of(Axis(0));
     let n = n.min(b / 2);
     if n == 0 {
@@ -48,6 +53,10 @@ pub fn spectral_floor(truth: &ArrayViewD<f32>, grid: &Grid, skip_frames: usize, 
 
 impl std::fmt::Display for SpectralFloor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.3} ({} vs {} true paths, {} pair(s))", self.value, self.paths, self.paths, self.pairs)
+        write!(
+            f,
+            "{:.3} ({} vs {} true paths, {} pair(s))",
+            self.value, self.paths, self.paths, self.pairs
+        )
     }
 }

@@ -32,7 +32,8 @@ pub fn relative_l2_per_frame(
                     for c in 0..s.channels {
                         let start = (c * s.frames + f) * s.field_len;
                         let range = start..start + s.field_len;
-                        for (&u, &v) in t.example(b)[range.clone()].iter().zip(&p.example(b)[range]) {
+                        for (&u, &v) in t.example(b)[range.clone()].iter().zip(&p.example(b)[range])
+                        {
                             num += (u as f64 - v as f64).powi(2);
                             den += (u as f64).powi(2);
                         }
@@ -41,7 +42,9 @@ pub fn relative_l2_per_frame(
                         Ok((num / den).sqrt())
                     } else {
                         Err(Error::NonFinite {
-                            context: format!("relative L²: truth sample {b} frame {f} has zero norm"),
+                            context: format!(
+                                "relative L²: truth sample {b} frame {f} has zero norm"
+                            ),
                         })
                     }
                 })

@@ -41,7 +41,13 @@ impl SpatiotemporalPower {
             .map_init(
                 || {
                     let time_scratch = vec![zero; fft.get_inplace_scratch_len()];
-                    (plan.make_scratch(), vec![0.0f64; s.field_len], vec![zero; nt * h], vec![zero; nt], time_scratch)
+                    (
+                        plan.make_scratch(),
+                        vec![0.0f64; s.field_len],
+                        vec![zero; nt * h],
+                        vec![zero; nt],
+                        time_scratch,
+                    )
                 },
                 |(scratch, field, spectra, column, time_scratch), b| {
                     let mut acc = Array3::<f64>::zeros((s.channels, nt, h));
@@ -49,7 +55,9 @@ impl SpatiotemporalPower {
                     for c in 0..s.channels {
                         for (i, f) in (skip_frames..s.frames).enumerate() {
                             let start = (c * s.frames + f) * s.field_len;
-                            for (d, &v) in field.iter_mut().zip(&example[start..start + s.field_len]) {
+                            for (d, &v) in
+                                field.iter_mut().zip(&example[start..start + s.field_len])
+                            {
                                 *d = v as f64;
                             }
                             plan.forward(field, &mut spectra[i * h..(i + 1) * h], scratch);
@@ -97,7 +105,9 @@ impl SpatiotemporalPower {
         }
         let reference = self.total();
         if reference.is_nan() || reference <= 0.0 {
-            return Err(Error::NonFinite { context: "relative spectral error: reference has zero power".into() });
+            return Err(Error::NonFinite {
+                context: "relative spectral error: reference has zero power".into(),
+            });
         }
         let h = self.weights.len();
         let diff: f64 = self

@@ -26,7 +26,13 @@ pub struct LinearAttention {
 
 impl LinearAttention {
     /// A linear attention block on `dim` channels.
-    pub fn new(spatial: Spatial, dim: usize, heads: usize, dim_head: usize, device: &Device) -> Self {
+    pub fn new(
+        spatial: Spatial,
+        dim: usize,
+        heads: usize,
+        dim_head: usize,
+        device: &Device,
+    ) -> Self {
         let hidden = heads * dim_head;
         Self {
             norm: ChannelLayerNorm::new(dim, device),

@@ -8,7 +8,10 @@ use burn::prelude::*;
 ///
 /// Input `t` `[N]` (the integer diffusion index as a float, as the reference), output `[N, dim]`.
 pub fn sinusoidal_embedding(t: Tensor<1>, dim: usize, base: f64) -> Tensor<2> {
-    assert!(dim >= 4 && dim.is_multiple_of(2), "embedding dimension must be even and ≥ 4, got {dim}");
+    assert!(
+        dim >= 4 && dim.is_multiple_of(2),
+        "embedding dimension must be even and ≥ 4, got {dim}"
+    );
     let half = dim / 2;
     let freqs: Vec<f32> =
         (0..half).map(|j| base.powf(-(j as f64) / (half as f64 - 1.0)) as f32).collect();

@@ -82,7 +82,15 @@ impl PeriodicConv {
     ///
     /// # Panics
     /// If `k` is even (periodic "same" padding needs an odd kernel).
-    pub fn new(spatial: Spatial, c_in: usize, c_out: usize, k: usize, s: usize, bias: bool, device: &Device) -> Self {
+    pub fn new(
+        spatial: Spatial,
+        c_in: usize,
+        c_out: usize,
+        k: usize,
+        s: usize,
+        bias: bool,
+        device: &Device,
+    ) -> Self {
         assert!(k % 2 == 1, "periodic convolution needs an odd kernel size, got {k}");
         let [kh, kw] = spatial.kernel(k);
         let conv = Conv2dConfig::new([c_in, c_out], [kh, kw])
@@ -102,10 +110,12 @@ impl PeriodicConv {
 /// Nearest-neighbour up-sampling by integer factors `[fy, fx]`: `[N, C, H, W] → [N, C, fy·H, fx·W]`.
 pub fn upsample_nearest(x: Tensor<4>, [fy, fx]: [usize; 2]) -> Tensor<4> {
     let [n, c, h, w] = x.dims();
-    x.reshape([n, c, h, 1, w, 1])
-        .repeat_dim(3, fy)
-        .repeat_dim(5, fx)
-        .reshape([n, c, h * fy, w * fx])
+    x.reshape([n, c, h, 1, w, 1]).repeat_dim(3, fy).repeat_dim(5, fx).reshape([
+        n,
+        c,
+        h * fy,
+        w * fx,
+    ])
 }
 
 #[cfg(test)]
@@ -151,10 +161,12 @@ mod tests {
         let d = dev();
         let conv = PeriodicConv::new(Spatial::Line, 1, 1, 3, 1, true, &d);
         let wts = conv.conv.weight.val().into_data().try_into_vec::<f32>().unwrap();
-        let b = conv.conv.bias.as_ref().unwrap().val().into_data().try_into_vec::<f32>().unwrap()[0];
+        let b =
+            conv.conv.bias.as_ref().unwrap().val().into_data().try_into_vec::<f32>().unwrap()[0];
         let l = 7;
         let x: Vec<f32> = (0..l).map(|i| (i as f32 * 0.7).sin()).collect();
-        let y = values(conv.forward(Tensor::<1>::from_floats(x.as_slice(), &d).reshape([1, 1, 1, l])));
+        let y =
+            values(conv.forward(Tensor::<1>::from_floats(x.as_slice(), &d).reshape([1, 1, 1, l])));
         for j in 0..l {
             let e: f32 = (0..3).map(|m| wts[m] * x[(j + l + m - 1) % l]).sum::<f32>() + b;
             assert!((y[j] - e).abs() < 1e-5, "{j}: {} vs {e}", y[j]);

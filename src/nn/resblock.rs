@@ -51,12 +51,19 @@ pub struct ResBlock {
 
 impl ResBlock {
     /// A residual block `c_in → c_out`, conditioned on an embedding of size `emb` if given.
-    pub fn new(spatial: Spatial, c_in: usize, c_out: usize, emb: Option<usize>, device: &Device) -> Self {
+    pub fn new(
+        spatial: Spatial,
+        c_in: usize,
+        c_out: usize,
+        emb: Option<usize>,
+        device: &Device,
+    ) -> Self {
         Self {
             film: emb.map(|e| LinearConfig::new(e, 2 * c_out).init(device)),
             block1: Block::new(spatial, c_in, c_out, device),
             block2: Block::new(spatial, c_out, c_out, device),
-            skip: (c_in != c_out).then(|| PeriodicConv::new(spatial, c_in, c_out, 1, 1, true, device)),
+            skip: (c_in != c_out)
+                .then(|| PeriodicConv::new(spatial, c_in, c_out, 1, 1, true, device)),
         }
     }
 

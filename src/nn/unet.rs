@@ -80,7 +80,11 @@ impl UNetConfig {
         f("init_kernel", self.init_kernel % 2 == 1, "must be odd (periodic same padding)")?;
         f("heads", self.heads > 0 && self.dim_head > 0, "heads and dim_head must be > 0")?;
         f("time_base", self.time_base > 1.0, "must be > 1")?;
-        f("dim", self.dim >= 4 && self.dim.is_multiple_of(2), "must be even and ≥ 4 (sinusoidal embedding)")?;
+        f(
+            "dim",
+            self.dim >= 4 && self.dim.is_multiple_of(2),
+            "must be even and ≥ 4 (sinusoidal embedding)",
+        )?;
         if let Some(l) = self.attention_levels.iter().find(|&&l| l >= self.dim_mults.len()) {
             return Err(Error::config(
                 "model.attention_levels",
@@ -137,8 +141,17 @@ impl UNetConfig {
                 res1: ResBlock::new(s, dims[i], dims[i + 1], Some(emb), device),
                 res2: ResBlock::new(s, dims[i + 1], dims[i + 1], Some(emb), device),
                 attn: attn(i, dims[i + 1]),
-                resample: (i + 1 < n)
-                    .then(|| PeriodicConv::new(s, dims[i + 1], dims[i + 1], self.init_kernel, 2, true, device)),
+                resample: (i + 1 < n).then(|| {
+                    PeriodicConv::new(
+                        s,
+                        dims[i + 1],
+                        dims[i + 1],
+                        self.init_kernel,
+                        2,
+                        true,
+                        device,
+                    )
+                }),
             })
             .collect();
         let mid = dims[n];
@@ -148,12 +161,21 @@ impl UNetConfig {
                 res1: ResBlock::new(s, 2 * dims[i + 1], dims[i], Some(emb), device),
                 res2: ResBlock::new(s, dims[i], dims[i], Some(emb), device),
                 attn: attn(i, dims[i]),
-                resample: (i > 0)
-                    .then(|| PeriodicConv::new(s, dims[i], dims[i], self.init_kernel, 1, true, device)),
+                resample: (i > 0).then(|| {
+                    PeriodicConv::new(s, dims[i], dims[i], self.init_kernel, 1, true, device)
+                }),
             })
             .collect();
         Ok(UNet {
-            init_conv: PeriodicConv::new(s, self.in_channels, dim, self.init_kernel, 1, true, device),
+            init_conv: PeriodicConv::new(
+                s,
+                self.in_channels,
+                dim,
+                self.init_kernel,
+                1,
+                true,
+                device,
+            ),
             time_mlp: TimeMlp::new(dim, self.time_base, device),
             down,
             mid1: ResBlock::new(s, mid, mid, Some(emb), device),

@@ -56,7 +56,10 @@ impl ColorScale {
     /// A scale over `[min, max]`; fails unless both are finite and `min < max`.
     pub fn new(min: f64, max: f64, colormap: Colormap) -> Result<Self> {
         if !(min.is_finite() && max.is_finite() && min < max) {
-            return Err(Error::config("colour scale", format!("need finite min < max, got [{min}, {max}]")));
+            return Err(Error::config(
+                "colour scale",
+                format!("need finite min < max, got [{min}, {max}]"),
+            ));
         }
         Ok(Self { min, max, colormap })
     }
@@ -80,7 +83,11 @@ impl ColorScale {
             }
             Colormap::Viridis => (lo, hi),
         };
-        if hi - lo > 0.0 { Self::new(lo, hi, colormap) } else { Self::new(lo - 0.5, hi + 0.5, colormap) }
+        if hi - lo > 0.0 {
+            Self::new(lo, hi, colormap)
+        } else {
+            Self::new(lo - 0.5, hi + 0.5, colormap)
+        }
     }
 
     /// The colour of value `v` (values outside the range get the end colours).

@@ -52,7 +52,10 @@ impl Figure {
         draw: impl FnOnce(&Area, &mut Overlay) -> Result<()>,
     ) -> Result<Figure> {
         if width < MIN_SIZE || height < MIN_SIZE {
-            return Err(Error::config("figure size", format!("need at least {MIN_SIZE} × {MIN_SIZE} pixels, got {width} × {height}")));
+            return Err(Error::config(
+                "figure size",
+                format!("need at least {MIN_SIZE} × {MIN_SIZE} pixels, got {width} × {height}"),
+            ));
         }
         let mut svg = String::new();
         let mut overlay = Overlay::default();
@@ -74,7 +77,9 @@ impl Figure {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let svg = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let start = svg.find("<svg").ok_or_else(|| Error::Other(format!("{}: not an SVG file", path.display())))?;
+        let start = svg
+            .find("<svg")
+            .ok_or_else(|| Error::Other(format!("{}: not an SVG file", path.display())))?;
         let header = &svg[start..start + svg[start..].find('>').unwrap_or(svg.len() - start)];
         let attr = |name: &str| -> Option<u32> {
             let i = header.find(&format!(" {name}=\""))? + name.len() + 3;
@@ -175,10 +180,8 @@ fn write_new_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
     if path.exists() && !overwrite {
         return Err(Error::Exists(path.to_path_buf()));
     }
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::bad_file(path, "not a file name"))?
-        .to_string_lossy();
+    let name =
+        path.file_name().ok_or_else(|| Error::bad_file(path, "not a file name"))?.to_string_lossy();
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = std::fs::File::create(&tmp)

@@ -62,7 +62,11 @@ impl HeatmapPanel {
     fn check(&self) -> Result<()> {
         let (rows, cols) = self.values.dim();
         if rows == 0 || cols == 0 {
-            return Err(Error::shape(format!("heat map panel `{}`", self.title), "non-empty [rows, cols]", [rows, cols]));
+            return Err(Error::shape(
+                format!("heat map panel `{}`", self.title),
+                "non-empty [rows, cols]",
+                [rows, cols],
+            ));
         }
         for (name, (a, b)) in [("x_range", self.x_range), ("y_range", self.y_range)] {
             if !(a.is_finite() && b.is_finite() && a < b) {
@@ -131,7 +135,10 @@ pub fn heatmap_grid(panels: &[HeatmapPanel], options: &HeatmapOptions) -> Result
     let (rows, cols) = options.grid_shape(panels.len());
     let (pw, ph) = options.panel_size;
     if pw < 100 || ph < 100 {
-        return Err(Error::config("heat map panel_size", format!("need at least 100 × 100 pixels, got {pw} × {ph}")));
+        return Err(Error::config(
+            "heat map panel_size",
+            format!("need at least 100 × 100 pixels, got {pw} × {ph}"),
+        ));
     }
     let title_h = if options.title.is_some() { TITLE_HEIGHT } else { 0 };
     let width = pw * cols as u32 + COLORBAR_WIDTH;
@@ -167,7 +174,10 @@ pub(crate) fn draw_heatmaps(
             .margin(6)
             .x_label_area_size(38)
             .y_label_area_size(52)
-            .build_cartesian_2d(panel.x_range.0..panel.x_range.1, panel.y_range.0..panel.y_range.1)?;
+            .build_cartesian_2d(
+                panel.x_range.0..panel.x_range.1,
+                panel.y_range.0..panel.y_range.1,
+            )?;
         chart
             .configure_mesh()
             .disable_mesh()
@@ -187,7 +197,12 @@ pub(crate) fn draw_heatmaps(
     draw_colorbar(&right, &scale, &options.colorbar_label, overlay)
 }
 
-fn draw_colorbar(area: &Area, scale: &ColorScale, label: &str, overlay: &mut Overlay) -> Result<()> {
+fn draw_colorbar(
+    area: &Area,
+    scale: &ColorScale,
+    label: &str,
+    overlay: &mut Overlay,
+) -> Result<()> {
     let (_, h) = area.dim_in_pixel();
     let pad = (h / 8).min(45) as i32;
     // 100 px: 60 for tick labels and the rotated label, a 22 px bar, margins.
@@ -206,7 +221,8 @@ fn draw_colorbar(area: &Area, scale: &ColorScale, label: &str, overlay: &mut Ove
         .draw()?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let n = 256;
-    let ramp: Vec<f64> = (0..n).map(|i| scale.min + (scale.max - scale.min) * (i as f64 + 0.5) / n as f64).collect();
+    let ramp: Vec<f64> =
+        (0..n).map(|i| scale.min + (scale.max - scale.min) * (i as f64 + 0.5) / n as f64).collect();
     overlay.push(image_element(&ramp, n, 1, scale, xr, yr)?);
     Ok(())
 }
@@ -216,7 +232,10 @@ fn draw_colorbar(area: &Area, scale: &ColorScale, label: &str, overlay: &mut Ove
 pub fn hovmoller(field: ArrayView2<f32>, frame_dt: f64, title: &str) -> Result<Figure> {
     let (frames, _) = field.dim();
     if !(frame_dt.is_finite() && frame_dt > 0.0) {
-        return Err(Error::config("hovmoller frame_dt", format!("must be positive, got {frame_dt}")));
+        return Err(Error::config(
+            "hovmoller frame_dt",
+            format!("must be positive, got {frame_dt}"),
+        ));
     }
     let panel = HeatmapPanel::new(title, field)
         .with_ranges((0.0, field.dim().1 as f64), (0.0, frames as f64 * frame_dt))
@@ -228,7 +247,8 @@ pub fn hovmoller(field: ArrayView2<f32>, frame_dt: f64, title: &str) -> Result<F
 /// A heat map of one 2-D field `[Ny, Nx]` over `[0, 2π)²` (y upwards).
 pub fn field_heatmap(field: ArrayView2<f32>, title: &str) -> Result<Figure> {
     let tau = std::f64::consts::TAU;
-    let panel = HeatmapPanel::new(title, field).with_ranges((0.0, tau), (0.0, tau)).with_labels("x", "y");
+    let panel =
+        HeatmapPanel::new(title, field).with_ranges((0.0, tau), (0.0, tau)).with_labels("x", "y");
     let options = HeatmapOptions { panel_size: (440, 420), ..Default::default() };
     heatmap_grid(&[panel], &options)
 }

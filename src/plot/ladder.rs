@@ -71,8 +71,10 @@ pub fn ladder_figure(
     if options.lambdas.is_empty() {
         return Err(Error::config("ladder lambdas", "no λ to show"));
     }
-    let indices = options.lambdas.iter().map(|&l| process.index_of(l)).collect::<Result<Vec<_>>>()?;
-    let one = trajectory.slice_axis(Axis(0), Slice::from(channel..channel + 1)).insert_axis(Axis(0));
+    let indices =
+        options.lambdas.iter().map(|&l| process.index_of(l)).collect::<Result<Vec<_>>>()?;
+    let one =
+        trajectory.slice_axis(Axis(0), Slice::from(channel..channel + 1)).insert_axis(Axis(0));
     let x0 = one.broadcast({
         let mut s = one.shape().to_vec();
         s[0] = indices.len();
@@ -92,13 +94,19 @@ pub fn ladder_figure(
         let sample = u.index_axis(Axis(0), i);
         let field = sample.index_axis(Axis(0), 0);
         let panel = if two_d {
-            let f = field.index_axis(Axis(0), options.frame).into_dimensionality::<Ix2>().expect("2-D grid");
+            let f = field
+                .index_axis(Axis(0), options.frame)
+                .into_dimensionality::<Ix2>()
+                .expect("2-D grid");
             let tau = std::f64::consts::TAU;
             HeatmapPanel::new(&label, f).with_ranges((0.0, tau), (0.0, tau)).with_labels("x", "y")
         } else {
             let f = field.into_dimensionality::<Ix2>().expect("1-D grid");
             HeatmapPanel::new(&label, f)
-                .with_ranges((0.0, grid.len() as f64), (0.0, shape.frames as f64 * options.frame_dt))
+                .with_ranges(
+                    (0.0, grid.len() as f64),
+                    (0.0, shape.frames as f64 * options.frame_dt),
+                )
                 .with_labels("grid point", "time")
         };
         panels.push(panel);
@@ -107,7 +115,11 @@ pub fn ladder_figure(
     }
 
     let panel_size = if two_d { (250, 250) } else { (250, 300) };
-    let heat = HeatmapOptions { panel_size, colorbar_label: format!("channel {channel}"), ..Default::default() };
+    let heat = HeatmapOptions {
+        panel_size,
+        colorbar_label: format!("channel {channel}"),
+        ..Default::default()
+    };
     let title = options.title.clone().unwrap_or_else(|| {
         format!(
             "forward process, α = {}, β² = {}{}",

@@ -101,7 +101,11 @@ fn prepare<'a>(series: &'a [Series], options: &LineOptions) -> Result<Vec<Prepar
             if let Some(sp) = &s.spread
                 && sp.len() != s.y.len()
             {
-                return Err(Error::shape(format!("{} (spread and y)", context()), s.y.len(), sp.len()));
+                return Err(Error::shape(
+                    format!("{} (spread and y)", context()),
+                    s.y.len(),
+                    sp.len(),
+                ));
             }
             let mut points = Vec::new();
             let mut band = Vec::new();
@@ -135,7 +139,8 @@ fn prepare<'a>(series: &'a [Series], options: &LineOptions) -> Result<Vec<Prepar
 
 /// `[lo, hi]` covering `values`, padded (multiplicatively on log axes).
 fn axis_range(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) =
+        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     if log {
         let (lo, hi) = if hi > lo { (lo, hi) } else { (lo / 2.0, hi * 2.0) };
         let pad = (hi / lo).powf(0.04);
@@ -160,9 +165,9 @@ pub(crate) fn draw_lines(area: &Area, series: &[Series], options: &LineOptions) 
     let prepared = prepare(series, options)?;
     let xs = || prepared.iter().flat_map(|p| p.points.iter().map(|q| q.0));
     let ys = || {
-        prepared
-            .iter()
-            .flat_map(|p| p.points.iter().map(|q| q.1).chain(p.band.iter().flat_map(|b| [b.1, b.2])))
+        prepared.iter().flat_map(|p| {
+            p.points.iter().map(|q| q.1).chain(p.band.iter().flat_map(|b| [b.1, b.2]))
+        })
     };
     let (x0, x1) = axis_range(xs(), options.log_x);
     let (y0, y1) = axis_range(ys(), options.log_y);
@@ -170,11 +175,19 @@ pub(crate) fn draw_lines(area: &Area, series: &[Series], options: &LineOptions) 
         (false, false) => draw_in(area, x0..x1, y0..y1, &prepared, options),
         (true, false) => draw_in(area, (x0..x1).log_scale(), y0..y1, &prepared, options),
         (false, true) => draw_in(area, x0..x1, (y0..y1).log_scale(), &prepared, options),
-        (true, true) => draw_in(area, (x0..x1).log_scale(), (y0..y1).log_scale(), &prepared, options),
+        (true, true) => {
+            draw_in(area, (x0..x1).log_scale(), (y0..y1).log_scale(), &prepared, options)
+        }
     }
 }
 
-fn draw_in<X, Y>(area: &Area, x: X, y: Y, prepared: &[Prepared], options: &LineOptions) -> Result<()>
+fn draw_in<X, Y>(
+    area: &Area,
+    x: X,
+    y: Y,
+    prepared: &[Prepared],
+    options: &LineOptions,
+) -> Result<()>
 where
     X: AsRangedCoord<Value = f64>,
     Y: AsRangedCoord<Value = f64>,
@@ -213,7 +226,9 @@ where
         chart
             .draw_series(LineSeries::new(p.points.iter().copied(), color.stroke_width(2)))?
             .label(p.name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(2))
+            });
         if options.markers || p.points.len() == 1 {
             chart.draw_series(p.points.iter().map(|&q| Circle::new(q, 3, color.filled())))?;
         }

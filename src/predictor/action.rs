@@ -103,19 +103,10 @@ impl PathAction {
             Action::Scalar => None,
             Action::Spectral => {
                 let basis = RealFourierBasis::new(process.grid(), device);
-                Some(SpectralOperator::from_process(
-                    &basis,
-                    process,
-                    Table::PrecisionSqrt,
-                )?)
+                Some(SpectralOperator::from_process(&basis, process, Table::PrecisionSqrt)?)
             }
         };
-        Ok(Self {
-            kind,
-            sigma,
-            precision,
-            device: device.clone(),
-        })
+        Ok(Self { kind, sigma, precision, device: device.clone() })
     }
 
     /// Which weighting this is.
@@ -159,24 +150,14 @@ mod tests {
     #[test]
     fn actions_parse_and_scales_check_their_indices() {
         assert_eq!("spectral".parse::<Action>().unwrap(), Action::Spectral);
-        assert!(
-            "vector"
-                .parse::<Action>()
-                .unwrap_err()
-                .to_string()
-                .contains("train.action")
-        );
+        assert!("vector".parse::<Action>().unwrap_err().to_string().contains("train.action"));
         let cfg: crate::train::TrainConfig = toml::from_str(
             "steps = 1\nbatch_size = 1\ncheckpoint_every = 1\nseed = 0\naction = \"spectral\"\n",
         )
         .unwrap();
         assert_eq!(cfg.action, Action::Spectral);
-        let p = ForwardProcess::builder()
-            .grid(Grid::line(16))
-            .alpha(0.1)
-            .steps(100)
-            .build()
-            .unwrap();
+        let p =
+            ForwardProcess::builder().grid(Grid::line(16)).alpha(0.1).steps(100).build().unwrap();
         let device = Device::flex();
         let scalar = PathAction::new(Action::Scalar, &p, &device).unwrap();
         assert!(scalar.scale(&[100]).is_err());

@@ -32,7 +32,12 @@ pub struct LossParts {
 ///
 /// `x_t` `[B, C, F, Ny, Nx]` noised paths at indices `t` `[B]` (floats), `scale` the action's
 /// normalisation at those indices ([`PathAction::scale`](super::PathAction::scale)).
-pub fn pdd_loss<P: Predictor>(predictor: &P, x_t: Tensor<5>, t: Tensor<1>, scale: &ActionScale) -> LossParts {
+pub fn pdd_loss<P: Predictor>(
+    predictor: &P,
+    x_t: Tensor<5>,
+    t: Tensor<1>,
+    scale: &ActionScale,
+) -> LossParts {
     let PathPrediction { drift, .. } = predictor.forward(x_t.clone(), t);
     let d = path_residual(x_t, drift, scale).square().mean();
     LossParts { total: d.clone(), drift: d, noise: None }
@@ -53,8 +58,13 @@ pub fn sa_pdd_loss<P: Predictor>(
     w_noise: f32,
 ) -> LossParts {
     let PathPrediction { drift, noise } = predictor.forward(x_t.clone(), t);
-    let noise = noise.expect("SA-PDD needs a predictor with a noise head (model.noise_head = true)");
+    let noise =
+        noise.expect("SA-PDD needs a predictor with a noise head (model.noise_head = true)");
     let d = path_residual(x_t, drift, scale).square().mean();
     let n = (noise - eps).square().mean();
-    LossParts { total: d.clone().mul_scalar(w_drift) + n.clone().mul_scalar(w_noise), drift: d, noise: Some(n) }
+    LossParts {
+        total: d.clone().mul_scalar(w_drift) + n.clone().mul_scalar(w_noise),
+        drift: d,
+        noise: Some(n),
+    }
 }

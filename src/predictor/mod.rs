@@ -9,6 +9,6 @@ mod window;
 
 pub use action::{Action, ActionScale, PathAction};
 pub use backbone::Backbone;
+pub use loss::{LossParts, path_residual, pdd_loss, sa_pdd_loss};
 pub use model::{ModelConfig, PddModel};
-pub use loss::{LossParts, pdd_loss, path_residual, sa_pdd_loss};
-pub use window::{PathPrediction, Predictor, SlidingWindow, PredictorBuilder};
+pub use window::{PathPrediction, Predictor, PredictorBuilder, SlidingWindow};

@@ -69,20 +69,32 @@ impl ModelConfig {
             2 => Spatial::Plane,
             n => return Err(Error::config("grid", format!("{n} axes are not supported"))),
         };
-        let cfg = UNetConfig::new(spatial, channels * self.window, channels, self.dim_mults.clone(), self.attention_levels.clone())
-            .with_dim(self.dim)
-            .with_init_kernel(self.init_kernel)
-            .with_heads(self.heads)
-            .with_dim_head(self.dim_head)
-            .with_time_base(self.time_base)
-            .with_noise_head(noise_head);
+        let cfg = UNetConfig::new(
+            spatial,
+            channels * self.window,
+            channels,
+            self.dim_mults.clone(),
+            self.attention_levels.clone(),
+        )
+        .with_dim(self.dim)
+        .with_init_kernel(self.init_kernel)
+        .with_heads(self.heads)
+        .with_dim_head(self.dim_head)
+        .with_time_base(self.time_base)
+        .with_noise_head(noise_head);
         cfg.validate()?;
         cfg.check_grid(grid.dims())?;
         Ok(cfg)
     }
 
     /// Builds the predictor for `channels` channels on `grid`.
-    pub fn init(&self, channels: usize, grid: &Grid, noise_head: bool, device: &Device) -> Result<PddModel> {
+    pub fn init(
+        &self,
+        channels: usize,
+        grid: &Grid,
+        noise_head: bool,
+        device: &Device,
+    ) -> Result<PddModel> {
         let net = self.unet(channels, grid, noise_head)?.init(device)?;
         PredictorBuilder::new().window(self.window).channels(channels).build(net)
     }
@@ -94,12 +106,14 @@ mod tests {
 
     #[test]
     fn model_section_parses_with_defaults_and_checks_the_grid() {
-        let cfg: ModelConfig = toml::from_str("dim_mults = [1, 2]\nattention_levels = [1]\n").unwrap();
+        let cfg: ModelConfig =
+            toml::from_str("dim_mults = [1, 2]\nattention_levels = [1]\n").unwrap();
         assert_eq!(cfg.window, 5);
         let u = cfg.unet(2, &Grid::line(128), false).unwrap();
         assert_eq!(u.in_channels, 10);
         assert!(cfg.unet(2, &Grid::line(127), false).is_err());
-        let bad: std::result::Result<ModelConfig, _> = toml::from_str("dim_mults = [1]\nattention_levels = []\nwidth = 3\n");
+        let bad: std::result::Result<ModelConfig, _> =
+            toml::from_str("dim_mults = [1]\nattention_levels = []\nwidth = 3\n");
         assert!(bad.is_err());
     }
 }

@@ -103,7 +103,8 @@ impl PredictorBuilder {
         if self.window == 0 {
             return Err(Error::config("predictor.window", "must be ≥ 1"));
         }
-        let channels = self.channels.ok_or_else(|| Error::config("predictor.channels", "is required"))?;
+        let channels =
+            self.channels.ok_or_else(|| Error::config("predictor.channels", "is required"))?;
         if channels == 0 {
             return Err(Error::config("predictor.channels", "must be ≥ 1"));
         }

@@ -50,7 +50,8 @@ impl Preset {
         let path = Path::new(name_or_path);
         if path.extension().is_some_and(|e| e == "toml") || path.exists() {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            let stem = path.file_stem().map_or("custom".into(), |s| s.to_string_lossy().into_owned());
+            let stem =
+                path.file_stem().map_or("custom".into(), |s| s.to_string_lossy().into_owned());
             return Self::parse(&stem, &text);
         }
         Self::named(name_or_path)
@@ -67,10 +68,14 @@ impl Preset {
                 let hint = crate::error::did_you_mean(key, SECTIONS)
                     .map_or(String::new(), |s| format!("; did you mean [{s}]?"));
                 let known = SECTIONS.join(", ");
-                return Err(Error::config(key, format!("preset `{name}`: unknown section (known: {known}){hint}")));
+                return Err(Error::config(
+                    key,
+                    format!("preset `{name}`: unknown section (known: {known}){hint}"),
+                ));
             }
             if !value.is_table() {
-                let reason = format!("preset `{name}`: `{key}` must be a section `[{key}]`, not a value");
+                let reason =
+                    format!("preset `{name}`: `{key}` must be a section `[{key}]`, not a value");
                 return Err(Error::config(key, reason));
             }
         }
@@ -85,7 +90,11 @@ impl Preset {
         })?;
         value.clone().try_into().map_err(|e: toml::de::Error| {
             // "invalid type/value" does not say where; "unknown/missing field `x`" does
-            let field = if e.message().starts_with("invalid") { field_of::<T>(key, value) } else { key.to_string() };
+            let field = if e.message().starts_with("invalid") {
+                field_of::<T>(key, value)
+            } else {
+                key.to_string()
+            };
             Error::config(field, e.message().to_string())
         })
     }

@@ -30,7 +30,9 @@
 //! Both return, for one step, the Fourier multipliers of `mean = F⁻¹{a F{u} + b F{s}}` and of
 //! the noise, `F⁻¹{n F{ξ}}` (the basis is orthonormal, so `n²` is each mode's variance).
 
-use crate::diffusion::{ForwardProcess, RealFourierBasis, SpectralOperator, VARIANCE_FLOOR, etd1_multipliers, phi1};
+use crate::diffusion::{
+    ForwardProcess, RealFourierBasis, SpectralOperator, VARIANCE_FLOOR, etd1_multipliers, phi1,
+};
 use crate::error::Result;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -72,7 +74,12 @@ impl Integrator {
 
     /// The per-mode coefficients `(a, b, n)` (half spectrum) of a step from index `t` down to
     /// `next < t`: `mean = a û + b ŝ`, noise standard deviation `n`.
-    pub fn coefficients(self, process: &ForwardProcess, t: usize, next: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    pub fn coefficients(
+        self,
+        process: &ForwardProcess,
+        t: usize,
+        next: usize,
+    ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
         let dl = (t - next) as f64 * process.dt();
         let b2 = process.beta2();
         let modes = process.eigenvalues();
@@ -100,7 +107,13 @@ impl Integrator {
 impl std::str::FromStr for Integrator {
     type Err = crate::Error;
     fn from_str(s: &str) -> crate::Result<Self> {
-        crate::error::parse_named(s, &[Self::Etd1, Self::GaussianSplit], Self::name, "sample.integrator", "integrator")
+        crate::error::parse_named(
+            s,
+            &[Self::Etd1, Self::GaussianSplit],
+            Self::name,
+            "sample.integrator",
+            "integrator",
+        )
     }
 }
 
@@ -118,20 +131,33 @@ enum Noise {
 }
 
 impl Step {
-    pub(super) fn new(integrator: Integrator, process: &ForwardProcess, basis: &RealFourierBasis, t: usize, next: usize) -> Result<Self> {
+    pub(super) fn new(
+        integrator: Integrator,
+        process: &ForwardProcess,
+        basis: &RealFourierBasis,
+        t: usize,
+        next: usize,
+    ) -> Result<Self> {
         let (a, b, n) = integrator.coefficients(process, t, next);
         let noise = match integrator {
             // the same standard deviation for every mode
             Integrator::Etd1 => Noise::White(f64::from(n[0])),
-            Integrator::GaussianSplit => Noise::Coloured(Box::new(SpectralOperator::single(basis, &n)?)),
+            Integrator::GaussianSplit => {
+                Noise::Coloured(Box::new(SpectralOperator::single(basis, &n)?))
+            }
         };
-        Ok(Self { mean_state: SpectralOperator::single(basis, &a)?, mean_score: SpectralOperator::single(basis, &b)?, noise })
+        Ok(Self {
+            mean_state: SpectralOperator::single(basis, &a)?,
+            mean_score: SpectralOperator::single(basis, &b)?,
+            noise,
+        })
     }
 
     /// `F⁻¹{ a F{x} + b F{s} }`.
     pub(super) fn mean(&self, x: Tensor<5>, s: Tensor<5>) -> Tensor<5> {
         let basis = self.mean_state.basis();
-        let z = basis.forward(x) * self.mean_state.single_multiplier() + basis.forward(s) * self.mean_score.single_multiplier();
+        let z = basis.forward(x) * self.mean_state.single_multiplier()
+            + basis.forward(s) * self.mean_score.single_multiplier();
         basis.inverse(z)
     }
 
@@ -152,7 +178,8 @@ mod tests {
     #[test]
     fn gaussian_split_is_exact_for_a_pure_noise_mode_and_etd1_is_not() {
         // a stationary noise mode: Q̂ = β²/(−2ℓ) (large λ), score −u/Q̂ → exact factor e^{ℓΔλ}
-        let p = ForwardProcess::builder().grid(Grid::line(64)).alpha(0.1).steps(1000).build().unwrap();
+        let p =
+            ForwardProcess::builder().grid(Grid::line(64)).alpha(0.1).steps(1000).build().unwrap();
         let (t, next) = (999, 899);
         let dl = 0.1;
         let (a, b, n) = Integrator::GaussianSplit.coefficients(&p, t, next);
@@ -161,7 +188,11 @@ mod tests {
         let (l, q) = (p.eigenvalues()[k], p.variance(t)[k] as f64);
         assert!((q * -2.0 * l / p.beta2() - 1.0).abs() < 1e-3, "mode {k} not stationary: Q̂ = {q}");
         let factor = a[k] as f64 - b[k] as f64 / q; // u ↦ a u + b (−u/Q̂)
-        assert!((factor - (l * dl).exp()).abs() < 1e-5, "split factor {factor} vs e^(ℓΔλ) {}", (l * dl).exp());
+        assert!(
+            (factor - (l * dl).exp()).abs() < 1e-5,
+            "split factor {factor} vs e^(ℓΔλ) {}",
+            (l * dl).exp()
+        );
         let var = (n[k] as f64).powi(2);
         let exact = q * (1.0 - (2.0 * l * dl).exp()); // the OU transition variance
         assert!((var / exact - 1.0).abs() < 1e-3, "noise variance {var} vs {exact}");
@@ -171,14 +202,20 @@ mod tests {
 
     #[test]
     fn both_integrators_agree_for_small_steps() {
-        let p = ForwardProcess::builder().grid(Grid::line(32)).alpha(0.1).steps(1000).build().unwrap();
+        let p =
+            ForwardProcess::builder().grid(Grid::line(32)).alpha(0.1).steps(1000).build().unwrap();
         let (a, b, n) = Integrator::GaussianSplit.coefficients(&p, 500, 499);
         let (a1, b1, n1) = Integrator::Etd1.coefficients(&p, 500, 499);
         for k in 0..p.bins() {
             let q = p.variance(500)[k] as f64;
             // for a score s, both give u + Δλ(−ℓu + β² s) + O(Δλ²)
             assert!((b[k] - b1[k]).abs() as f64 <= 0.05 * b1[k] as f64, "mode {k}");
-            assert!(((a[k] - a1[k]) as f64).abs() <= 0.05 * (b1[k] as f64 / q).max(1e-3), "mode {k}: {} vs {}", a[k], a1[k]);
+            assert!(
+                ((a[k] - a1[k]) as f64).abs() <= 0.05 * (b1[k] as f64 / q).max(1e-3),
+                "mode {k}: {} vs {}",
+                a[k],
+                a1[k]
+            );
             assert!((n[k] / n1[k] - 1.0).abs() < 0.05, "mode {k}");
         }
         assert!("gaussian-split".parse::<Integrator>().unwrap() == Integrator::GaussianSplit);

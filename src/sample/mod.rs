@@ -7,11 +7,11 @@ mod score;
 mod simulate;
 mod tasks;
 
-pub use sampler::{
-    ReverseStep, SampleResult, SamplerConfig, SamplerEvent, StepNoise, extrapolate_first_frame, remove_space_time_mean,
-    reverse_sample,
-};
 pub use integrator::Integrator;
+pub use sampler::{
+    ReverseStep, SampleResult, SamplerConfig, SamplerEvent, StepNoise, extrapolate_first_frame,
+    remove_space_time_mean, reverse_sample,
+};
 pub use score::{PathScore, PddScore, SaPddScore};
 pub use simulate::{Simulation, simulate};
 pub use tasks::{SrSource, SrStart, SuperResolution, generate, super_resolve};

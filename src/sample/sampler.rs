@@ -128,7 +128,8 @@ impl SamplerConfig {
     /// [`max_etd_exponent`](Self::max_etd_exponent) for `process`'s stiffest mode (ETD1 only).
     pub fn stable_schedule(&self, process: &ForwardProcess, start: usize) -> Vec<(usize, usize)> {
         let mut cfg = self.clone();
-        if let Some(zcap) = self.max_etd_exponent.filter(|_| self.integrator.needs_stiffness_cap()) {
+        if let Some(zcap) = self.max_etd_exponent.filter(|_| self.integrator.needs_stiffness_cap())
+        {
             let z1 = process.eigenvalues().iter().fold(0.0f64, |m, &l| m.max(-l)) * process.dt();
             if z1 > 0.0 {
                 cfg.stride = cfg.stride.min(((zcap / z1).floor() as usize).max(1));
@@ -271,7 +272,12 @@ pub struct ReverseStep<'a> {
 
 impl<'a> ReverseStep<'a> {
     /// The updates of `cfg` for `score` on `process`, with the Fourier bases on `device`.
-    pub fn new(score: &'a dyn PathScore, process: &'a ForwardProcess, cfg: &'a SamplerConfig, device: &Device) -> Result<Self> {
+    pub fn new(
+        score: &'a dyn PathScore,
+        process: &'a ForwardProcess,
+        cfg: &'a SamplerConfig,
+        device: &Device,
+    ) -> Result<Self> {
         cfg.validate()?;
         let basis = RealFourierBasis::new(process.grid(), device);
         let extrapolate = cfg.extrapolate_first_frame && score.extrapolates_first_frame();
@@ -282,7 +288,11 @@ impl<'a> ReverseStep<'a> {
         self.process.check_index(t)?;
         self.basis.check(x, "ReverseStep x")?;
         if self.extrapolate && x.dims()[2] < 3 {
-            return Err(Error::shape("ReverseStep (frame-0 extrapolation)", "F ≥ 3 frames", x.dims()));
+            return Err(Error::shape(
+                "ReverseStep (frame-0 extrapolation)",
+                "F ≥ 3 frames",
+                x.dims(),
+            ));
         }
         Ok(())
     }
@@ -290,10 +300,19 @@ impl<'a> ReverseStep<'a> {
     /// One predictor step from index `t` down to `next < t` (spec §5.2): the integrator's mean,
     /// frame-0 extrapolation (PDD), `noise` scaled by the integrator, mean removal, clamp.
     /// `x` `[B, C, F, Ny, Nx]` → the same shape.
-    pub fn predict(&mut self, x: Tensor<5>, t: usize, next: usize, noise: StepNoise) -> Result<Tensor<5>> {
+    pub fn predict(
+        &mut self,
+        x: Tensor<5>,
+        t: usize,
+        next: usize,
+        noise: StepNoise,
+    ) -> Result<Tensor<5>> {
         self.check(&x, t)?;
         if next >= t {
-            return Err(Error::config("ReverseStep::predict", format!("needs next < t (got {t} → {next})")));
+            return Err(Error::config(
+                "ReverseStep::predict",
+                format!("needs next < t (got {t} → {next})"),
+            ));
         }
         let key = self.cfg.integrator.cache_key(t, next);
         if let Entry::Vacant(e) = self.operators.entry(key) {
@@ -316,7 +335,13 @@ impl<'a> ReverseStep<'a> {
         let [b, c, f, ny, nx] = x.dims();
         let per_bc = (f * ny * nx) as f64;
         let s = self.score.score(x.clone(), t)?;
-        let norm2 = s.clone().square().reshape([b, c, f * ny * nx]).sum_dim(2).clamp_min(1e-12).reshape([b, c, 1, 1, 1]);
+        let norm2 = s
+            .clone()
+            .square()
+            .reshape([b, c, f * ny * nx])
+            .sum_dim(2)
+            .clamp_min(1e-12)
+            .reshape([b, c, 1, 1, 1]);
         let alpha = norm2.recip().mul_scalar(2.0 * self.cfg.snr * self.cfg.snr * per_bc);
         let mut m = self.after_mean(x.clone() + s * alpha.clone());
         if let Some(z) = noise.sample(x.dims(), &x.device())? {
@@ -386,7 +411,13 @@ pub fn reverse_sample(
         }
         state = xn;
         index = next;
-        callback(&SamplerEvent { index, lambda: process.lambda(index), step: n + 1, total, state: &state });
+        callback(&SamplerEvent {
+            index,
+            lambda: process.lambda(index),
+            step: n + 1,
+            total,
+            state: &state,
+        });
     }
     Ok(SampleResult { state, index, failure: None })
 }
@@ -403,9 +434,12 @@ mod tests {
         assert_eq!(s.last(), Some(&(99, 1)));
         let reference = SamplerConfig::default();
         assert_eq!(reference.schedule(999).len(), 998); // t = 999 … 2, as spec §5.4
-        let relative = SamplerConfig { stride: 20, max_relative_step: Some(0.1), ..SamplerConfig::default() };
+        let relative =
+            SamplerConfig { stride: 20, max_relative_step: Some(0.1), ..SamplerConfig::default() };
         let s = relative.schedule(999);
-        assert!(s.iter().all(|&(t, n)| t - n <= 20 && (t - n == 1 || (t - n) as f64 <= 0.1 * t as f64)));
+        assert!(
+            s.iter().all(|&(t, n)| t - n <= 20 && (t - n == 1 || (t - n) as f64 <= 0.1 * t as f64))
+        );
         assert_eq!(s.last().unwrap().1, 1);
         assert!(s.len() < 120, "{}", s.len());
         // contiguous
@@ -414,14 +448,25 @@ mod tests {
 
     #[test]
     fn generation_may_use_its_own_integrator() {
-        let cfg: SamplerConfig = toml::from_str("stride = 50\nmax_relative_step = 0.15\ngeneration_integrator = \"gaussian-split\"").unwrap();
+        let cfg: SamplerConfig = toml::from_str(
+            "stride = 50\nmax_relative_step = 0.15\ngeneration_integrator = \"gaussian-split\"",
+        )
+        .unwrap();
         assert_eq!(cfg.integrator, Integrator::Etd1);
         let generation = cfg.for_generation();
         assert_eq!((generation.integrator, generation.stride), (Integrator::GaussianSplit, 50));
-        let p = ForwardProcess::builder().grid(crate::spectral::Grid::line(128)).alpha(0.1).steps(1000).build().unwrap();
+        let p = ForwardProcess::builder()
+            .grid(crate::spectral::Grid::line(128))
+            .alpha(0.1)
+            .steps(1000)
+            .build()
+            .unwrap();
         // ETD1 is held to the stiffness cap (Δλ ≤ 0.003 on this grid), the split is not
         let (etd1, split) = (cfg.stable_schedule(&p, 999), generation.stable_schedule(&p, 999));
-        assert!(etd1.iter().all(|(t, n)| t - n <= 3) && split.iter().any(|(t, n)| t - n == 50), "{split:?}");
+        assert!(
+            etd1.iter().all(|(t, n)| t - n <= 3) && split.iter().any(|(t, n)| t - n == 50),
+            "{split:?}"
+        );
         assert!(split.len() * 5 < etd1.len(), "{} vs {} steps", split.len(), etd1.len());
         assert!(toml::from_str::<SamplerConfig>("integrator = \"rk4\"").is_err());
     }

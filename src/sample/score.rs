@@ -30,7 +30,12 @@ pub struct PddScore<P> {
 impl<P: Predictor + Module> PddScore<P> {
     /// Wraps `predictor` (moved to the autodiff version of `device`) with the path action
     /// `action` of `process` (the one it was trained with: `[train] action`).
-    pub fn new(predictor: P, process: &ForwardProcess, action: Action, device: &Device) -> Result<Self> {
+    pub fn new(
+        predictor: P,
+        process: &ForwardProcess,
+        action: Action,
+        device: &Device,
+    ) -> Result<Self> {
         let ad = device.clone().autodiff();
         let predictor = predictor.to_device(&ad).no_grad();
         let action = PathAction::new(action, process, &ad)?;
@@ -58,7 +63,11 @@ impl<P: Predictor + Module> PddScore<P> {
 impl<P: Predictor + Module> PathScore for PddScore<P> {
     fn score(&self, x: Tensor<5>, t: usize) -> Result<Tensor<5>> {
         let dev = x.device();
-        let xg = x.without_autodiff().to_device(&self.device.clone().without_autodiff()).autodiff().require_grad();
+        let xg = x
+            .without_autodiff()
+            .to_device(&self.device.clone().without_autodiff())
+            .autodiff()
+            .require_grad();
         let s = self.residual(xg.clone(), t)?.square().sum().mul_scalar(0.5);
         let grads = s.backward();
         let g = xg.grad(&grads).expect("the path requires grad");
@@ -92,7 +101,10 @@ impl<P: Predictor + Module> PathScore for SaPddScore<P> {
         let b = x.dims()[0];
         let tt = Tensor::<1>::full([b], t as f32, &x.device());
         let eps = self.predictor.forward(x, tt).noise.ok_or_else(|| {
-            crate::Error::config("model.noise_head", "SA-PDD sampling needs a predictor with a noise head")
+            crate::Error::config(
+                "model.noise_head",
+                "SA-PDD sampling needs a predictor with a noise head",
+            )
         })?;
         self.precision.apply(eps, &vec![t; b])
     }

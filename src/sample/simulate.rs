@@ -41,7 +41,11 @@ pub fn simulate<P: Predictor>(
     let [b, c, f, ny, nx] = x0.dims();
     let w = predictor.window();
     if f < w {
-        return Err(Error::shape("simulate: test paths must hold the first window", format!("F ≥ {w}"), f));
+        return Err(Error::shape(
+            "simulate: test paths must hold the first window",
+            format!("F ≥ {w}"),
+            f,
+        ));
     }
     if c != predictor.channels() {
         return Err(Error::shape("simulate: channels", predictor.channels(), c));
@@ -61,11 +65,15 @@ pub fn simulate<P: Predictor>(
             next = next
                 + match action {
                     Action::Scalar => xi.mul_scalar(sigma),
-                    Action::Spectral => device_process.operator(Table::NoiseStd).apply(xi, &vec![index; b])?,
+                    Action::Spectral => {
+                        device_process.operator(Table::NoiseStd).apply(xi, &vec![index; b])?
+                    }
                 };
         }
         if !next.clone().is_finite().all().into_scalar::<bool>() {
-            return Err(Error::NonFinite { context: format!("simulation at λ index {index}, step {}", n + 1) });
+            return Err(Error::NonFinite {
+                context: format!("simulation at λ index {index}, step {}", n + 1),
+            });
         }
         frames.push(next);
     }

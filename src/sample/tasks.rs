@@ -1,7 +1,9 @@
 //! The two uses of the reverse sampler: unconditional generation (spec §5.5) and
 //! super-resolution from λ = 0.2 (spec §5.7).
 
-use super::sampler::{SampleResult, SamplerConfig, SamplerEvent, remove_space_time_mean, reverse_sample};
+use super::sampler::{
+    SampleResult, SamplerConfig, SamplerEvent, remove_space_time_mean, reverse_sample,
+};
 use super::score::PathScore;
 use super::simulate::simulate;
 use crate::diffusion::{DeviceProcess, ForwardProcess, Table};
@@ -65,7 +67,13 @@ impl SrSource {
 impl std::str::FromStr for SrSource {
     type Err = crate::Error;
     fn from_str(s: &str) -> crate::Result<Self> {
-        crate::error::parse_named(s, &[Self::Surrogate, Self::CoarseTruth, Self::NoisedTruth], Self::name, "eval.sr_source", "source")
+        crate::error::parse_named(
+            s,
+            &[Self::Surrogate, Self::CoarseTruth, Self::NoisedTruth],
+            Self::name,
+            "eval.sr_source",
+            "source",
+        )
     }
 }
 
@@ -107,13 +115,23 @@ pub fn super_resolve<P: Predictor>(
     let [b, _, f, _, _] = x0.dims();
     let low = match start.source {
         SrSource::Surrogate => {
-            let sim = simulate(predictor, process, device_process, x0, index, 2 * f, Some(start.action), seed)?;
+            let sim = simulate(
+                predictor,
+                process,
+                device_process,
+                x0,
+                index,
+                2 * f,
+                Some(start.action),
+                seed,
+            )?;
             let n = sim.path.dims()[2];
             sim.path.narrow(2, n - f, f)
         }
         SrSource::CoarseTruth => device_process.coarse_grain(x0, &vec![index; b])?,
         SrSource::NoisedTruth => device_process.q_sample_seeded(x0, &vec![index; b], seed)?.0,
     };
-    let high = reverse_sample(score, process, low.clone(), index, cfg, seed.wrapping_add(1), callback)?;
+    let high =
+        reverse_sample(score, process, low.clone(), index, cfg, seed.wrapping_add(1), callback)?;
     Ok(SuperResolution { low, high })
 }

@@ -104,7 +104,11 @@ impl Grid {
     /// Checks that `x` is a finite batch `[B, C, F, *self.dims()]` and returns it in standard
     /// layout (borrowed when it already is). `context` names `x` in errors
     /// ([`Error::Shape`], [`Error::NonFinite`]).
-    pub fn checked_batch<'a>(&self, x: &'a ArrayViewD<'_, f32>, context: &str) -> Result<CheckedBatch<'a>> {
+    pub fn checked_batch<'a>(
+        &self,
+        x: &'a ArrayViewD<'_, f32>,
+        context: &str,
+    ) -> Result<CheckedBatch<'a>> {
         let shape = self.batch_shape(x.shape(), context)?;
         let data = x.as_standard_layout();
         ensure_finite(data.as_slice().expect("standard layout"), context)?;

@@ -74,7 +74,8 @@ impl<T: FftNum> SpectralPlan<T> {
         let nx = *self.grid.dims().last().unwrap();
         let ny = if self.grid.ndim() == 2 { self.grid.dims()[0] } else { 0 };
         let col_len = self.col_fwd.as_ref().map_or(0, |f| {
-            f.get_inplace_scratch_len().max(self.col_inv.as_ref().unwrap().get_inplace_scratch_len())
+            f.get_inplace_scratch_len()
+                .max(self.col_inv.as_ref().unwrap().get_inplace_scratch_len())
         });
         Scratch {
             row_in: vec![T::zero(); nx],
@@ -149,7 +150,14 @@ impl<T: FftNum> SpectralPlan<T> {
     ///
     /// Columns are processed [`COLUMN_BLOCK`] at a time: gathered row by row (contiguous reads)
     /// into `[block][ny]`, transformed in one batched call, and scattered back.
-    fn columns(&self, spec: &mut [Complex<T>], f: &dyn Fft<T>, ny: usize, h: usize, s: &mut Scratch<T>) {
+    fn columns(
+        &self,
+        spec: &mut [Complex<T>],
+        f: &dyn Fft<T>,
+        ny: usize,
+        h: usize,
+        s: &mut Scratch<T>,
+    ) {
         let mut kx0 = 0;
         while kx0 < h {
             let b = COLUMN_BLOCK.min(h - kx0);
@@ -171,7 +179,13 @@ impl<T: FftNum> SpectralPlan<T> {
 
     /// Replaces `field` by `F⁻¹{ m ⊙ F{field} }` for a real per-bin multiplier `m` given on the
     /// half spectrum (`grid.half_len()` values).
-    pub fn apply_multiplier(&self, field: &mut [T], m: &[T], spec: &mut [Complex<T>], s: &mut Scratch<T>) {
+    pub fn apply_multiplier(
+        &self,
+        field: &mut [T],
+        m: &[T],
+        spec: &mut [Complex<T>],
+        s: &mut Scratch<T>,
+    ) {
         assert_eq!(m.len(), self.grid.half_len(), "multiplier length does not match the grid");
         self.forward(field, spec, s);
         for (c, &w) in spec.iter_mut().zip(m) {
@@ -194,7 +208,8 @@ mod tests {
         plan.forward(&x, &mut spec, &mut s);
         // Parseval: Σ x² = (1/N) Σ_full |X|²
         let w = grid.half_weights();
-        let e_spec: f64 = spec.iter().zip(&w).map(|(c, w)| c.norm_sqr() * w).sum::<f64>() / n as f64;
+        let e_spec: f64 =
+            spec.iter().zip(&w).map(|(c, w)| c.norm_sqr() * w).sum::<f64>() / n as f64;
         let e: f64 = x.iter().map(|v| v * v).sum();
         assert!((e - e_spec).abs() < 1e-9 * e, "{e} vs {e_spec}");
         let mut y = vec![0.0; n];

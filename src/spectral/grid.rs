@@ -108,12 +108,7 @@ impl Grid {
         let mut out = Vec::with_capacity(self.half_len());
         let mut idx = vec![0usize; hd.len()];
         for _ in 0..self.half_len() {
-            out.push(
-                idx.iter()
-                    .zip(&self.dims)
-                    .map(|(&i, &n)| Self::signed_index(i, n))
-                    .collect(),
-            );
+            out.push(idx.iter().zip(&self.dims).map(|(&i, &n)| Self::signed_index(i, n)).collect());
             // row-major increment
             for a in (0..hd.len()).rev() {
                 idx[a] += 1;

@@ -76,7 +76,10 @@ impl Downsampler {
                 ));
             }
             if method == DownsampleMethod::Bicubic && m < 2 {
-                return Err(Error::config(format!("downsample.axis{a}"), "bicubic needs ≥ 2 output points"));
+                return Err(Error::config(
+                    format!("downsample.axis{a}"),
+                    "bicubic needs ≥ 2 output points",
+                ));
             }
         }
         let mut s = Self {
@@ -89,7 +92,8 @@ impl Downsampler {
         match method {
             DownsampleMethod::Spectral => s.gather = spectral_gather(from, to),
             DownsampleMethod::Bicubic => {
-                s.taps = from.dims().iter().zip(to.dims()).map(|(&n, &m)| bicubic_taps(n, m)).collect()
+                s.taps =
+                    from.dims().iter().zip(to.dims()).map(|(&n, &m)| bicubic_taps(n, m)).collect()
             }
         }
         Ok(s)
@@ -247,7 +251,12 @@ mod tests {
         let mut modes = Vec::new();
         for ky in -kmax[0]..=kmax[0] {
             for kx in 0..=kmax[1] {
-                modes.push((ky as f64, kx as f64, rng.random::<f64>() - 0.5, rng.random::<f64>() * TAU));
+                modes.push((
+                    ky as f64,
+                    kx as f64,
+                    rng.random::<f64>() - 0.5,
+                    rng.random::<f64>() * TAU,
+                ));
             }
         }
         move |y, x| modes.iter().map(|(ky, kx, a, p)| a * (ky * y + kx * x + p).cos()).sum()
@@ -264,8 +273,12 @@ mod tests {
         // Content up to |k| = 20 (the output Nyquist) on a 96² grid → 40² grid (not a divisor).
         let f = band_limited([20, 20], 5);
         let fine = sample(96, 96, &f);
-        let d = Downsampler::new(&Grid::plane(96, 96), &Grid::plane(40, 40), DownsampleMethod::Spectral)
-            .unwrap();
+        let d = Downsampler::new(
+            &Grid::plane(96, 96),
+            &Grid::plane(40, 40),
+            DownsampleMethod::Spectral,
+        )
+        .unwrap();
         let mut out = vec![0.0; 1600];
         d.apply(&fine, &mut out);
         let exact = sample(40, 40, &f);
@@ -283,7 +296,8 @@ mod tests {
                 (3.0 * x).cos() + (9.0 * x).cos()
             })
             .collect();
-        let d = Downsampler::new(&Grid::line(n), &Grid::line(8), DownsampleMethod::Spectral).unwrap();
+        let d =
+            Downsampler::new(&Grid::line(n), &Grid::line(8), DownsampleMethod::Spectral).unwrap();
         let mut out = vec![0.0; 8];
         d.apply(&field, &mut out);
         for (m, v) in out.iter().enumerate() {
@@ -310,7 +324,8 @@ mod tests {
     fn bicubic_matches_hand_computed_pytorch_values() {
         // 1-D input [0, 1, 4, 9, 16] (5 points) → 3 points at coordinates 0, 2, 4: exact samples.
         let input = [0.0, 1.0, 4.0, 9.0, 16.0];
-        let d = Downsampler::new(&Grid::line(5), &Grid::line(3), DownsampleMethod::Bicubic).unwrap();
+        let d =
+            Downsampler::new(&Grid::line(5), &Grid::line(3), DownsampleMethod::Bicubic).unwrap();
         let mut out = [0.0; 3];
         d.apply(&input, &mut out);
         assert_eq!(out, [0.0, 4.0, 16.0]);
@@ -321,7 +336,8 @@ mod tests {
         // At s = 8/3 (i0 = 2, t = 2/3) the right tap (index 5) is clamped to index 4.
         let w2 = cubic_weights(2.0 / 3.0);
         let expect2 = w2[0] * 1.0 + w2[1] * 4.0 + w2[2] * 9.0 + w2[3] * 16.0;
-        let d = Downsampler::new(&Grid::line(5), &Grid::line(4), DownsampleMethod::Bicubic).unwrap();
+        let d =
+            Downsampler::new(&Grid::line(5), &Grid::line(4), DownsampleMethod::Bicubic).unwrap();
         let mut out = [0.0; 4];
         d.apply(&input, &mut out);
         assert!((out[1] - expect1).abs() < 1e-12 && (out[2] - expect2).abs() < 1e-12, "{out:?}");
@@ -337,8 +353,10 @@ mod tests {
     fn bicubic_2d_matches_direct_pytorch_formula() {
         // PyTorch's 2-D loop: out[oy, ox] = Σ_i Σ_j W_i(ty) W_j(tx) in[clamp(y0−1+i), clamp(x0−1+j)].
         let (n, m) = (12, 5);
-        let field: Vec<f64> = (0..n * n).map(|i| ((i * 37) % 11) as f64 - 0.3 * (i / n) as f64).collect();
-        let d = Downsampler::new(&Grid::plane(n, n), &Grid::plane(m, m), DownsampleMethod::Bicubic).unwrap();
+        let field: Vec<f64> =
+            (0..n * n).map(|i| ((i * 37) % 11) as f64 - 0.3 * (i / n) as f64).collect();
+        let d = Downsampler::new(&Grid::plane(n, n), &Grid::plane(m, m), DownsampleMethod::Bicubic)
+            .unwrap();
         let mut out = vec![0.0; m * m];
         d.apply(&field, &mut out);
         let s = (n - 1) as f64 / (m - 1) as f64;
@@ -351,7 +369,9 @@ mod tests {
                 let mut expect = 0.0;
                 for i in 0..4 {
                     for j in 0..4 {
-                        expect += wy[i] * wx[j] * field[clamp(y0 - 1 + i as i64) * n + clamp(x0 - 1 + j as i64)];
+                        expect += wy[i]
+                            * wx[j]
+                            * field[clamp(y0 - 1 + i as i64) * n + clamp(x0 - 1 + j as i64)];
                     }
                 }
                 assert!((out[oy * m + ox] - expect).abs() < 1e-12, "({oy},{ox})");
@@ -365,10 +385,11 @@ mod tests {
 
     #[test]
     fn rejects_upsampling() {
-        let e = Downsampler::new(&Grid::plane(8, 8), &Grid::plane(16, 8), DownsampleMethod::Spectral)
-            .err()
-            .unwrap()
-            .to_string();
+        let e =
+            Downsampler::new(&Grid::plane(8, 8), &Grid::plane(16, 8), DownsampleMethod::Spectral)
+                .err()
+                .unwrap()
+                .to_string();
         assert!(e.contains("larger"), "{e}");
     }
 }

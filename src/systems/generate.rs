@@ -68,7 +68,10 @@ pub fn simulate_range(
     let block = 4 * rayon::current_num_threads().max(1);
     progress.start("simulate", range.len() as u64);
     // blocks of indices, never the whole range at once (it may be huge)
-    let blocks = range.clone().step_by(block).map(|start| (start..(start + block).min(range.end)).collect::<Vec<_>>());
+    let blocks = range
+        .clone()
+        .step_by(block)
+        .map(|start| (start..(start + block).min(range.end)).collect::<Vec<_>>());
     for chunk in blocks {
         let results: Vec<Result<Vec<f32>>> = chunk
             .par_iter()
@@ -88,9 +91,18 @@ pub fn simulate_range(
 }
 
 /// Integrates trajectories `range` of `config` into memory: `[B, C, F, *grid]`.
-pub fn simulate_batch(config: &DataConfig, range: Range<usize>, progress: &dyn Progress) -> Result<ndarray::ArrayD<f32>> {
+pub fn simulate_batch(
+    config: &DataConfig,
+    range: Range<usize>,
+    progress: &dyn Progress,
+) -> Result<ndarray::ArrayD<f32>> {
     let sim = config.simulator()?;
-    let shape = [vec![range.len()], vec![sim.channels().len(), sim.frames()], sim.output_grid().dims().to_vec()].concat();
+    let shape = [
+        vec![range.len()],
+        vec![sim.channels().len(), sim.frames()],
+        sim.output_grid().dims().to_vec(),
+    ]
+    .concat();
     let mut data = Vec::with_capacity(shape.iter().product());
     simulate_range(sim.as_ref(), config.seed, range, progress, |_, t| {
         data.extend_from_slice(t);
@@ -113,7 +125,8 @@ pub fn generate(
     let sim = config.simulator()?;
     check_size(config.trajectories, sim.trajectory_len())?;
     let range = shard.map_or(0..config.trajectories, |s| shard_range(config.trajectories, s));
-    let meta = Metadata::new(config, preset, sim.as_ref(), range.clone(), shard.filter(|s| s.count > 1));
+    let meta =
+        Metadata::new(config, preset, sim.as_ref(), range.clone(), shard.filter(|s| s.count > 1));
     let mut writer = DatasetWriter::create(out, meta, overwrite)?;
     simulate_range(sim.as_ref(), config.seed, range, progress, |_, t| writer.push(t))?;
     writer.finish()
@@ -129,7 +142,10 @@ pub fn check_size(trajectories: usize, len: usize) -> Result<()> {
     if bytes > MAX_DATASET_BYTES {
         return Err(Error::config(
             "data.trajectories",
-            format!("{trajectories} trajectories would take {:.3e} bytes (the limit is 1 PiB)", bytes as f64),
+            format!(
+                "{trajectories} trajectories would take {:.3e} bytes (the limit is 1 PiB)",
+                bytes as f64
+            ),
         ));
     }
     Ok(())

@@ -84,19 +84,28 @@ impl KolmogorovConfig {
     pub fn validate(&self) -> Result<()> {
         let f = |n: &str| format!("data.kolmogorov.{n}");
         if self.solver_grid < 8 {
-            return Err(Error::config(f("solver_grid"), format!("must be ≥ 8, got {}", self.solver_grid)));
+            return Err(Error::config(
+                f("solver_grid"),
+                format!("must be ≥ 8, got {}", self.solver_grid),
+            ));
         }
         if self.output_grid < 2 || self.output_grid > self.solver_grid {
             return Err(Error::config(
                 f("output_grid"),
-                format!("must be in [2, solver_grid = {}], got {}", self.solver_grid, self.output_grid),
+                format!(
+                    "must be in [2, solver_grid = {}], got {}",
+                    self.solver_grid, self.output_grid
+                ),
             ));
         }
         let kmax = (self.solver_grid - 1) / 3;
         if self.forcing_wavenumber > kmax {
             return Err(Error::config(
                 f("forcing_wavenumber"),
-                format!("must be in [0, {kmax}] (de-aliased band of the solver grid), got {}", self.forcing_wavenumber),
+                format!(
+                    "must be in [0, {kmax}] (de-aliased band of the solver grid), got {}",
+                    self.forcing_wavenumber
+                ),
             ));
         }
         positive(&f("dt"), self.dt)?;
@@ -167,9 +176,14 @@ impl Kolmogorov {
         let (kf, h) = (cfg.forcing_wavenumber, n / 2 + 1);
         let amp = Complex::new(-(kf as f64) * (n * n) as f64 / 2.0, 0.0);
         let forcing = if kf == 0 { Vec::new() } else { vec![(kf * h, amp), ((n - kf) * h, amp)] };
-        let down = Downsampler::new(&grid, &Grid::plane(cfg.output_grid, cfg.output_grid), cfg.downsample)?;
+        let down = Downsampler::new(
+            &grid,
+            &Grid::plane(cfg.output_grid, cfg.output_grid),
+            cfg.downsample,
+        )?;
         let burn_steps = whole_steps("data.kolmogorov.burn_in", cfg.burn_in, cfg.dt)?;
-        let frame_steps = whole_steps("data.kolmogorov.frame_interval", cfg.frame_interval, cfg.dt)?;
+        let frame_steps =
+            whole_steps("data.kolmogorov.frame_interval", cfg.frame_interval, cfg.dt)?;
         Ok(Self { cfg, grid, plan, kmax, forcing, down, burn_steps, frame_steps })
     }
 
@@ -214,9 +228,7 @@ impl Kolmogorov {
     pub fn forcing_field(&self) -> Vec<f64> {
         let n = self.cfg.solver_grid;
         let kf = self.cfg.forcing_wavenumber as f64;
-        (0..n * n)
-            .map(|i| -kf * (kf * self.grid.spacing(0) * (i / n) as f64).cos())
-            .collect()
+        (0..n * n).map(|i| -kf * (kf * self.grid.spacing(0) * (i / n) as f64).cos()).collect()
     }
 
     /// The laminar steady state `ω = −k_f/(μ + ν k_f²) cos(k_f y)` on the solver grid (needs
@@ -286,7 +298,12 @@ impl Kolmogorov {
             let ky = Grid::signed_index(row, n);
             let kept = if ky.unsigned_abs() as usize <= kmax { kmax + 1 } else { 0 };
             let ky = ky as f64;
-            let it = w[..kept].iter().zip(su.iter_mut()).zip(sv.iter_mut()).zip(sx.iter_mut()).zip(sy.iter_mut());
+            let it = w[..kept]
+                .iter()
+                .zip(su.iter_mut())
+                .zip(sv.iter_mut())
+                .zip(sx.iter_mut())
+                .zip(sy.iter_mut());
             for (kx, ((((&wi, su), sv), sx), sy)) in it.enumerate() {
                 let kx = kx as f64;
                 // k = 0 gives ψ = ω̂₀ here, but every derivative of it is multiplied by 0.
@@ -309,8 +326,10 @@ impl Kolmogorov {
         }
         self.plan.forward(u, &mut rw.spec[0], &mut rw.scratch);
         let (mu, nu) = (self.cfg.mu, self.cfg.nu);
-        for (row, (o, (adv, w))) in
-            out.chunks_exact_mut(h).zip(rw.spec[0].chunks_exact(h).zip(w.chunks_exact(h))).enumerate()
+        for (row, (o, (adv, w))) in out
+            .chunks_exact_mut(h)
+            .zip(rw.spec[0].chunks_exact(h).zip(w.chunks_exact(h)))
+            .enumerate()
         {
             let ky = Grid::signed_index(row, n);
             let kept = if ky.unsigned_abs() as usize <= kmax { kmax + 1 } else { 0 };
@@ -388,7 +407,8 @@ impl Kolmogorov {
     /// Draws the initial spectrum `mask · F{forcing + A·U[0,1)}` from `rng`.
     pub fn initial_spectrum(&self, rng: &mut ChaCha8Rng) -> Vec<Complex<f64>> {
         let a = self.cfg.init_amplitude;
-        let field: Vec<f64> = self.forcing_field().iter().map(|f| f + a * rng.random::<f64>()).collect();
+        let field: Vec<f64> =
+            self.forcing_field().iter().map(|f| f + a * rng.random::<f64>()).collect();
         self.to_spectrum(&field)
     }
 

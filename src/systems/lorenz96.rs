@@ -103,7 +103,10 @@ impl Lorenz96Config {
     pub fn validate(&self) -> Result<()> {
         let f = |n: &str| format!("data.lorenz96.{n}");
         if self.k < 4 {
-            return Err(Error::config(f("k"), format!("need at least 4 slow variables, got {}", self.k)));
+            return Err(Error::config(
+                f("k"),
+                format!("need at least 4 slow variables, got {}", self.k),
+            ));
         }
         if self.j == 0 {
             return Err(Error::config(f("j"), "must be at least 1"));
@@ -405,8 +408,9 @@ mod tests {
 
     /// Error at time T after integrating a short run with step dt, against a fine RK4 solution.
     fn error_at(integrator: Integrator, dt: f64, reference: &[f64], x0: &[f64], t: f64) -> f64 {
-        let sys = Lorenz96::new(Lorenz96Config { k: 8, j: 4, dt, integrator, ..Default::default() })
-            .unwrap();
+        let sys =
+            Lorenz96::new(Lorenz96Config { k: 8, j: 4, dt, integrator, ..Default::default() })
+                .unwrap();
         let off = vec![0.0; sys.n()];
         let mut s = x0.to_vec();
         let mut w = sys.make_work();

@@ -87,7 +87,10 @@ impl Splits {
                 return Err(Error::config(field, format!("start {} is after end {}", r[0], r[1])));
             }
             if r[1] > total {
-                return Err(Error::config(field, format!("{r:?} reaches beyond the {total} trajectories")));
+                return Err(Error::config(
+                    field,
+                    format!("{r:?} reaches beyond the {total} trajectories"),
+                ));
             }
         }
         for (i, (a, ra)) in all.iter().enumerate() {
@@ -158,13 +161,19 @@ impl DataConfig {
         match self.system {
             SystemKind::Lorenz96 => {
                 if self.kolmogorov.is_some() {
-                    return Err(Error::config("data.kolmogorov", "given but system = \"lorenz96\""));
+                    return Err(Error::config(
+                        "data.kolmogorov",
+                        "given but system = \"lorenz96\"",
+                    ));
                 }
                 self.lorenz96_config().validate()
             }
             SystemKind::Kolmogorov => {
                 if self.lorenz96.is_some() {
-                    return Err(Error::config("data.lorenz96", "given but system = \"kolmogorov\""));
+                    return Err(Error::config(
+                        "data.lorenz96",
+                        "given but system = \"kolmogorov\"",
+                    ));
                 }
                 self.kolmogorov_config().validate()
             }
@@ -238,11 +247,17 @@ pub trait Simulator: Send + Sync {
 /// returns that number.
 pub(crate) fn whole_steps(field: &str, value: f64, dt: f64) -> Result<usize> {
     if !(value.is_finite() && value >= 0.0) {
-        return Err(Error::config(field, format!("must be a finite non-negative time, got {value}")));
+        return Err(Error::config(
+            field,
+            format!("must be a finite non-negative time, got {value}"),
+        ));
     }
     let steps = (value / dt).round();
     if (steps * dt - value).abs() > 1e-9 * value.max(dt) {
-        return Err(Error::config(field, format!("{value} is not a whole number of steps of dt = {dt}")));
+        return Err(Error::config(
+            field,
+            format!("{value} is not a whole number of steps of dt = {dt}"),
+        ));
     }
     Ok(steps as usize)
 }
@@ -267,9 +282,5 @@ pub(crate) fn finite(field: &str, value: f64) -> Result<()> {
 
 /// Fails with [`Error::Shape`] unless `out` holds exactly `expected` values.
 pub(crate) fn check_out_len(context: &str, expected: usize, out: &[f32]) -> Result<()> {
-    if out.len() == expected {
-        Ok(())
-    } else {
-        Err(Error::shape(context, expected, out.len()))
-    }
+    if out.len() == expected { Ok(()) } else { Err(Error::shape(context, expected, out.len())) }
 }

@@ -38,7 +38,10 @@ impl TrajectorySet {
             ));
         }
         let data = data.as_standard_layout().into_owned();
-        crate::error::ensure_finite(data.as_slice().expect("standard layout"), "training trajectories")?;
+        crate::error::ensure_finite(
+            data.as_slice().expect("standard layout"),
+            "training trajectories",
+        )?;
         Ok(Self { data, grid })
     }
 
@@ -146,7 +149,11 @@ impl BatchPlan {
 
     /// First frame of the `len`-frame window of micro-batch `m` in paths of `frames` frames.
     pub fn crop_start(&self, m: u64, frames: usize, len: usize) -> usize {
-        if len >= frames { 0 } else { rng::stream(self.seed ^ CROP, m).random_range(0..=frames - len) }
+        if len >= frames {
+            0
+        } else {
+            rng::stream(self.seed ^ CROP, m).random_range(0..=frames - len)
+        }
     }
 
     /// Seed of the forward-process noise of micro-batch `m`.
@@ -175,7 +182,9 @@ mod tests {
     #[test]
     fn set_checks_shapes_and_round_trips_through_the_device() {
         let g = Grid::plane(4, 6);
-        let a = ArrayD::from_shape_fn(IxDyn(&[3, 1, 2, 4, 6]), |i| (i[0] * 100 + i[2] * 10 + i[4]) as f32);
+        let a = ArrayD::from_shape_fn(IxDyn(&[3, 1, 2, 4, 6]), |i| {
+            (i[0] * 100 + i[2] * 10 + i[4]) as f32
+        });
         let s = TrajectorySet::new(a.clone(), g.clone()).unwrap();
         let t = s.tensor(&[2, 0], &Device::flex());
         let back = to_host(t, &g);

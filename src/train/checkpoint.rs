@@ -53,7 +53,8 @@ pub fn save<M: Module>(
         .save(tmp.join("optim.bpk"))
         .map_err(|e| Error::bad_file(tmp.join("optim.bpk"), format!("{e:?}")))?;
     let json = serde_json::to_string_pretty(state).expect("state serialises");
-    std::fs::write(tmp.join("state.json"), json).map_err(|e| Error::io(tmp.join("state.json"), e))?;
+    std::fs::write(tmp.join("state.json"), json)
+        .map_err(|e| Error::io(tmp.join("state.json"), e))?;
     if final_dir.exists() {
         std::fs::remove_dir_all(&final_dir).map_err(|e| Error::io(&final_dir, e))?;
     }
@@ -65,7 +66,9 @@ pub fn save<M: Module>(
 /// be matched on resume).
 pub fn save_weights<M: Module>(model: &M, path: &Path) -> Result<()> {
     let mut store = BurnpackStore::from_file(path).overwrite(true).auto_extension(false);
-    model.save_into(&mut store).map_err(|e| Error::bad_file(path, format!("cannot write weights: {e:?}")))
+    model
+        .save_into(&mut store)
+        .map_err(|e| Error::bad_file(path, format!("cannot write weights: {e:?}")))
 }
 
 /// Loads burnpack weights into `model` (same architecture); a mismatch is an error.
@@ -74,9 +77,9 @@ pub fn load_weights<M: Module>(mut model: M, path: &Path) -> Result<M> {
         return Err(Error::bad_file(path, "no such weights file"));
     }
     let mut store = BurnpackStore::from_file(path).auto_extension(false);
-    let r = model
-        .load_from(&mut store)
-        .map_err(|e| Error::bad_file(path, format!("cannot read weights (truncated or damaged file?): {e:?}")))?;
+    let r = model.load_from(&mut store).map_err(|e| {
+        Error::bad_file(path, format!("cannot read weights (truncated or damaged file?): {e:?}"))
+    })?;
     if !r.missing.is_empty() || !r.unused.is_empty() || !r.errors.is_empty() {
         let names = |v: Vec<String>| v.into_iter().take(4).collect::<Vec<_>>().join(", ");
         return Err(Error::bad_file(
@@ -100,7 +103,12 @@ pub fn read_state(ckpt: &Path) -> Result<CheckpointState> {
 }
 
 /// Restores model and optimiser from checkpoint directory `ckpt`, checking the architecture.
-pub fn restore<M: Module>(ckpt: &Path, model: M, optim: ModuleOptimizer, architecture: &str) -> Result<(M, ModuleOptimizer, CheckpointState)> {
+pub fn restore<M: Module>(
+    ckpt: &Path,
+    model: M,
+    optim: ModuleOptimizer,
+    architecture: &str,
+) -> Result<(M, ModuleOptimizer, CheckpointState)> {
     let state = read_state(ckpt)?;
     if state.architecture != architecture {
         return Err(foreign(ckpt, &state.architecture, architecture));
@@ -142,27 +150,37 @@ pub fn restore_newest<M: Module>(
     let mut skipped = Vec::new();
     for (step, ckpt) in all.into_iter().rev() {
         match read_state(&ckpt) {
-            Ok(s) if s.architecture != architecture => return Err(foreign(&ckpt, &s.architecture, architecture)),
+            Ok(s) if s.architecture != architecture => {
+                return Err(foreign(&ckpt, &s.architecture, architecture));
+            }
             Ok(s) if s.step != step => {
                 skipped.push(format!("{}: state.json says step {}", checkpoint_name(step), s.step));
             }
             Ok(state) => match read_back(&ckpt, model, optim) {
-                Ok((model, optim, ema)) => return Ok(Some(Restored { model, optim, ema, state, skipped })),
+                Ok((model, optim, ema)) => {
+                    return Ok(Some(Restored { model, optim, ema, state, skipped }));
+                }
                 Err(e) => skipped.push(format!("{}: {e}", checkpoint_name(step))),
             },
             Err(e) => skipped.push(format!("{}: {e}", checkpoint_name(step))),
         }
     }
-    Err(Error::bad_file(dir, format!("no intact checkpoint to resume from ({})", skipped.join("; "))))
+    Err(Error::bad_file(
+        dir,
+        format!("no intact checkpoint to resume from ({})", skipped.join("; ")),
+    ))
 }
 
 /// Model, optimiser and (if present) EMA weights of checkpoint directory `ckpt`.
-fn read_back<M: Module>(ckpt: &Path, model: &M, optim: &ModuleOptimizer) -> Result<(M, ModuleOptimizer, Option<M>)> {
+fn read_back<M: Module>(
+    ckpt: &Path,
+    model: &M,
+    optim: &ModuleOptimizer,
+) -> Result<(M, ModuleOptimizer, Option<M>)> {
     let loaded = load_weights(model.clone(), &ckpt.join("model.bpk"))?;
-    let optim = optim
-        .clone()
-        .load(ckpt.join("optim.bpk"))
-        .map_err(|e| Error::bad_file(ckpt.join("optim.bpk"), format!("cannot read optimiser state: {e:?}")))?;
+    let optim = optim.clone().load(ckpt.join("optim.bpk")).map_err(|e| {
+        Error::bad_file(ckpt.join("optim.bpk"), format!("cannot read optimiser state: {e:?}"))
+    })?;
     let ema_path = ckpt.join("ema.bpk");
     let ema = if ema_path.exists() { Some(load_weights(model.clone(), &ema_path)?) } else { None };
     Ok((loaded, optim, ema))
@@ -170,7 +188,9 @@ fn read_back<M: Module>(ckpt: &Path, model: &M, optim: &ModuleOptimizer) -> Resu
 
 /// The refusal of checkpoint `ckpt` written for architecture `found`, not `want`.
 fn foreign(ckpt: &Path, found: &str, want: &str) -> Error {
-    let reason = format!("checkpoint is from another architecture:\n  checkpoint: {found}\n  this run:   {want}");
+    let reason = format!(
+        "checkpoint is from another architecture:\n  checkpoint: {found}\n  this run:   {want}"
+    );
     Error::bad_file(ckpt, reason)
 }
 
@@ -200,14 +220,18 @@ pub fn latest(dir: &Path) -> Option<(usize, PathBuf)> {
 /// `[out, in, 1, k]` kernels; squeeze axis 2 for `Conv1d`.
 pub fn export_safetensors<M: Module>(model: &M, path: &Path) -> Result<()> {
     let tmp = path.with_extension("safetensors.partial");
-    let mut store = SafetensorsStore::from_file(&tmp).overwrite(true).with_to_adapter(BurnToPyTorchAdapter);
-    model.save_into(&mut store).map_err(|e| Error::bad_file(path, format!("cannot export: {e:?}")))?;
+    let mut store =
+        SafetensorsStore::from_file(&tmp).overwrite(true).with_to_adapter(BurnToPyTorchAdapter);
+    model
+        .save_into(&mut store)
+        .map_err(|e| Error::bad_file(path, format!("cannot export: {e:?}")))?;
     canonical_header(&tmp)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         // a result file like the others (the store creates it owner-only)
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644)).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| Error::io(&tmp, e))?;
     }
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
@@ -219,9 +243,12 @@ pub fn export_safetensors<M: Module>(model: &M, path: &Path) -> Result<()> {
 fn canonical_header(path: &Path) -> Result<()> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let bad = |why: &str| Error::bad_file(path, format!("unexpected safetensors layout: {why}"));
-    let n = u64::from_le_bytes(bytes.get(..8).ok_or_else(|| bad("no header"))?.try_into().expect("8 bytes")) as usize;
+    let n = u64::from_le_bytes(
+        bytes.get(..8).ok_or_else(|| bad("no header"))?.try_into().expect("8 bytes"),
+    ) as usize;
     let header = bytes.get(8..8 + n).ok_or_else(|| bad("short header"))?;
-    let json: serde_json::Value = serde_json::from_slice(header).map_err(|e| bad(&e.to_string()))?;
+    let json: serde_json::Value =
+        serde_json::from_slice(header).map_err(|e| bad(&e.to_string()))?;
     let mut text = serde_json::to_string(&json).expect("JSON serialises"); // serde_json sorts keys
     while !text.len().is_multiple_of(8) {
         text.push(' ');

@@ -36,7 +36,13 @@ impl Objective {
 impl std::str::FromStr for Objective {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        crate::error::parse_named(s, &[Self::Pdd, Self::SaPdd], Self::name, "train.objective", "objective")
+        crate::error::parse_named(
+            s,
+            &[Self::Pdd, Self::SaPdd],
+            Self::name,
+            "train.objective",
+            "objective",
+        )
     }
 }
 
@@ -158,11 +164,19 @@ impl TrainConfig {
         check((0.0..1.0).contains(&self.beta1), "beta1", "must be in [0, 1)")?;
         check((0.0..1.0).contains(&self.beta2), "beta2", "must be in [0, 1)")?;
         check(self.eps > 0.0, "eps", "must be positive")?;
-        check(self.ema_decay.is_none_or(|d| (0.0..1.0).contains(&d)), "ema_decay", "must be in [0, 1)")?;
+        check(
+            self.ema_decay.is_none_or(|d| (0.0..1.0).contains(&d)),
+            "ema_decay",
+            "must be in [0, 1)",
+        )?;
         check(self.checkpoint_every > 0, "checkpoint_every", "must be ≥ 1")?;
         check(self.log_every > 0, "log_every", "must be ≥ 1")?;
         check(self.crop_frames.is_none_or(|c| c >= 2), "crop_frames", "must be ≥ 2")?;
-        check(self.drift_weight >= 0.0 && self.noise_weight >= 0.0, "drift_weight", "weights must be ≥ 0")?;
+        check(
+            self.drift_weight >= 0.0 && self.noise_weight >= 0.0,
+            "drift_weight",
+            "weights must be ≥ 0",
+        )?;
         Ok(())
     }
 }
@@ -173,7 +187,10 @@ mod tests {
 
     #[test]
     fn defaults_are_the_reference() {
-        let c: TrainConfig = toml::from_str("steps = 30001\nbatch_size = 50\ncheckpoint_every = 2000\nseed = 771155\n").unwrap();
+        let c: TrainConfig = toml::from_str(
+            "steps = 30001\nbatch_size = 50\ncheckpoint_every = 2000\nseed = 771155\n",
+        )
+        .unwrap();
         assert_eq!((c.grad_accum, c.lr, c.eps, c.ema_decay), (2, 2e-4, 1e-8, None));
         assert!(c.validate().is_ok());
         let bad = TrainConfig { lr: -1.0, ..c };

@@ -47,10 +47,7 @@ impl RunLock {
             write!(file, "{}", std::process::id()).map_err(|e| Error::io(&path, e))?;
             return Ok(Self { path, file });
         }
-        Err(Error::bad_file(
-            &path,
-            "the lock file keeps changing; is another pdd starting here?",
-        ))
+        Err(Error::bad_file(&path, "the lock file keeps changing; is another pdd starting here?"))
     }
 }
 

@@ -55,7 +55,10 @@ fn parse_line(path: &Path, l: &str) -> Result<LogRow> {
         return Err(Error::bad_file(path, format!("malformed log line `{l}`")));
     }
     Ok(LogRow {
-        step: f[0].trim().parse().map_err(|_| Error::bad_file(path, format!("bad step in `{l}`")))?,
+        step: f[0]
+            .trim()
+            .parse()
+            .map_err(|_| Error::bad_file(path, format!("bad step in `{l}`")))?,
         loss: parse(f[1]),
         drift: parse(f[2]),
         noise: parse(f[3]),
@@ -76,13 +79,20 @@ pub fn truncate(path: &Path, step: usize) -> Result<()> {
 }
 
 fn line(r: &LogRow) -> String {
-    format!("{},{:.8e},{:.8e},{:.8e},{:.8e},{:.3}\n", r.step, r.loss, r.drift, r.noise, r.valid, r.seconds)
+    format!(
+        "{},{:.8e},{:.8e},{:.8e},{:.8e},{:.3}\n",
+        r.step, r.loss, r.drift, r.noise, r.valid, r.seconds
+    )
 }
 
 /// Appends rows (creating the file with its header).
 pub fn append(path: &Path, rows: &[LogRow]) -> Result<()> {
     let new = !path.exists();
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| Error::io(path, e))?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
     let mut text = String::new();
     if new {
         text.push_str(HEADER);

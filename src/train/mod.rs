@@ -18,8 +18,9 @@ pub use ema::Ema;
 pub use lock::{LOCK_FILE, RunLock};
 pub use log::LogRow;
 pub use objective::{ModelInit, PddObjective, TrainObjective};
-pub use session::{
-    TrainRequest, TrainedRun, newest_intact, open_checkpoint, open_run, run_config, split_set, stats_for, train_preset,
-};
 pub use run::{DataInfo, ModelKind, RunConfig, RunDir, atomic_write};
+pub use session::{
+    TrainRequest, TrainedRun, newest_intact, open_checkpoint, open_run, run_config, split_set,
+    stats_for, train_preset,
+};
 pub use trainer::{TrainEvent, TrainOptions, TrainSummary, beyond_budget, train};

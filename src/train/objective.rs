@@ -4,7 +4,9 @@ use super::batches::BatchPlan;
 use super::config::{Objective, TrainConfig};
 use crate::diffusion::{DeviceProcess, ForwardProcess};
 use crate::error::Result;
-use crate::predictor::{ActionScale, LossParts, ModelConfig, PathAction, Predictor, pdd_loss, sa_pdd_loss};
+use crate::predictor::{
+    ActionScale, LossParts, ModelConfig, PathAction, Predictor, pdd_loss, sa_pdd_loss,
+};
 use burn::module::Module;
 use burn::prelude::*;
 use std::sync::Arc;
@@ -64,18 +66,29 @@ impl PddObjective<crate::predictor::PddModel> {
 
 impl<P> PddObjective<P> {
     /// Any predictor, built by `init` (it must have a noise head for SA-PDD).
-    pub fn custom(process: ForwardProcess, train: TrainConfig, plan: BatchPlan, device: &Device, init: ModelInit<P>) -> Result<Self> {
+    pub fn custom(
+        process: ForwardProcess,
+        train: TrainConfig,
+        plan: BatchPlan,
+        device: &Device,
+        init: ModelInit<P>,
+    ) -> Result<Self> {
         let device_process = DeviceProcess::new(&process, device)?;
         let action = PathAction::new(train.action, &process, device)?;
         Ok(Self { process, device_process, train, plan, action, init })
     }
 
     /// Noised paths of micro-batch `m`: `(x_t, ε, t as floats, the action's scale at t)`.
-    pub fn noised(&self, x0: Tensor<5>, m: u64) -> Result<(Tensor<5>, Tensor<5>, Tensor<1>, ActionScale)> {
+    pub fn noised(
+        &self,
+        x0: Tensor<5>,
+        m: u64,
+    ) -> Result<(Tensor<5>, Tensor<5>, Tensor<1>, ActionScale)> {
         let b = x0.dims()[0];
         let mut t = self.plan.diffusion_indices(m);
         t.truncate(b);
-        let (xt, eps) = self.device_process.q_sample_seeded(x0.clone(), &t, self.plan.noise_seed(m))?;
+        let (xt, eps) =
+            self.device_process.q_sample_seeded(x0.clone(), &t, self.plan.noise_seed(m))?;
         let tf: Vec<f32> = t.iter().map(|&i| i as f32).collect();
         Ok((xt, eps, Tensor::from_floats(tf.as_slice(), &x0.device()), self.action.scale(&t)?))
     }

@@ -105,7 +105,13 @@ impl ModelKind {
 impl std::str::FromStr for ModelKind {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        crate::error::parse_named(s, &[Self::Pdd, Self::DdpmSim, Self::DdpmGen], Self::name, "model", "model")
+        crate::error::parse_named(
+            s,
+            &[Self::Pdd, Self::DdpmSim, Self::DdpmGen],
+            Self::name,
+            "model",
+            "model",
+        )
     }
 }
 
@@ -177,7 +183,12 @@ impl RunDir {
     /// this `RunDir` or a clone lives; a directory locked by another process is refused);
     /// refuses a directory holding a different run unless `overwrite` (which clears it); refuses
     /// to restart over existing checkpoints of the same run unless `resume` or `overwrite`.
-    pub fn prepare(root: impl Into<PathBuf>, config: &RunConfig, resume: bool, overwrite: bool) -> Result<Self> {
+    pub fn prepare(
+        root: impl Into<PathBuf>,
+        config: &RunConfig,
+        resume: bool,
+        overwrite: bool,
+    ) -> Result<Self> {
         let root = root.into();
         if !root.join("config.toml").exists() && !overwrite && !holds_nothing(&root) {
             return Err(Error::Other(format!(
@@ -252,8 +263,9 @@ impl RunDir {
 
     /// The latest complete checkpoint, or an error saying the run has none.
     pub fn latest_checkpoint(&self) -> Result<(usize, PathBuf)> {
-        super::checkpoint::latest(&self.checkpoints())
-            .ok_or_else(|| Error::bad_file(&self.root, "the run has no checkpoint yet (train it first)"))
+        super::checkpoint::latest(&self.checkpoints()).ok_or_else(|| {
+            Error::bad_file(&self.root, "the run has no checkpoint yet (train it first)")
+        })
     }
 
     /// The loss log.

@@ -93,7 +93,10 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
         preset: req.preset.name.clone(),
         kind: req.model.name().into(),
         data: DataInfo {
-            path: std::fs::canonicalize(&req.data).unwrap_or(req.data.clone()).display().to_string(),
+            path: std::fs::canonicalize(&req.data)
+                .unwrap_or(req.data.clone())
+                .display()
+                .to_string(),
             system: meta.system().name().to_string(),
             grid: meta.grid.dims().to_vec(),
             channels: meta.channels.len(),
@@ -130,7 +133,10 @@ fn check_window(window: usize, frames: usize, crop: Option<usize>) -> Result<()>
     Ok(())
 }
 
-fn optional_section<T: serde::de::DeserializeOwned + Default>(preset: &Preset, key: &str) -> Result<T> {
+fn optional_section<T: serde::de::DeserializeOwned + Default>(
+    preset: &Preset,
+    key: &str,
+) -> Result<T> {
     if preset.has_section(key) { preset.section(key) } else { Ok(T::default()) }
 }
 
@@ -153,7 +159,14 @@ pub fn train_preset(
             let process = cfg.diffusion.process(&grid)?;
             let steps = process.steps();
             fit.run(steps, callback, |plan| {
-                PddObjective::new(process, cfg.model.clone(), cfg.data.channels, cfg.train.clone(), plan, device)
+                PddObjective::new(
+                    process,
+                    cfg.model.clone(),
+                    cfg.data.channels,
+                    cfg.train.clone(),
+                    plan,
+                    device,
+                )
             })
         }
         ModelKind::DdpmSim => {
@@ -188,7 +201,11 @@ impl Fit<'_> {
         let cfg = self.cfg;
         let stats = Stats { mean: cfg.data.mean.clone(), std: cfg.data.std.clone() };
         let train_set = split_set(self.ds, Split::Train, &stats)?;
-        let valid_set = if cfg.train.valid_every > 0 { Some(split_set(self.ds, Split::Valid, &stats)?) } else { None };
+        let valid_set = if cfg.train.valid_every > 0 {
+            Some(split_set(self.ds, Split::Valid, &stats)?)
+        } else {
+            None
+        };
         let plan = BatchPlan::new(train_set.len(), cfg.train.batch_size, steps, cfg.train.seed)?;
         let objective = make(plan)?;
         if self.req.resume
@@ -199,10 +216,21 @@ impl Fit<'_> {
             return Err(super::trainer::beyond_budget(step, cfg.train.steps));
         }
         let run = RunDir::prepare(&self.req.out, cfg, self.req.resume, self.req.overwrite)?;
-        let options = TrainOptions { device: self.device.clone(), resume: self.req.resume, stop_after: None };
+        let options =
+            TrainOptions { device: self.device.clone(), resume: self.req.resume, stop_after: None };
         let arch = cfg.architecture();
-        let summary =
-            train(&run, &cfg.train, &arch, &objective, &plan, &train_set, valid_set.as_ref(), &options, self.progress, callback)?;
+        let summary = train(
+            &run,
+            &cfg.train,
+            &arch,
+            &objective,
+            &plan,
+            &train_set,
+            valid_set.as_ref(),
+            &options,
+            self.progress,
+            callback,
+        )?;
         write_summary(&run, cfg, &summary)?;
         Ok(summary)
     }
@@ -258,8 +286,9 @@ impl TrainedRun {
         let grid = config.data.grid()?;
         let noise = config.train.objective == Objective::SaPdd;
         let fresh = config.model.init(config.data.channels, &grid, noise, device)?;
-        let (step, model, skipped) =
-            newest_intact(&run, &config, |weights| super::checkpoint::load_weights(fresh.clone(), weights))?;
+        let (step, model, skipped) = newest_intact(&run, &config, |weights| {
+            super::checkpoint::load_weights(fresh.clone(), weights)
+        })?;
         let process = config.diffusion.process(&grid)?;
         Ok(Self { config, process, model, step, skipped })
     }
@@ -317,7 +346,11 @@ fn check_kind(dir: &Path, config: &RunConfig, kinds: &[ModelKind]) -> Result<()>
     let kind = config.model_kind()?;
     if !kinds.contains(&kind) {
         let want: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
-        return Err(Error::Other(format!("{} is a `{kind}` run, not a {} run", dir.display(), want.join(" or "))));
+        return Err(Error::Other(format!(
+            "{} is a `{kind}` run, not a {} run",
+            dir.display(),
+            want.join(" or ")
+        )));
     }
     Ok(())
 }
@@ -328,9 +361,14 @@ fn check_kind(dir: &Path, config: &RunConfig, kinds: &[ModelKind]) -> Result<()>
 fn checkpoint_weights(config: &RunConfig, ckpt: &Path) -> Result<PathBuf> {
     let state = super::checkpoint::read_state(ckpt)?;
     if state.architecture != config.architecture() {
-        let reason = format!("{}: checkpoint architecture differs from config.toml", ckpt.display());
+        let reason =
+            format!("{}: checkpoint architecture differs from config.toml", ckpt.display());
         return Err(Error::config("model", reason));
     }
-    let weights = if config.train.ema_decay.is_some() && ckpt.join("ema.bpk").exists() { "ema.bpk" } else { "model.bpk" };
+    let weights = if config.train.ema_decay.is_some() && ckpt.join("ema.bpk").exists() {
+        "ema.bpk"
+    } else {
+        "model.bpk"
+    };
     Ok(ckpt.join(weights))
 }

@@ -101,7 +101,10 @@ pub fn train<O: TrainObjective>(
         .init();
     let mut start = 0;
     let mut ema: Option<Ema<O::Model>> = None;
-    if options.resume && let Some(r) = checkpoint::restore_newest(&run.checkpoints(), &model, &optim, architecture)? {
+    if options.resume
+        && let Some(r) =
+            checkpoint::restore_newest(&run.checkpoints(), &model, &optim, architecture)?
+    {
         if r.state.step > cfg.steps {
             return Err(beyond_budget(r.state.step, cfg.steps));
         }
@@ -154,7 +157,9 @@ pub fn train<O: TrainObjective>(
             let last = checkpoint::latest(&run.checkpoints())
                 .map_or("none".to_string(), |(s, _)| format!("step {s}"));
             return Err(Error::NonFinite {
-                context: format!("training loss at step {step} (last good checkpoint: {last}; resume from it with a lower lr)"),
+                context: format!(
+                    "training loss at step {step} (last good checkpoint: {last}; resume from it with a lower lr)"
+                ),
             });
         }
         model = optim.step(cfg.lr, model, acc.grads());
@@ -163,14 +168,18 @@ pub fn train<O: TrainObjective>(
         }
         losses.push(tot);
         let valid = if cfg.valid_every > 0 && step % cfg.valid_every == 0 {
-            valid_set.map(|v| validation_loss(objective, &model, v, cfg, &inner)).transpose()?.unwrap_or(f64::NAN)
+            valid_set
+                .map(|v| validation_loss(objective, &model, v, cfg, &inner))
+                .transpose()?
+                .unwrap_or(f64::NAN)
         } else {
             f64::NAN
         };
         if valid.is_finite() {
             last_valid = Some(valid);
         }
-        let row = LogRow { step, loss: tot, drift, noise, valid, seconds: t0.elapsed().as_secs_f64() };
+        let row =
+            LogRow { step, loss: tot, drift, noise, valid, seconds: t0.elapsed().as_secs_f64() };
         callback(&TrainEvent::Step(row));
         if step % cfg.log_every == 0 || step == end || valid.is_finite() {
             pending.push(row);
@@ -185,7 +194,13 @@ pub fn train<O: TrainObjective>(
                 loss: tot,
                 pdd_version: env!("CARGO_PKG_VERSION").to_string(),
             };
-            let path = checkpoint::save(&run.checkpoints(), &state, &model, &optim, ema.as_ref().map(|e| &e.shadow))?;
+            let path = checkpoint::save(
+                &run.checkpoints(),
+                &state,
+                &model,
+                &optim,
+                ema.as_ref().map(|e| &e.shadow),
+            )?;
             callback(&TrainEvent::Checkpoint { step, path });
         }
     }
@@ -230,14 +245,21 @@ fn median(values: &[f64]) -> f64 {
 
 /// Mean loss over the first `valid_batches` batches of the validation set, with randomness
 /// fixed per batch so values are comparable across steps. No gradients are kept.
-fn validation_loss<O: TrainObjective>(objective: &O, model: &O::Model, valid: &TrajectorySet, cfg: &TrainConfig, device: &Device) -> Result<f64> {
+fn validation_loss<O: TrainObjective>(
+    objective: &O,
+    model: &O::Model,
+    valid: &TrajectorySet,
+    cfg: &TrainConfig,
+    device: &Device,
+) -> Result<f64> {
     let model = model.valid();
     let b = cfg.batch_size.min(valid.len());
     let mut total = 0.0;
     for i in 0..cfg.valid_batches {
         let idx: Vec<usize> = (0..b).map(|k| (i * b + k) % valid.len()).collect();
         // micro-batch numbers far beyond any training step: fixed, disjoint randomness
-        total += objective.valid_loss(&model, valid.tensor(&idx, device), u64::MAX / 2 + i as u64)?;
+        total +=
+            objective.valid_loss(&model, valid.tensor(&idx, device), u64::MAX / 2 + i as u64)?;
     }
     Ok(total / cfg.valid_batches.max(1) as f64)
 }

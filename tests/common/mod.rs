@@ -18,15 +18,9 @@ pub fn serial() -> std::sync::MutexGuard<'static, ()> {
 
 /// Runs the `pdd` binary with `args`: (success, stdout + stderr).
 pub fn pdd(args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pdd"))
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pdd")).args(args).output().unwrap();
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }
 
@@ -47,9 +41,8 @@ pub fn advection(n: usize, seed: u64, amplitude: f32) -> ArrayD<f32> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut a = ArrayD::<f32>::zeros(IxDyn(&[n, 1, F, L]));
     for b in 0..n {
-        let coef: Vec<(f32, f32)> = (1..=3)
-            .map(|_| (rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0)))
-            .collect();
+        let coef: Vec<(f32, f32)> =
+            (1..=3).map(|_| (rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0))).collect();
         for f in 0..F {
             for j in 0..L {
                 let x = std::f32::consts::TAU * (j as f32 - f as f32) / L as f32;
@@ -69,13 +62,7 @@ pub fn advection(n: usize, seed: u64, amplitude: f32) -> ArrayD<f32> {
 
 /// The forward process of the fixtures (α = 0.1, β² = 2, 100 indices).
 pub fn process() -> ForwardProcess {
-    ForwardProcess::builder()
-        .grid(Grid::line(L))
-        .alpha(0.1)
-        .beta2(2.0)
-        .steps(100)
-        .build()
-        .unwrap()
+    ForwardProcess::builder().grid(Grid::line(L)).alpha(0.1).beta2(2.0).steps(100).build().unwrap()
 }
 
 /// A run configuration of model family `kind` for the advection data (no `[ddpm]` section).
