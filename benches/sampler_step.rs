@@ -6,7 +6,8 @@
 
 use burn::prelude::*;
 use pdd::diffusion::DiffusionConfig;
-use pdd::predictor::{Action, ModelConfig, Predictor};
+use pdd::nn::UNet;
+use pdd::predictor::{Action, Builtin, ModelConfig, Predictor, PredictorShape, PredictorSpec};
 use pdd::presets::Preset;
 use pdd::sample::{PathScore, PddScore, SaPddScore};
 use pdd::spectral::Grid;
@@ -45,8 +46,10 @@ fn main() {
         );
         let t = 500;
         let tt = Tensor::<1>::full([batch], t as f32, &device);
-        let plain = model.init(channels, &grid, false, &device).unwrap();
-        let two = model.init(channels, &grid, true, &device).unwrap();
+        let spec = Builtin::<UNet>::new(&model).unwrap();
+        let shape = |noise| PredictorShape::new(channels, model.window, &grid, noise).unwrap();
+        let plain = spec.init(&shape(false), &device).unwrap();
+        let two = spec.init(&shape(true), &device).unwrap();
         let sync = |y: Tensor<5>| {
             let _ = pdd::backend::to_vec(y.sum());
         };

@@ -24,14 +24,21 @@
 //! let _reporter: &dyn Progress = &NoProgress;
 //! ```
 
+/// burn itself, as pdd is built on it: with the glob import, `#[derive(Module)]` and
+/// `#[derive(Config)]` work in a notebook without a `:dep burn` of its own.
+pub use burn;
+pub use burn::prelude::{Bool, Config, Device, Int, Module, Tensor, TensorData};
+
 pub use crate::backend::DeviceChoice;
 pub use crate::error::{Error, Result};
-pub use crate::eval::{EvalResults, Evaluator};
+pub use crate::eval::{EvalFigure, EvalResults, Evaluator};
 pub use crate::io::{Dataset, Split, Stats};
+pub use crate::nn::{Heads, PeriodicConv, PeriodicConvConfig, Spatial};
 pub use crate::plot::{Figure, LadderOptions, Series};
+pub use crate::predictor::{Backbone, CustomPredictor, Predictor, PredictorShape, PredictorSpec};
 pub use crate::presets::Preset;
-pub use crate::progress::*;
-pub use crate::spectral::*;
+pub use crate::progress::{FnProgress, NoProgress, PrintProgress, Progress};
+pub use crate::sample::{PathScore, ReverseStep, SamplerConfig, StepNoise};
+pub use crate::spectral::{Grid, SpectralPlan};
 pub use crate::study::{Study, StudyOptions};
-pub use crate::train::TrainEvent;
-pub use burn::prelude::Device;
+pub use crate::train::{TrainEvent, TrainedRun};

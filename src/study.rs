@@ -14,25 +14,26 @@
 //! ```no_run
 //! use pdd::prelude::*;
 //! let study = Study::new("lorenz96-quick", "demo/lorenz96", Device::flex()).unwrap();
-//! let results = study.run_all(&NoProgress, &mut |_| {}).unwrap();
+//! let results = study.run_all(&NoProgress).unwrap();
 //! println!("{}", results.markdown());
 //! ```
 
 use crate::diffusion::DiffusionConfig;
 use crate::error::{Error, Result};
-use crate::eval::{EvalConfig, EvalResults, EvalTasks, Evaluator, evaluate};
+use crate::eval::{EvalConfig, EvalFigure, EvalResults, EvalTasks, Evaluator, evaluate};
 use crate::io::Dataset;
-use crate::io::{Split, Stats};
 use crate::plot::{
     Figure, LadderOptions, Series, field_heatmap, hovmoller, ladder_figure, loss_curve,
 };
-use crate::predictor::Predictor;
+use crate::predictor::{
+    BuiltinVisitor, Predictor, PredictorShape, PredictorSpec, check_spec, record_spec, with_builtin,
+};
 use crate::presets::Preset;
 use crate::progress::Progress;
 use crate::systems::{DataConfig, generate};
 use crate::train::{
-    BatchPlan, ModelInit, ModelKind, PddObjective, RunDir, TrainEvent, TrainOptions, TrainRequest,
-    TrainSummary, TrainedRun, run_config, split_set, train, train_preset,
+    LogRow, ModelKind, RunConfig, RunDir, TrainEvent, TrainRequest, TrainedRun, run_config,
+    train_predictor, train_preset,
 };
 use burn::prelude::*;
 use ndarray::Axis;
@@ -138,59 +139,87 @@ impl Study {
         Dataset::open(&path)
     }
 
-    /// Trains the preset's PDD model on `DIR/data.h5` into `DIR/run` — resuming the run there
-    /// if one exists; a run whose last checkpoint already reached the step budget is only
-    /// loaded — and returns its last checkpoint. `callback` sees every training step (loss
-    /// curves in notebooks).
-    pub fn train(
+    /// What a backbone of this study is built for (channels, window, spatial layout, grid,
+    /// noise head), from the preset and `DIR/data.h5` (call [`data`](Self::data) first).
+    pub fn predictor_shape(&self) -> Result<PredictorShape> {
+        let ds = Dataset::open(self.data_path())?;
+        run_config(&self.request(self.run_dir(), None), &ds)?.predictor_shape()
+    }
+
+    /// The training request of a run in `out` with `steps` (the study's override if `None`):
+    /// resumed when `out` holds a run already.
+    fn request(&self, out: PathBuf, steps: Option<usize>) -> TrainRequest {
+        TrainRequest {
+            preset: self.preset.clone(),
+            data: self.data_path(),
+            resume: out.join("config.toml").exists(),
+            out,
+            steps: steps.or(self.options.train_steps),
+            model: ModelKind::Pdd,
+            objective: None,
+            overwrite: false,
+        }
+    }
+
+    /// Trains the preset's PDD model (its built-in backbone) on `DIR/data.h5` into `DIR/run` —
+    /// resuming the run there if one exists; a run whose last checkpoint already reached the
+    /// step budget is only loaded — and returns its last checkpoint.
+    pub fn train(&self, progress: &dyn Progress) -> Result<TrainedRun<Box<dyn Predictor>>> {
+        self.train_observed(progress, &mut |_| {})
+    }
+
+    /// As [`train`](Self::train), with `callback` seeing every training step (live loss curves).
+    pub fn train_observed(
         &self,
         progress: &dyn Progress,
         callback: &mut dyn FnMut(&TrainEvent),
-    ) -> Result<TrainedRun> {
+    ) -> Result<TrainedRun<Box<dyn Predictor>>> {
         let run = self.run_dir();
-        let req = TrainRequest {
-            preset: self.preset.clone(),
-            data: self.data_path(),
-            out: run.clone(),
-            steps: self.options.train_steps,
-            model: ModelKind::Pdd,
-            objective: None,
-            resume: run.join("config.toml").exists(),
-            overwrite: false,
-        };
-        if run.join("config.toml").exists() {
-            let done = TrainedRun::load(&run, &self.device)?;
-            // a run left by another preset version must not be reused silently
-            let want = crate::train::run_config(&req, &Dataset::open(self.data_path())?)?;
-            if let Some(part) = done.config.difference(&want) {
-                return Err(Error::Other(format!(
-                    "{} holds a run whose {part} differs from preset `{}`; delete that directory (or give the \
-                     Study another one) to train afresh",
-                    run.display(),
-                    self.preset.name
-                )));
-            }
-            if done.step >= self.options.train_steps.unwrap_or(done.config.train.steps) {
-                return Ok(done);
-            }
+        let req = self.request(run.clone(), None);
+        if self.needs_training(&req, &self.want(&req)?)? {
+            train_preset(&req, &self.device, progress, callback)?;
         }
-        train_preset(&req, &self.device, progress, callback)?;
-        TrainedRun::load(&run, &self.device)
+        TrainedRun::load_any(&run, &self.device)
     }
 
-    /// Trains a predictor of your own (any [`Predictor`] built by `init`, e.g. a custom
-    /// [`Backbone`](crate::predictor::Backbone) wrapped by
-    /// [`PredictorBuilder`](crate::predictor::PredictorBuilder)) with the PDD loss on the same
-    /// data, diffusion and `[train]` settings as the preset's U-Net, for `steps` steps, into
-    /// `DIR/<name>` (restarted on every call). Compare its loss with
-    /// [`loss_figure_of`](Self::loss_figure_of)`(&["run", name])`.
-    pub fn train_custom<P: Predictor + Module>(
+    /// The resolved configuration of `req` on `DIR/data.h5`.
+    fn want(&self, req: &TrainRequest) -> Result<RunConfig> {
+        run_config(req, &Dataset::open(self.data_path())?)
+    }
+
+    /// Whether `req.out` lacks a run of `want` that reached its step budget; a run there whose
+    /// configuration differs from `want` is an error (it must not be reused silently).
+    fn needs_training(&self, req: &TrainRequest, want: &RunConfig) -> Result<bool> {
+        if !req.out.join("config.toml").exists() {
+            return Ok(true);
+        }
+        let have = RunDir::open(&req.out)?.config()?;
+        if let Some(part) = have.difference(want) {
+            return Err(Error::Other(format!(
+                "{} holds a run whose {part} differs from preset `{}`; delete that directory (or give the \
+                 Study another one) to train afresh",
+                req.out.display(),
+                self.preset.name
+            )));
+        }
+        let done = crate::train::checkpoint::latest(&req.out.join("checkpoints")).map(|(s, _)| s);
+        Ok(done.is_none_or(|s| s < want.train.steps))
+    }
+
+    /// Trains a predictor of your own (see
+    /// [`CustomPredictor`](crate::predictor::CustomPredictor)) with the preset's objective, data,
+    /// diffusion and `[train]` settings for `steps` steps into `DIR/<name>`, and returns its last
+    /// checkpoint: the same [`TrainedRun`] as the U-Net's, for [`evaluate_run`](Self::evaluate_run).
+    /// A run of the same spec in `DIR/<name>` is resumed (or only loaded when it reached `steps`);
+    /// one of another spec is refused. The preset's SA-PDD objective needs a noise head
+    /// (`shape.noise_head`).
+    pub fn train_custom<S: PredictorSpec + Clone + Send + Sync + 'static>(
         &self,
         name: &str,
+        spec: &S,
         steps: usize,
-        init: ModelInit<P>,
         progress: &dyn Progress,
-    ) -> Result<TrainSummary> {
+    ) -> Result<TrainedRun<S::Model>> {
         if name.is_empty() || name == "run" || name == "figures" || name.contains(['/', '\\', '.'])
         {
             return Err(Error::config(
@@ -198,58 +227,31 @@ impl Study {
                 format!("`{name}` must be a plain name other than `run` and `figures`"),
             ));
         }
-        let ds = Dataset::open(self.data_path())?;
-        let req = TrainRequest {
-            preset: self.preset.clone(),
-            data: self.data_path(),
-            out: self.dir.join(name),
-            steps: Some(steps),
-            model: ModelKind::Pdd,
-            // a custom backbone has no noise head: always the PDD loss
-            objective: Some(crate::train::Objective::Pdd),
-            resume: false,
-            overwrite: true,
-        };
-        let mut cfg = run_config(&req, &ds)?;
-        cfg.kind = format!("custom-{name}");
-        let grid = cfg.data.grid()?;
-        let stats = Stats { mean: cfg.data.mean.clone(), std: cfg.data.std.clone() };
-        let train_set = split_set(&ds, Split::Train, &stats)?;
-        let valid_set = if cfg.train.valid_every > 0 {
-            Some(split_set(&ds, Split::Valid, &stats)?)
-        } else {
-            None
-        };
-        let process = cfg.diffusion.process(&grid)?;
-        let plan =
-            BatchPlan::new(train_set.len(), cfg.train.batch_size, process.steps(), cfg.train.seed)?;
-        let objective = PddObjective::custom(process, cfg.train.clone(), plan, &self.device, init)?;
-        let run = RunDir::prepare(self.dir.join(name), &cfg, false, true)?;
-        let options = TrainOptions { device: self.device.clone(), resume: false, stop_after: None };
-        train(
-            &run,
-            &cfg.train,
-            &cfg.kind,
-            &objective,
-            &plan,
-            &train_set,
-            valid_set.as_ref(),
-            &options,
-            progress,
-            &mut |_| {},
-        )
+        let out = self.dir.join(name);
+        if out.join("config.toml").exists() {
+            check_spec(&RunDir::open(&out)?.config()?.model, spec)?;
+        }
+        let req = self.request(out.clone(), Some(steps));
+        let mut want = self.want(&req)?;
+        record_spec(&mut want.model, spec, false)?;
+        if self.needs_training(&req, &want)? {
+            train_predictor(&req, spec, &self.device, progress, &mut |_| {})?;
+        }
+        TrainedRun::open(&out, spec, &self.device)
     }
 
-    /// The evaluator of the trained run with the study's overrides (test paths, λ steps).
-    pub fn evaluator(&self) -> Result<Evaluator> {
-        let run = self.run_dir();
-        let mut eval: EvalConfig = TrainedRun::load(&run, &self.device)?.config.eval;
+    /// The evaluator of `run` (any predictor) with the study's overrides (test paths, λ steps).
+    pub fn evaluator_of<P: Predictor + Module + 'static>(
+        &self,
+        run: TrainedRun<P>,
+    ) -> Result<Evaluator> {
+        let mut eval: EvalConfig = run.config.eval.clone();
         if let Some(n) = self.options.eval_samples {
             eval.samples = n;
             eval.generation_samples = Some(eval.generation_samples.map_or(n, |g| g.min(n)));
             eval.batch = eval.batch.min(n).max(1);
         }
-        let mut ev = Evaluator::new_with(&run, None, &self.device, Some(eval))?;
+        let mut ev = Evaluator::from_run(run, None, &self.device, Some(eval))?;
         if let Some(k) = self.options.lambda_steps {
             let start = ev.run.process.steps() - 1;
             ev.sampler.set_steps(start, k);
@@ -257,26 +259,61 @@ impl Study {
         Ok(ev)
     }
 
-    /// Evaluates the run (Tables 1–3, λ sweep, figures) and writes `DIR/report.md`,
+    /// The evaluator of the preset's trained run `DIR/run`.
+    pub fn evaluator(&self) -> Result<Evaluator> {
+        let run = self.run_dir();
+        let (_, config) = crate::train::open_run(&run, &[ModelKind::Pdd])?;
+        with_builtin(&config.model, StudyOpen { study: self })
+    }
+
+    /// Evaluates the preset's run (Tables 1–3, λ sweep, figures) and writes `DIR/report.md`,
     /// `DIR/report.json` and `DIR/figures/`.
     pub fn evaluate(&self, progress: &dyn Progress) -> Result<EvalResults> {
-        let ev = self.evaluator()?;
+        self.write_evaluation(self.evaluator()?, &self.dir, progress)
+    }
+
+    /// Evaluates `run` (any predictor, e.g. from [`train_custom`](Self::train_custom)) like the
+    /// preset's run, writing `report.md`, `report.json` and `figures/` into its directory.
+    pub fn evaluate_run<P: Predictor + Module + 'static>(
+        &self,
+        run: TrainedRun<P>,
+        progress: &dyn Progress,
+    ) -> Result<EvalResults> {
+        let dir = run.dir.clone();
+        self.write_evaluation(self.evaluator_of(run)?, &dir, progress)
+    }
+
+    fn write_evaluation(
+        &self,
+        ev: Evaluator,
+        dir: &Path,
+        progress: &dyn Progress,
+    ) -> Result<EvalResults> {
         let tasks = EvalTasks { generation: !self.options.no_generation, ..Default::default() };
-        let r = evaluate(&ev, &[], tasks, &self.dir.join("figures"), progress)?;
-        r.write(&self.report_path())?;
+        let r = evaluate(&ev, &[], tasks, &dir.join("figures"), progress)?;
+        r.write(&dir.join("report.md"))?;
         Ok(r)
     }
 
     /// Every stage in order: [`data`](Self::data), [`train`](Self::train),
     /// [`evaluate`](Self::evaluate).
-    pub fn run_all(
-        &self,
-        progress: &dyn Progress,
-        callback: &mut dyn FnMut(&TrainEvent),
-    ) -> Result<EvalResults> {
+    pub fn run_all(&self, progress: &dyn Progress) -> Result<EvalResults> {
         self.data(progress)?;
-        self.train(progress, callback)?;
+        self.train(progress)?;
         self.evaluate(progress)
+    }
+}
+
+/// Opens the evaluator of a study's own run with the built-in spec it is given.
+struct StudyOpen<'a> {
+    study: &'a Study,
+}
+
+impl BuiltinVisitor for StudyOpen<'_> {
+    type Output = Evaluator;
+    fn visit<S: PredictorSpec + Clone + Send + Sync + 'static>(self, spec: S) -> Result<Evaluator> {
+        let run = TrainedRun::open(&self.study.run_dir(), &spec, &self.study.device)?;
+        self.study.evaluator_of(run)
     }
 }
 
@@ -327,40 +364,36 @@ impl Study {
 
     /// Training and validation loss of `DIR/run/log.csv` against the step.
     pub fn loss_figure(&self) -> Result<Figure> {
-        self.loss_curves(&["run"], 1, true, "training loss")
+        self.loss_curves(&["run"], |r| r.loss, true, "training loss")
     }
 
     /// The PDD action term (the `drift` column of `log.csv`: the loss both objectives share) of
     /// the runs `DIR/<name>` (`run` is the preset's U-Net, others come from
     /// [`train_custom`](Self::train_custom)) in one figure, so SA-PDD and PDD runs compare.
     pub fn loss_figure_of(&self, names: &[&str]) -> Result<Figure> {
-        self.loss_curves(names, 2, false, "PDD action term of the training loss")
+        self.loss_curves(names, |r| r.drift, false, "PDD action term of the training loss")
     }
 
     fn loss_curves(
         &self,
         names: &[&str],
-        column: usize,
+        column: fn(&LogRow) -> f64,
         validation: bool,
         title: &str,
     ) -> Result<Figure> {
         let mut series = Vec::new();
         for name in names {
-            let path = self.dir.join(name).join("log.csv");
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let rows = crate::train::log::read(&self.dir.join(name).join("log.csv"))?;
             let (mut train, mut valid) = (
                 Series::new(format!("{name}: training"), vec![], vec![]),
                 Series::new(format!("{name}: validation"), vec![], vec![]),
             );
-            for line in text.lines().skip(1) {
-                let v: Vec<f64> = line.split(',').map(|c| c.parse().unwrap_or(f64::NAN)).collect();
-                if v.len() >= 5 {
-                    train.x.push(v[0]);
-                    train.y.push(v[column]);
-                    if validation && v[4].is_finite() {
-                        valid.x.push(v[0]);
-                        valid.y.push(v[4]);
-                    }
+            for row in &rows {
+                train.x.push(row.step as f64);
+                train.y.push(column(row));
+                if validation && row.valid.is_finite() {
+                    valid.x.push(row.step as f64);
+                    valid.y.push(row.valid);
                 }
             }
             series.extend([train, valid].into_iter().filter(|s| !s.x.is_empty()));
@@ -368,22 +401,15 @@ impl Study {
         loss_curve(&series, &format!("{}: {title}", self.preset.name))
     }
 
-    /// The evaluation figures present in `DIR/figures/` (file names, sorted).
-    pub fn figure_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.dir.join("figures"))
-            .map(|d| {
-                d.filter_map(|e| e.ok()?.file_name().into_string().ok())
-                    .filter(|n| n.ends_with(".svg"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names
+    /// A figure of the preset's run's evaluation (`DIR/figures/`), e.g.
+    /// `study.figure(EvalFigure::SuperResolution)`.
+    pub fn figure(&self, figure: EvalFigure) -> Result<Figure> {
+        Figure::open(self.dir.join("figures").join(figure.file_name()))
     }
 
-    /// One evaluation figure, e.g. `fig5_simulation_lambda0.svg` (see [`figure_names`](Self::figure_names)).
-    pub fn figure(&self, name: &str) -> Result<Figure> {
-        Figure::open(self.dir.join("figures").join(name))
+    /// A figure of the evaluation of the custom run `DIR/<name>` ([`evaluate_run`](Self::evaluate_run)).
+    pub fn figure_of(&self, name: &str, figure: EvalFigure) -> Result<Figure> {
+        Figure::open(self.dir.join(name).join("figures").join(figure.file_name()))
     }
 }
 

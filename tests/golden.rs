@@ -10,7 +10,7 @@
 use burn::module::Param;
 use burn::prelude::*;
 use pdd::diffusion::{DeviceProcess, ForwardProcess};
-use pdd::nn::{Heads, PeriodicConv, Spatial};
+use pdd::nn::{Heads, PeriodicConv, PeriodicConvConfig, Spatial};
 use pdd::predictor::{
     Action, Backbone, PathAction, PredictorBuilder, SlidingWindow, pdd_loss, sa_pdd_loss,
 };
@@ -73,7 +73,7 @@ struct Golden {
 fn conv(fx: &Fixture, w: &str, b: &str, spatial: Spatial, device: &Device) -> PeriodicConv {
     let weight: Tensor<4> = fx.tensor(w, device);
     let [c_out, c_in, _, _] = weight.dims();
-    let mut conv = PeriodicConv::new(spatial, c_in, c_out, 3, 1, true, device);
+    let mut conv = PeriodicConvConfig::new(c_in, c_out).with_spatial(spatial).init(device);
     conv.conv.weight = Param::from_tensor(weight);
     conv.conv.bias = Some(Param::from_tensor(fx.tensor(b, device)));
     conv

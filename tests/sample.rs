@@ -4,7 +4,7 @@
 use burn::prelude::*;
 use pdd::backend::to_vec;
 use pdd::diffusion::{DeviceProcess, ForwardProcess, RealFourierBasis, SpectralOperator};
-use pdd::nn::{Heads, PeriodicConv, Spatial, UNetConfig};
+use pdd::nn::{Heads, PeriodicConv, PeriodicConvConfig, Spatial, UNetConfig};
 use pdd::predictor::{Action, Backbone, PredictorBuilder};
 use pdd::sample::{Integrator, PathScore, PddScore, SamplerConfig, reverse_sample, simulate};
 use pdd::spectral::{Grid, SpectralPlan};
@@ -357,7 +357,7 @@ fn simulation_with_the_exact_increment_reproduces_the_linear_system() {
     let process = ForwardProcess::builder().grid(grid).alpha(0.1).steps(1000).build().unwrap();
     let dp = DeviceProcess::new(&process, &d).unwrap();
     // window 2; the exact increment of x_{f+1}(j) = x_f(j−1) is u(j−1) − u(j) of the current slice
-    let mut conv = PeriodicConv::new(Spatial::Line, 2, 1, 3, 1, false, &d);
+    let mut conv = PeriodicConvConfig::new(2, 1).with_bias(false).init(&d);
     conv.conv.weight = Param::from_tensor(
         Tensor::<1>::from_floats([0., 0., 0., 1., -1., 0.], &d).reshape([1, 2, 1, 3]),
     );

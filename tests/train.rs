@@ -3,7 +3,7 @@
 
 use burn::prelude::*;
 use pdd::error::Error;
-use pdd::nn::{Heads, PeriodicConv, Spatial};
+use pdd::nn::{Heads, PeriodicConv, PeriodicConvConfig};
 use pdd::predictor::{Backbone, ModelConfig, PredictorBuilder, SlidingWindow};
 use pdd::progress::NoProgress;
 use pdd::spectral::Grid;
@@ -47,9 +47,9 @@ fn linear_objective(
         PredictorBuilder::new()
             .window(2)
             .channels(1)
-            .build(LinearNet { conv: PeriodicConv::new(Spatial::Line, 2, 1, 3, 1, false, d) })
+            .build(LinearNet { conv: PeriodicConvConfig::new(2, 1).with_bias(false).init(d) })
     });
-    PddObjective::custom(process(), train_cfg.clone(), plan, &Device::flex(), init).unwrap()
+    PddObjective::new(process(), train_cfg.clone(), plan, &Device::flex(), init).unwrap()
 }
 
 fn run_config(train_cfg: &TrainConfig) -> RunConfig {
@@ -132,7 +132,7 @@ fn oracle_loss(
     let mut w = vec![0.0f32; 6]; // [out 1, in 2 (old, current), 1, 3]
     w[3] = 1.0; // current frame at j − 1
     w[4] = -1.0; // current frame at j
-    let mut net = LinearNet { conv: PeriodicConv::new(Spatial::Line, 2, 1, 3, 1, false, &d) };
+    let mut net = LinearNet { conv: PeriodicConvConfig::new(2, 1).with_bias(false).init(&d) };
     net.conv.conv.weight =
         Param::from_tensor(Tensor::<1>::from_floats(w.as_slice(), &d).reshape([1, 2, 1, 3]));
     let p = PredictorBuilder::new().window(2).channels(1).build(net).unwrap();
@@ -151,7 +151,7 @@ fn weights(p: &std::path::Path) -> Vec<f32> {
     let m = PredictorBuilder::new()
         .window(2)
         .channels(1)
-        .build(LinearNet { conv: PeriodicConv::new(Spatial::Line, 2, 1, 3, 1, false, &d) })
+        .build(LinearNet { conv: PeriodicConvConfig::new(2, 1).with_bias(false).init(&d) })
         .unwrap();
     let m = checkpoint::load_weights(m, p).unwrap();
     pdd::backend::to_vec(m.backbone.conv.conv.weight.val())
@@ -299,11 +299,16 @@ fn checkpoint_round_trip_gives_identical_outputs() {
     let d = Device::flex();
     let m: ModelConfig = toml::from_str("window = 2\ndim = 8\ndim_mults = [1, 2]\nattention_levels = [1]\nheads = 2\ndim_head = 4\n").unwrap();
     let grid = Grid::plane(8, 8);
-    let a = m.init(1, &grid, true, &d).unwrap();
+    let spec = pdd::predictor::Builtin::<pdd::nn::UNet>::new(&m).unwrap();
+    let init = |noise| {
+        use pdd::predictor::{PredictorShape, PredictorSpec};
+        spec.init(&PredictorShape::new(1, m.window, &grid, noise).unwrap(), &d).unwrap()
+    };
+    let a = init(true);
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("m.bpk");
     checkpoint::save_weights(&a, &p).unwrap();
-    let b = checkpoint::load_weights(m.init(1, &grid, true, &d).unwrap(), &p).unwrap();
+    let b = checkpoint::load_weights(init(true), &p).unwrap();
     let x = Tensor::<5>::random([2, 1, 4, 8, 8], burn::tensor::Distribution::Normal(0.0, 1.0), &d);
     let t = Tensor::<1>::from_floats([3.0, 40.0], &d);
     use pdd::predictor::Predictor;
@@ -311,11 +316,11 @@ fn checkpoint_round_trip_gives_identical_outputs() {
     assert_eq!(pdd::backend::to_vec(ya.drift), pdd::backend::to_vec(yb.drift));
     assert_eq!(pdd::backend::to_vec(ya.noise.unwrap()), pdd::backend::to_vec(yb.noise.unwrap()));
     // weights of another architecture do not load (either direction)
-    let e = checkpoint::load_weights(m.init(1, &grid, false, &d).unwrap(), &p).unwrap_err();
+    let e = checkpoint::load_weights(init(false), &p).unwrap_err();
     assert!(e.to_string().contains("another architecture"), "{e}");
     let q = dir.path().join("one_head.bpk");
-    checkpoint::save_weights(&m.init(1, &grid, false, &d).unwrap(), &q).unwrap();
-    assert!(checkpoint::load_weights(m.init(1, &grid, true, &d).unwrap(), &q).is_err());
+    checkpoint::save_weights(&init(false), &q).unwrap();
+    assert!(checkpoint::load_weights(init(true), &q).is_err());
     // safetensors export is readable
     let st = dir.path().join("m.safetensors");
     checkpoint::export_safetensors(&a, &st).unwrap();

@@ -58,7 +58,7 @@ impl DdpmRun {
 
     /// Standardisation constants of the run.
     pub fn stats(&self) -> Stats {
-        Stats { mean: self.config.data.mean.clone(), std: self.config.data.std.clone() }
+        self.config.data.stats()
     }
 
     /// Simulation with a `ddpm-sim` run (see [`ddpm_simulate`]): `x0` `[B, C, F, Ny, Nx]`

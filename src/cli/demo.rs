@@ -65,7 +65,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
             t.elapsed().as_secs_f64()
         );
         let t = Instant::now();
-        let run = study.train(&bar, &mut |_| {})?;
+        let run = study.train(&bar)?;
         println!(
             "training: {} at step {} in {:.1} s",
             study.run_dir().display(),

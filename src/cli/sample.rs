@@ -2,7 +2,7 @@
 
 use crate::backend::DeviceChoice;
 use crate::eval::{Baseline, EvalTasks, Evaluator, evaluate};
-use crate::io::{Split, Stats, write_samples};
+use crate::io::{Split, write_samples};
 use crate::sample::{SamplerEvent, SrSource};
 use clap::Args;
 use ndarray::ArrayD;
@@ -205,8 +205,7 @@ fn save(
 ) -> anyhow::Result<()> {
     if let Some(out) = &a.out {
         let mut x = x.clone();
-        Stats { mean: ev.run.config.data.mean.clone(), std: ev.run.config.data.std.clone() }
-            .denormalise(&mut x)?;
+        ev.run.config.data.stats().denormalise(&mut x)?;
         let mut s = settings;
         s.push(("run", a.run.display().to_string()));
         s.push(("seed", a.seed.to_string()));
@@ -230,7 +229,7 @@ fn bar_callback(bar: &indicatif::ProgressBar) -> impl FnMut(&SamplerEvent) + '_ 
 pub fn simulate(a: SimulateArgs) -> anyhow::Result<()> {
     let ev = evaluator(&a.common)?;
     let (truth, path) = ev.simulate(a.lambda, a.noise, a.common.seed)?;
-    let w = ev.run.model.window;
+    let w = ev.window();
     // the configured step, or the last one when the paths are shorter: report the one used
     let step = ev.eval.l2_step.min(truth.shape()[2].saturating_sub(w));
     let l2 =
@@ -333,10 +332,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
     }
     let start = ev.run.process.steps() - 1;
     set_steps(&mut ev, a.steps, start);
-    let stats = crate::io::Stats {
-        mean: ev.run.config.data.mean.clone(),
-        std: ev.run.config.data.std.clone(),
-    };
+    let stats = ev.run.config.data.stats();
     let baselines = crate::eval::load_baselines(&a.baseline, &stats, &device)?;
     let refs: Vec<&dyn Baseline> = baselines.iter().map(|b| b.as_ref()).collect();
     let dir = a

@@ -3,12 +3,14 @@
 
 mod baselines;
 mod config;
+mod figure_kind;
 mod figures;
 mod report;
 mod tasks;
 
 pub use baselines::{DdpmBaseline, load_baselines};
 pub use config::EvalConfig;
+pub use figure_kind::EvalFigure;
 pub use figures::{compare_paths, compare_psd, lambda_figure, path_panel};
 pub use report::{
     Baseline, BaselineScores, BaselineTask, EvalResults, EvalTasks, TaskFailure, evaluate,

@@ -1,6 +1,7 @@
 //! `pdd eval`: Tables 1–3 and the λ sweep of the paper, figures, and a Markdown report that puts
 //! our numbers beside the paper's.
 
+use super::figure_kind::EvalFigure;
 use super::figures::{compare_paths, compare_psd, lambda_figure};
 use super::tasks::{Evaluator, persistence};
 use crate::error::{Error, Result};
@@ -169,11 +170,13 @@ pub fn evaluate(
     std::fs::create_dir_all(figures_dir).map_err(|e| Error::io(figures_dir, e))?;
     let cfg = &ev.eval;
     let grid: Grid = ev.test.grid().clone();
-    let w = ev.run.model.window;
+    let w = ev.window();
     let x0 = ev.test.data().clone();
     let dt = ev.run.config.data.frame_dt;
     let frame = (w + cfg.l2_step - 1).min(ev.test.frames() - 1);
-    let save = |name: &str, fig: crate::plot::Figure| fig.save_overwrite(figures_dir.join(name));
+    let save = |name: EvalFigure, fig: crate::plot::Figure| {
+        fig.save_overwrite(figures_dir.join(name.file_name()))
+    };
     let mut seconds = Vec::new();
     let nan = MeanStd::exact(f64::NAN);
     let mut r = EvalResults {
@@ -231,11 +234,11 @@ pub fn evaluate(
         }
         let refs: Vec<(&str, &ArrayD<f32>)> = sets.iter().map(|(n, a)| (n.as_str(), a)).collect();
         save(
-            "fig5_simulation_lambda0.svg",
+            EvalFigure::SimulationLambda0,
             compare_paths(&refs, &grid, frame, dt, "simulation at λ = 0")?,
         )?;
         save(
-            "fig5_simulation_lambda0_psd.svg",
+            EvalFigure::SimulationLambda0Psd,
             compare_psd(&refs, &grid, 0, w, "time-averaged PSD, λ = 0")?,
         )?;
         progress.finish();
@@ -248,10 +251,10 @@ pub fn evaluate(
             ("PDD λ=0.2", &path2),
         ];
         save(
-            "fig2_simulation.svg",
+            EvalFigure::Simulation,
             compare_paths(&sets2, &grid, frame, dt, "physics vs surrogate at λ = 0 and 0.2")?,
         )?;
-        save("fig2_simulation_psd.svg", compare_psd(&sets2, &grid, 0, w, "time-averaged PSD")?)?;
+        save(EvalFigure::SimulationPsd, compare_psd(&sets2, &grid, 0, w, "time-averaged PSD")?)?;
         let mut spectral = Vec::new();
         r.sweep_l2 = sweep_lambda(&ev.run.process, &cfg.sweep_lambdas, progress, |l, _| {
             let (t, p) = ev.simulate(l, false, 0)?;
@@ -263,8 +266,8 @@ pub fn evaluate(
             ..r.sweep_l2.clone()
         };
         let (a, b) = lambda_figure(&r.sweep_l2, &r.sweep_spectral)?;
-        save("fig7_l2_vs_lambda.svg", a)?;
-        save("fig7_spectral_vs_lambda.svg", b)?;
+        save(EvalFigure::L2VsLambda, a)?;
+        save(EvalFigure::SpectralVsLambda, b)?;
         seconds.push(("simulation + λ sweep".into(), t0.elapsed().as_secs_f64()));
     }
     if tasks.generation {
@@ -308,11 +311,11 @@ pub fn evaluate(
         }
         let refs: Vec<(&str, &ArrayD<f32>)> = sets.iter().map(|(n, a)| (n.as_str(), a)).collect();
         save(
-            "fig8_generation.svg",
+            EvalFigure::Generation,
             compare_paths(&refs, &grid, 0, dt, "unconditional generation")?,
         )?;
         save(
-            "fig9_generation_psd.svg",
+            EvalFigure::GenerationPsd,
             compare_psd(&refs, &grid, 0, 0, "time-averaged PSD of generated paths")?,
         )?;
         progress.finish();
@@ -337,11 +340,11 @@ pub fn evaluate(
         let (l, h) = first.expect("seeds ≥ 1");
         let sets = [("low resolution (λ = 0.2)", &l), ("super-resolved", &h), ("physics", &x0)];
         save(
-            "fig4_super_resolution.svg",
+            EvalFigure::SuperResolution,
             compare_paths(&sets, &grid, frame, dt, "super-resolution λ = 0.2 → 0")?,
         )?;
         save(
-            "fig4_super_resolution_psd.svg",
+            EvalFigure::SuperResolutionPsd,
             compare_psd(&sets, &grid, 0, 0, "PSD: LR / SR / physics")?,
         )?;
         progress.finish();
@@ -516,18 +519,7 @@ impl EvalResults {
             s += &format!("- {k}: {v:.1} s\n");
         }
         s += "\n## Figures\n\n";
-        for f in [
-            "fig2_simulation.svg",
-            "fig2_simulation_psd.svg",
-            "fig4_super_resolution.svg",
-            "fig4_super_resolution_psd.svg",
-            "fig5_simulation_lambda0.svg",
-            "fig5_simulation_lambda0_psd.svg",
-            "fig7_l2_vs_lambda.svg",
-            "fig7_spectral_vs_lambda.svg",
-            "fig8_generation.svg",
-            "fig9_generation_psd.svg",
-        ] {
+        for f in EvalFigure::ALL.map(EvalFigure::file_name) {
             s += &format!("![{f}](figures/{f})\n");
         }
         s

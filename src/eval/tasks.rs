@@ -6,19 +6,25 @@ use super::config::EvalConfig;
 use crate::diffusion::DeviceProcess;
 use crate::error::{Error, Result};
 use crate::io::Dataset;
+use crate::predictor::{BuiltinVisitor, Predictor, PredictorSpec, with_builtin};
 use crate::sample::{
     PathScore, PddScore, SaPddScore, SamplerConfig, SamplerEvent, SrStart, generate, simulate,
     super_resolve,
 };
-use crate::train::{Objective, TrainedRun, TrajectorySet, plane, split_set, to_host};
+use crate::train::{
+    ModelKind, Objective, TrainedRun, TrajectorySet, open_run, plane, split_set, to_host,
+};
+use burn::module::Module;
 use burn::prelude::*;
 use ndarray::{ArrayD, Axis};
 use std::path::Path;
 
-/// A trained run, its test paths and its samplers, ready to run the experiments.
+/// A trained run, its test paths and its samplers, ready to run the experiments; built from
+/// any predictor ([`Evaluator::from_run`]) or a run directory of a built-in backbone
+/// ([`Evaluator::new`]).
 pub struct Evaluator {
-    /// The loaded run.
-    pub run: TrainedRun,
+    /// The loaded run; its predictor is boxed once the path score is built.
+    pub run: TrainedRun<Box<dyn Predictor>>,
     /// Compute device (no autodiff).
     pub device: Device,
     /// The forward process on the device.
@@ -42,13 +48,26 @@ impl Evaluator {
     }
 
     /// As [`new`](Self::new), with evaluation settings replacing the run's `[eval]` section.
+    /// The run's `[model] backbone` must be built in; open a custom predictor's run with
+    /// [`TrainedRun::open`] and pass it to [`from_run`](Self::from_run).
     pub fn new_with(
         dir: &Path,
         data: Option<&Path>,
         device: &Device,
         eval: Option<EvalConfig>,
     ) -> Result<Self> {
-        let run = TrainedRun::load(dir, device)?;
+        let (_, config) = open_run(dir, &[ModelKind::Pdd])?;
+        with_builtin(&config.model, Open { dir, data, device, eval })
+    }
+
+    /// The evaluator of `run` (any predictor) on the test split of its dataset (or of `data`),
+    /// with `eval` replacing the run's `[eval]` section if given.
+    pub fn from_run<P: Predictor + Module + 'static>(
+        run: TrainedRun<P>,
+        data: Option<&Path>,
+        device: &Device,
+        eval: Option<EvalConfig>,
+    ) -> Result<Self> {
         let eval = eval.unwrap_or_else(|| run.config.eval.clone());
         eval.validate()?;
         let path =
@@ -67,33 +86,22 @@ impl Evaluator {
         let all = split_set(&ds, eval.split, &run.stats())?;
         let n = eval.samples.min(all.len());
         let test = TrajectorySet::new(all.gather(&(0..n).collect::<Vec<_>>()), grid)?;
-        let test_split = all;
         let device_process = DeviceProcess::new(&run.process, device)?;
-        let score: Box<dyn PathScore> = match run.config.train.objective {
-            Objective::Pdd => Box::new(PddScore::new(
-                run.model.clone(),
-                &run.process,
-                run.config.train.action,
-                device,
-            )?),
-            Objective::SaPdd => Box::new(SaPddScore::new(run.model.clone(), &run.process, device)?),
-        };
+        let score = path_score(&run, device)?;
         let sampler = run.config.sample.clone();
-        Ok(Self {
-            run,
-            device: device.clone(),
-            device_process,
-            sampler,
-            eval,
-            test,
-            test_split,
-            score,
-        })
+        let run = run.map(|m| Box::new(m) as Box<dyn Predictor>);
+        let device = device.clone();
+        Ok(Self { run, device, device_process, sampler, eval, test, test_split: all, score })
     }
 
     /// The path score used by the reverse sampler.
     pub fn score(&self) -> &dyn PathScore {
         self.score.as_ref()
+    }
+
+    /// Slices the predictor sees.
+    pub fn window(&self) -> usize {
+        self.run.model.window()
     }
 
     fn chunks(&self) -> Vec<Vec<usize>> {
@@ -115,7 +123,7 @@ impl Evaluator {
     ) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
         let index = self.run.process.index_of(lambda)?;
         let f = self.test.frames();
-        let steps = f.saturating_sub(self.run.model.window);
+        let steps = f.saturating_sub(self.window());
         let (mut truth, mut path) = (Vec::new(), Vec::new());
         for (k, idx) in self.chunks().iter().enumerate() {
             let x0 = self.test.tensor(idx, &self.device);
@@ -202,6 +210,35 @@ impl Evaluator {
 pub fn concat(parts: Vec<ArrayD<f32>>) -> ArrayD<f32> {
     let views: Vec<_> = parts.iter().map(|a| a.view()).collect();
     ndarray::concatenate(Axis(0), &views).expect("batches of one shape")
+}
+
+/// Opens an evaluator on the built-in predictor it is given (see [`with_builtin`]).
+struct Open<'a> {
+    dir: &'a Path,
+    data: Option<&'a Path>,
+    device: &'a Device,
+    eval: Option<EvalConfig>,
+}
+
+impl BuiltinVisitor for Open<'_> {
+    type Output = Evaluator;
+    fn visit<S: PredictorSpec + Clone + Send + Sync + 'static>(self, spec: S) -> Result<Evaluator> {
+        let run = TrainedRun::open(self.dir, &spec, self.device)?;
+        Evaluator::from_run(run, self.data, self.device, self.eval)
+    }
+}
+
+/// The path score of the objective `run` was trained with (PDD: autograd of the path action;
+/// SA-PDD: the noise head).
+fn path_score<P: Predictor + Module + 'static>(
+    run: &TrainedRun<P>,
+    device: &Device,
+) -> Result<Box<dyn PathScore>> {
+    let (model, process) = (run.model.clone(), &run.process);
+    Ok(match run.config.train.objective {
+        Objective::Pdd => Box::new(PddScore::new(model, process, run.config.train.action, device)?),
+        Objective::SaPdd => Box::new(SaPddScore::new(model, process, device)?),
+    })
 }
 
 /// Persistence baseline: the conditioning frames, then the last one repeated.

@@ -14,7 +14,7 @@ mod unet;
 pub use attention::{FullAttention, LinearAttention};
 pub use embedding::{TimeMlp, sinusoidal_embedding};
 pub use norm::{ChannelLayerNorm, ChannelRmsNorm};
-pub use periodic::{PeriodicConv, Spatial, pad_periodic, upsample_nearest};
+pub use periodic::{PeriodicConv, PeriodicConvConfig, Spatial, pad_periodic, upsample_nearest};
 pub use resblock::{Block, ResBlock};
 pub use unet::{Heads, Level, UNet, UNetConfig};
 

@@ -77,12 +77,67 @@ pub struct PeriodicConv {
     pub pad_x: usize,
 }
 
-impl PeriodicConv {
-    /// A periodic convolution `c_in → c_out` with nominal kernel size `k` (odd) and stride `s`.
+/// Configuration of a [`PeriodicConv`], burn style:
+///
+/// ```
+/// use pdd::nn::{PeriodicConvConfig, Spatial};
+/// use burn::prelude::*;
+/// let device = Device::flex();
+/// let conv = PeriodicConvConfig::new(10, 2).with_kernel_size(5).init(&device);
+/// let y = conv.forward(Tensor::<4>::zeros([3, 10, 1, 128], &device));
+/// assert_eq!(y.dims(), [3, 2, 1, 128]);
+/// let plane = PeriodicConvConfig::new(4, 8).with_spatial(Spatial::Plane).with_stride(2);
+/// let y = plane.init(&device).forward(Tensor::<4>::zeros([1, 4, 40, 40], &device));
+/// assert_eq!(y.dims(), [1, 8, 20, 20]);
+/// ```
+#[derive(Config, Debug, PartialEq)]
+pub struct PeriodicConvConfig {
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels.
+    pub c_out: usize,
+    /// 1-D (`1 × k` kernels on `[N, C, 1, L]`) or 2-D (`k × k`).
+    #[config(default = "Spatial::Line")]
+    pub spatial: Spatial,
+    /// Nominal kernel size (odd: periodic "same" padding needs it).
+    #[config(default = 3)]
+    pub kernel_size: usize,
+    /// Stride along each spatial axis.
+    #[config(default = 1)]
+    pub stride: usize,
+    /// Whether the convolution has a bias.
+    #[config(default = true)]
+    pub bias: bool,
+}
+
+impl PeriodicConvConfig {
+    /// Builds the convolution on `device`.
     ///
     /// # Panics
-    /// If `k` is even (periodic "same" padding needs an odd kernel).
-    pub fn new(
+    /// If the kernel size is even or zero, or a channel count or the stride is zero.
+    pub fn init(&self, device: &Device) -> PeriodicConv {
+        let k = self.kernel_size;
+        assert!(k % 2 == 1, "periodic convolution needs an odd kernel size, got {k}");
+        assert!(
+            self.c_in > 0 && self.c_out > 0 && self.stride > 0,
+            "periodic convolution needs channels and stride ≥ 1, got {} → {} stride {}",
+            self.c_in,
+            self.c_out,
+            self.stride
+        );
+        let [kh, kw] = self.spatial.kernel(k);
+        let conv = Conv2dConfig::new([self.c_in, self.c_out], [kh, kw])
+            .with_stride(self.spatial.factor(self.stride))
+            .with_padding(PaddingConfig2d::Valid)
+            .with_bias(self.bias)
+            .init(device);
+        PeriodicConv { conv, pad_y: kh / 2, pad_x: kw / 2 }
+    }
+}
+
+impl PeriodicConv {
+    /// Shorthand for the U-Net's layers: [`PeriodicConvConfig`] with every field given.
+    pub(crate) fn new(
         spatial: Spatial,
         c_in: usize,
         c_out: usize,
@@ -91,14 +146,12 @@ impl PeriodicConv {
         bias: bool,
         device: &Device,
     ) -> Self {
-        assert!(k % 2 == 1, "periodic convolution needs an odd kernel size, got {k}");
-        let [kh, kw] = spatial.kernel(k);
-        let conv = Conv2dConfig::new([c_in, c_out], [kh, kw])
-            .with_stride(spatial.factor(s))
-            .with_padding(PaddingConfig2d::Valid)
+        PeriodicConvConfig::new(c_in, c_out)
+            .with_spatial(spatial)
+            .with_kernel_size(k)
+            .with_stride(s)
             .with_bias(bias)
-            .init(device);
-        Self { conv, pad_y: kh / 2, pad_x: kw / 2 }
+            .init(device)
     }
 
     /// Applies the convolution: `[N, C_in, H, W] → [N, C_out, H', W']`.
@@ -153,6 +206,18 @@ mod tests {
     fn padding_more_than_a_period_panics() {
         let x = Tensor::<4>::zeros([1, 1, 2, 2], &dev());
         let _ = pad_periodic(x, 3, 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "needs an odd kernel size, got 4")]
+    fn even_kernel_is_refused() {
+        let _ = PeriodicConvConfig::new(1, 1).with_kernel_size(4).init(&dev());
+    }
+
+    #[test]
+    #[should_panic(expected = "needs channels and stride ≥ 1")]
+    fn zero_channels_are_refused() {
+        let _ = PeriodicConvConfig::new(0, 1).init(&dev());
     }
 
     #[test]

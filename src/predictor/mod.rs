@@ -5,10 +5,15 @@ mod action;
 mod backbone;
 mod loss;
 mod model;
+mod spec;
 mod window;
 
 pub use action::{Action, ActionScale, PathAction};
 pub use backbone::Backbone;
 pub use loss::{LossParts, path_residual, pdd_loss, sa_pdd_loss};
 pub use model::{ModelConfig, PddModel};
+pub use spec::{
+    BUILTIN_BACKBONES, Builtin, BuiltinBackbone, BuiltinVisitor, CustomPredictor, PredictorInit,
+    PredictorShape, PredictorSpec, check_spec, record_spec, with_builtin,
+};
 pub use window::{PathPrediction, Predictor, PredictorBuilder, SlidingWindow};

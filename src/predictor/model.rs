@@ -1,15 +1,20 @@
 //! The `[model]` preset section and the standard PDD model (`SlidingWindow<UNet>`).
 
-use super::window::{PredictorBuilder, SlidingWindow};
+use super::window::SlidingWindow;
 use crate::error::{Error, Result};
 use crate::nn::{Spatial, UNet, UNetConfig};
 use crate::spectral::Grid;
-use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 /// The standard predictor: the reference U-Net inside a causal sliding window.
 pub type PddModel = SlidingWindow<UNet>;
 
+fn default_backbone() -> String {
+    "unet".into()
+}
+fn is_unet(name: &str) -> bool {
+    name == "unet"
+}
 fn default_window() -> usize {
     5
 }
@@ -29,20 +34,27 @@ fn default_time_base() -> f64 {
     1000.0
 }
 
-/// The `[model]` section of a preset: the sliding window and the U-Net hyper-parameters
-/// (spec §8, §9.2). Channels, grid and the noise head follow from the data and the objective.
+/// The `[model]` section of a preset: the sliding window, the backbone, and the U-Net
+/// hyper-parameters (docs/method.md, "Networks"). Channels, grid and the noise head follow
+/// from the data and the objective.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
+    /// The backbone: `unet` (default), `fno`, or the name of a custom predictor
+    /// ([`CustomPredictor`](super::CustomPredictor)).
+    #[serde(default = "default_backbone", skip_serializing_if = "is_unet")]
+    pub backbone: String,
     /// Slices seen by the predictor (current + past); 5 in the paper.
     #[serde(default = "default_window")]
     pub window: usize,
     /// Base channel width.
     #[serde(default = "default_dim")]
     pub dim: usize,
-    /// Channel multipliers per level.
+    /// Channel multipliers per level (U-Net).
+    #[serde(default)]
     pub dim_mults: Vec<usize>,
-    /// Levels with linear attention.
+    /// Levels with linear attention (U-Net).
+    #[serde(default)]
     pub attention_levels: Vec<usize>,
     /// Kernel of the initial and resampling convolutions.
     #[serde(default = "default_kernel")]
@@ -56,6 +68,9 @@ pub struct ModelConfig {
     /// Frequency base of the index embedding.
     #[serde(default = "default_time_base")]
     pub time_base: f64,
+    /// A custom predictor's own settings, recorded by the run and checked on reopening.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<toml::Table>,
 }
 
 impl ModelConfig {
@@ -85,18 +100,6 @@ impl ModelConfig {
         cfg.validate()?;
         cfg.check_grid(grid.dims())?;
         Ok(cfg)
-    }
-
-    /// Builds the predictor for `channels` channels on `grid`.
-    pub fn init(
-        &self,
-        channels: usize,
-        grid: &Grid,
-        noise_head: bool,
-        device: &Device,
-    ) -> Result<PddModel> {
-        let net = self.unet(channels, grid, noise_head)?.init(device)?;
-        PredictorBuilder::new().window(self.window).channels(channels).build(net)
     }
 }
 

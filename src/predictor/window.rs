@@ -31,6 +31,23 @@ pub trait Predictor {
     fn step(&self, window: Tensor<5>, t: Tensor<1>) -> Heads;
 }
 
+/// A boxed predictor is one: `Box<dyn Predictor>` is how an [`Evaluator`](crate::eval::Evaluator)
+/// holds any predictor after building its score.
+impl<P: Predictor + ?Sized> Predictor for Box<P> {
+    fn window(&self) -> usize {
+        (**self).window()
+    }
+    fn channels(&self) -> usize {
+        (**self).channels()
+    }
+    fn forward(&self, x: Tensor<5>, t: Tensor<1>) -> PathPrediction {
+        (**self).forward(x, t)
+    }
+    fn step(&self, window: Tensor<5>, t: Tensor<1>) -> Heads {
+        (**self).step(window, t)
+    }
+}
+
 /// Sliding-window wrapper: stacks the `w` most recent slices on channels (index `c·w + k`) and
 /// runs the backbone on every frame as an independent example.
 #[derive(Module, Debug)]

@@ -21,6 +21,6 @@ pub use objective::{ModelInit, PddObjective, TrainObjective};
 pub use run::{DataInfo, ModelKind, RunConfig, RunDir, atomic_write};
 pub use session::{
     TrainRequest, TrainedRun, newest_intact, open_checkpoint, open_run, run_config, split_set,
-    stats_for, train_preset,
+    stats_for, train_predictor, train_preset,
 };
 pub use trainer::{TrainEvent, TrainOptions, TrainSummary, beyond_budget, train};

@@ -4,9 +4,7 @@ use super::batches::BatchPlan;
 use super::config::{Objective, TrainConfig};
 use crate::diffusion::{DeviceProcess, ForwardProcess};
 use crate::error::Result;
-use crate::predictor::{
-    ActionScale, LossParts, ModelConfig, PathAction, Predictor, pdd_loss, sa_pdd_loss,
-};
+use crate::predictor::{ActionScale, LossParts, PathAction, Predictor, pdd_loss, sa_pdd_loss};
 use burn::module::Module;
 use burn::prelude::*;
 use std::sync::Arc;
@@ -30,8 +28,8 @@ pub trait TrainObjective {
 /// Builds a fresh predictor on a device.
 pub type ModelInit<P> = Arc<dyn Fn(&Device) -> Result<P> + Send + Sync>;
 
-/// PDD / SA-PDD (spec §4) for any [`Predictor`]: the reference U-Net from a `[model]` section
-/// ([`PddObjective::new`]) or a custom network ([`PddObjective::custom`]).
+/// PDD / SA-PDD (paper Eq. 8–9, Algorithm 1; docs/method.md) for any [`Predictor`], built by
+/// a [`ModelInit`] (from a [`PredictorSpec`](crate::predictor::PredictorSpec)).
 pub struct PddObjective<P> {
     /// The forward process (host tables).
     pub process: ForwardProcess,
@@ -46,27 +44,11 @@ pub struct PddObjective<P> {
     init: ModelInit<P>,
 }
 
-impl PddObjective<crate::predictor::PddModel> {
-    /// The reference U-Net described by `model` for data with `channels` channels; `device` is
-    /// where the forward-process operators live (the non-autodiff compute device).
-    pub fn new(
-        process: ForwardProcess,
-        model: ModelConfig,
-        channels: usize,
-        train: TrainConfig,
-        plan: BatchPlan,
-        device: &Device,
-    ) -> Result<Self> {
-        let grid = process.grid().clone();
-        let noise = train.objective == Objective::SaPdd;
-        let init: ModelInit<_> = Arc::new(move |d: &Device| model.init(channels, &grid, noise, d));
-        Self::custom(process, train, plan, device, init)
-    }
-}
-
 impl<P> PddObjective<P> {
-    /// Any predictor, built by `init` (it must have a noise head for SA-PDD).
-    pub fn custom(
+    /// The objective of `train` for the predictor `init` builds (it must have a noise head for
+    /// SA-PDD); `device` is where the forward-process operators live (the non-autodiff compute
+    /// device).
+    pub fn new(
         process: ForwardProcess,
         train: TrainConfig,
         plan: BatchPlan,

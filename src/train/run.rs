@@ -45,6 +45,11 @@ impl DataInfo {
     pub fn grid(&self) -> Result<Grid> {
         Grid::new(&self.grid, std::f64::consts::TAU)
     }
+
+    /// The standardisation constants (`x = (X − mean)/std`).
+    pub fn stats(&self) -> crate::io::Stats {
+        crate::io::Stats { mean: self.mean.clone(), std: self.std.clone() }
+    }
 }
 
 /// The resolved configuration of a run, stored as `config.toml`.
@@ -146,6 +151,17 @@ impl RunConfig {
         ]
         .into_iter()
         .find_map(|(same, name)| (!same).then_some(name))
+    }
+
+    /// What the run's predictor is built for: its channels, window, grid and heads.
+    pub fn predictor_shape(&self) -> Result<crate::predictor::PredictorShape> {
+        let noise_head = self.train.objective == super::Objective::SaPdd;
+        crate::predictor::PredictorShape::new(
+            self.data.channels,
+            self.model.window,
+            &self.data.grid()?,
+            noise_head,
+        )
     }
 
     /// JSON fingerprint of the architecture (used to refuse foreign checkpoints).

@@ -2,18 +2,23 @@
 
 use super::batches::{BatchPlan, TrajectorySet};
 use super::config::{Normalization, Objective, TrainConfig};
-use super::objective::{PddObjective, TrainObjective};
+use super::objective::{ModelInit, PddObjective, TrainObjective};
 use super::run::{DataInfo, ModelKind, RunConfig, RunDir};
 use super::trainer::{TrainEvent, TrainOptions, TrainSummary, train};
 use crate::baseline::{DdpmConfig, DdpmGen, DdpmObjective, DdpmSim};
 use crate::diffusion::DiffusionConfig;
 use crate::error::{Error, Result};
 use crate::io::{Dataset, Split, Stats};
-use crate::predictor::PddModel;
+use crate::nn::UNet;
+use crate::predictor::{
+    Builtin, BuiltinVisitor, PddModel, Predictor, PredictorSpec, check_spec, record_spec,
+    with_builtin,
+};
 use crate::presets::Preset;
 use crate::progress::Progress;
 use burn::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Everything `pdd train` needs besides the device.
 #[derive(Debug, Clone)]
@@ -140,8 +145,8 @@ fn optional_section<T: serde::de::DeserializeOwned + Default>(
     if preset.has_section(key) { preset.section(key) } else { Ok(T::default()) }
 }
 
-/// Trains the preset's PDD (or SA-PDD) model, or the DDPM baseline `req.model`, on `req.data`
-/// into `req.out`.
+/// Trains the preset's PDD (or SA-PDD) model with its built-in backbone (`[model] backbone =
+/// "unet" | "fno"`), or the DDPM baseline `req.model`, on `req.data` into `req.out`.
 pub fn train_preset(
     req: &TrainRequest,
     device: &Device,
@@ -150,25 +155,9 @@ pub fn train_preset(
 ) -> Result<TrainSummary> {
     let ds = Dataset::open(&req.data)?;
     let cfg = run_config(req, &ds)?;
-    let grid = cfg.data.grid()?;
     let fit = Fit { req, ds: &ds, cfg: &cfg, device, progress };
     match req.model {
-        ModelKind::Pdd => {
-            // fail on a model/grid mismatch before touching the run directory
-            cfg.model.unet(cfg.data.channels, &grid, cfg.train.objective == Objective::SaPdd)?;
-            let process = cfg.diffusion.process(&grid)?;
-            let steps = process.steps();
-            fit.run(steps, callback, |plan| {
-                PddObjective::new(
-                    process,
-                    cfg.model.clone(),
-                    cfg.data.channels,
-                    cfg.train.clone(),
-                    plan,
-                    device,
-                )
-            })
-        }
+        ModelKind::Pdd => with_builtin(&cfg.model, FitVisitor { fit: &fit, callback }),
         ModelKind::DdpmSim => {
             let objective = DdpmObjective::<DdpmSim>::for_run(&cfg)?;
             fit.run(objective.schedule.steps(), callback, |_| Ok(objective))
@@ -177,6 +166,43 @@ pub fn train_preset(
             let objective = DdpmObjective::<DdpmGen>::for_run(&cfg)?;
             fit.run(objective.schedule.steps(), callback, |_| Ok(objective))
         }
+    }
+}
+
+/// Trains the predictor `spec` builds (one of your own, see
+/// [`CustomPredictor`](crate::predictor::CustomPredictor)) with the PDD / SA-PDD objective on
+/// the preset's data, diffusion and `[train]` settings, into `req.out`. The run records the
+/// spec's name and settings (`[model] backbone`, `[model.settings]`); reopen it with
+/// [`TrainedRun::open`] and the same spec. `req.model` must be PDD.
+pub fn train_predictor<S: PredictorSpec + Clone + Send + Sync + 'static>(
+    req: &TrainRequest,
+    spec: &S,
+    device: &Device,
+    progress: &dyn Progress,
+    callback: &mut dyn FnMut(&TrainEvent),
+) -> Result<TrainSummary> {
+    if req.model != ModelKind::Pdd {
+        return Err(Error::config("model", "a custom predictor trains with the PDD objectives"));
+    }
+    let ds = Dataset::open(&req.data)?;
+    let mut cfg = run_config(req, &ds)?;
+    record_spec(&mut cfg.model, spec, false)?;
+    Fit { req, ds: &ds, cfg: &cfg, device, progress }.predictor(spec, callback)
+}
+
+/// Trains the built-in predictor it is given (see [`with_builtin`]).
+struct FitVisitor<'a, 'b> {
+    fit: &'a Fit<'a>,
+    callback: &'b mut dyn FnMut(&TrainEvent),
+}
+
+impl BuiltinVisitor for FitVisitor<'_, '_> {
+    type Output = TrainSummary;
+    fn visit<S: PredictorSpec + Clone + Send + Sync + 'static>(
+        self,
+        spec: S,
+    ) -> Result<TrainSummary> {
+        self.fit.predictor(&spec, self.callback)
     }
 }
 
@@ -190,6 +216,25 @@ struct Fit<'a> {
 }
 
 impl Fit<'_> {
+    /// Trains the predictor of `spec` (recorded in `cfg.model`) with the PDD objective.
+    fn predictor<S: PredictorSpec + Clone + Send + Sync + 'static>(
+        &self,
+        spec: &S,
+        callback: &mut dyn FnMut(&TrainEvent),
+    ) -> Result<TrainSummary> {
+        let cfg = self.cfg;
+        check_spec(&cfg.model, spec)?;
+        let shape = cfg.predictor_shape()?;
+        // fail on a model/grid mismatch before touching the run directory
+        spec.init(&shape, self.device)?;
+        let process = cfg.diffusion.process(&shape.grid)?;
+        let (spec, device) = (spec.clone(), self.device);
+        let init: ModelInit<S::Model> = Arc::new(move |d: &Device| spec.init(&shape, d));
+        self.run(process.steps(), callback, |plan| {
+            PddObjective::new(process, cfg.train.clone(), plan, device, init)
+        })
+    }
+
     /// Loads the splits, prepares the run directory and trains the objective `make` builds from
     /// the batch plan (`steps` diffusion indices).
     fn run<O: TrainObjective>(
@@ -199,7 +244,7 @@ impl Fit<'_> {
         make: impl FnOnce(BatchPlan) -> Result<O>,
     ) -> Result<TrainSummary> {
         let cfg = self.cfg;
-        let stats = Stats { mean: cfg.data.mean.clone(), std: cfg.data.std.clone() };
+        let stats = cfg.data.stats();
         let train_set = split_set(self.ds, Split::Train, &stats)?;
         let valid_set = if cfg.train.valid_every > 0 {
             Some(split_set(self.ds, Split::Valid, &stats)?)
@@ -264,38 +309,87 @@ fn write_summary(run: &RunDir, cfg: &RunConfig, s: &TrainSummary) -> Result<()> 
     super::atomic_write(&run.root().join("README.md"), text.as_bytes())
 }
 
-/// A trained run loaded for sampling.
-pub struct TrainedRun {
+/// A trained run loaded for sampling: any predictor `P` (the U-Net by default).
+pub struct TrainedRun<P = PddModel> {
+    /// The run directory.
+    pub dir: PathBuf,
     /// The run's configuration.
     pub config: RunConfig,
     /// The forward process.
     pub process: crate::diffusion::ForwardProcess,
     /// The predictor with the latest checkpoint's weights.
-    pub model: PddModel,
+    pub model: P,
     /// Step of the checkpoint.
     pub step: usize,
     /// Newer checkpoints skipped as damaged, each as `step-N: reason` (empty normally).
     pub skipped: Vec<String>,
 }
 
-impl TrainedRun {
-    /// Loads the newest intact checkpoint of the run in `dir` onto `device` (no autodiff); a
-    /// damaged newer one is skipped and named in [`skipped`](Self::skipped).
+impl TrainedRun<PddModel> {
+    /// Loads the newest intact checkpoint of the U-Net run in `dir` onto `device` (no
+    /// autodiff); a damaged newer one is skipped and named in [`skipped`](Self::skipped).
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
+        let (_, config) = open_run(dir, &[ModelKind::Pdd])?;
+        Self::open(dir, &Builtin::<UNet>::new(&config.model)?, device)
+    }
+}
+
+impl TrainedRun<Box<dyn Predictor>> {
+    /// Loads the run in `dir` whatever built-in backbone it has, the predictor boxed.
+    pub fn load_any(dir: &Path, device: &Device) -> Result<Self> {
+        let (_, config) = open_run(dir, &[ModelKind::Pdd])?;
+        with_builtin(&config.model, Boxed { dir, device })
+    }
+}
+
+/// Loads the built-in predictor's run it is given, boxed (see [`with_builtin`]).
+struct Boxed<'a> {
+    dir: &'a Path,
+    device: &'a Device,
+}
+
+impl BuiltinVisitor for Boxed<'_> {
+    type Output = TrainedRun<Box<dyn Predictor>>;
+    fn visit<S: PredictorSpec + Clone + Send + Sync + 'static>(
+        self,
+        spec: S,
+    ) -> Result<Self::Output> {
+        let run = TrainedRun::open(self.dir, &spec, self.device)?;
+        Ok(run.map(|m| Box::new(m) as Box<dyn Predictor>))
+    }
+}
+
+impl<P: Predictor + burn::module::Module> TrainedRun<P> {
+    /// Loads the newest intact checkpoint of the PDD run in `dir`, building the predictor with
+    /// `spec` — which must be the spec that trained it (same backbone name and settings; else a
+    /// [`Error::Config`] naming both). Damaged newer checkpoints are skipped as in
+    /// [`TrainedRun::load`].
+    pub fn open<S: PredictorSpec<Model = P>>(
+        dir: &Path,
+        spec: &S,
+        device: &Device,
+    ) -> Result<Self> {
         let (run, config) = open_run(dir, &[ModelKind::Pdd])?;
-        let grid = config.data.grid()?;
-        let noise = config.train.objective == Objective::SaPdd;
-        let fresh = config.model.init(config.data.channels, &grid, noise, device)?;
+        check_spec(&config.model, spec)?;
+        let fresh = spec.init(&config.predictor_shape()?, device)?;
         let (step, model, skipped) = newest_intact(&run, &config, |weights| {
             super::checkpoint::load_weights(fresh.clone(), weights)
         })?;
-        let process = config.diffusion.process(&grid)?;
-        Ok(Self { config, process, model, step, skipped })
+        let process = config.diffusion.process(&config.data.grid()?)?;
+        Ok(Self { dir: dir.to_path_buf(), config, process, model, step, skipped })
     }
+}
 
+impl<P> TrainedRun<P> {
     /// Standardisation constants of the run.
     pub fn stats(&self) -> Stats {
-        Stats { mean: self.config.data.mean.clone(), std: self.config.data.std.clone() }
+        self.config.data.stats()
+    }
+
+    /// The same run with its predictor replaced by `f(predictor)`.
+    pub fn map<Q>(self, f: impl FnOnce(P) -> Q) -> TrainedRun<Q> {
+        let Self { dir, config, process, model, step, skipped } = self;
+        TrainedRun { dir, config, process, model: f(model), step, skipped }
     }
 }
 
