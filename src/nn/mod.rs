@@ -15,7 +15,9 @@ mod unet;
 
 pub use attention::{FullAttention, LinearAttention};
 pub use embedding::{TimeMlp, sinusoidal_embedding};
-pub use fno::{Fno, FnoBlock, FnoConfig, FnoProjection, SpectralConv, SpectralConvConfig};
+pub use fno::{
+    Fno, FnoBlock, FnoConfig, FnoProjection, SpectralConv, SpectralConvConfig, pointwise,
+};
 pub use norm::{ChannelLayerNorm, ChannelRmsNorm};
 pub use periodic::{PeriodicConv, Spatial, pad_periodic, upsample_nearest};
 pub use resblock::{Block, ResBlock};

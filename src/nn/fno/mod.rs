@@ -1,7 +1,7 @@
 //! A Fourier Neural Operator backbone (Li et al. 2021), 1-D and 2-D; the paper reports that it
 //! works as well as the U-Net on Lorenz-96 (paper Appendix D.5, Fig. 17).
 //!
-//! The network lifts the `C·w` input channels to `width` with a 1×1 convolution, applies `layers`
+//! The network lifts the `C·w` input channels to `width` with a pointwise linear map, applies `layers`
 //! [`FnoBlock`]s (spectral convolution + pointwise linear map, FiLM-conditioned on the diffusion
 //! index as the U-Net's residual blocks, spec §8.3) and projects `width → hidden → C` for the
 //! drift head and, for SA-PDD, a second projection for the noise head. Every layer is periodic
@@ -14,14 +14,15 @@ mod spectral;
 #[cfg(test)]
 mod tests;
 
-pub use block::{FnoBlock, FnoProjection};
+pub use block::{FnoBlock, FnoProjection, pointwise};
 pub use spectral::{SpectralConv, SpectralConvConfig};
 
 use super::Heads;
 use super::embedding::TimeMlp;
-use super::periodic::{PeriodicConv, Spatial};
+use super::periodic::Spatial;
 use crate::error::{Error, Result};
 use burn::config::Config;
+use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use spectral::{Basis, check_modes};
 
@@ -96,9 +97,9 @@ impl FnoConfig {
         let blocks = (0..self.layers)
             .map(|i| FnoBlock::new(s, w, self.modes, emb, i + 1 < self.layers, device))
             .collect::<Result<Vec<_>>>()?;
-        let head = || FnoProjection::new(s, w, self.hidden, self.out_channels, device);
+        let head = || FnoProjection::new(w, self.hidden, self.out_channels, device);
         Ok(Fno {
-            lift: PeriodicConv::new(s, self.in_channels, w, 1, 1, true, device),
+            lift: LinearConfig::new(self.in_channels, w).init(device),
             time_mlp: TimeMlp::new(w, self.time_base, device),
             blocks,
             drift_head: head(),
@@ -130,8 +131,8 @@ impl FnoConfig {
 /// ```
 #[derive(Module, Debug)]
 pub struct Fno {
-    /// 1×1 convolution `C_in → width`.
-    pub lift: PeriodicConv,
+    /// Pointwise linear map `C_in → width` ([`pointwise`]).
+    pub lift: Linear,
     /// Embedding of the diffusion index, `[N] → [N, 4·width]`.
     pub time_mlp: TimeMlp,
     /// The Fourier layers.
@@ -150,7 +151,7 @@ impl Fno {
     pub fn forward(&self, x: Tensor<4>, t: Tensor<1>) -> Heads {
         let [_, _, ny, nx] = x.dims();
         let e = self.time_mlp.forward(t);
-        let mut h = self.lift.forward(x);
+        let mut h = pointwise(&self.lift, x);
         let mut basis: Option<([usize; 2], Basis)> = None;
         for block in &self.blocks {
             let modes = block.spectral.modes;

@@ -287,3 +287,22 @@ fn sliding_window_fno_runs_on_a_path() {
     let step = p.step(x.narrow(2, 2, 5), t).drift;
     assert!(rel_diff(last, step) < 1e-5);
 }
+
+#[test]
+fn pointwise_is_a_linear_map_per_grid_point() {
+    let d = dev();
+    let lin = burn::nn::LinearConfig::new(3, 2).init(&d);
+    let x = randn([2, 3, 2, 5], 51, &d);
+    let (w, b) = (values(lin.weight.val()), values(lin.bias.as_ref().unwrap().val()));
+    let xv = values(x.clone());
+    let y = values(pointwise(&lin, x));
+    for n in 0..2 {
+        for o in 0..2 {
+            for p in 0..10 {
+                let e: f32 = (0..3).map(|i| w[i * 2 + o] * xv[(n * 3 + i) * 10 + p]).sum::<f32>();
+                let got = y[(n * 2 + o) * 10 + p];
+                assert!((got - e - b[o]).abs() < 1e-5, "{n} {o} {p}: {got} vs {}", e + b[o]);
+            }
+        }
+    }
+}
