@@ -1,4 +1,5 @@
-//! Neural-network building blocks and the reference U-Net (spec §8), on burn 0.22.
+//! Neural-network building blocks, the reference U-Net (spec §8) and a Fourier Neural Operator
+//! backbone ([`Fno`], paper Appendix D.5), on burn 0.22.
 //!
 //! All spatial operators act on `[N, C, Ny, Nx]` tensors; 1-D fields use `Ny = 1` with `1 × k`
 //! kernels ([`Spatial::Line`]), so the 1-D and 2-D networks share one implementation and have the
@@ -6,6 +7,7 @@
 
 mod attention;
 mod embedding;
+mod fno;
 mod norm;
 mod periodic;
 mod resblock;
@@ -13,6 +15,9 @@ mod unet;
 
 pub use attention::{FullAttention, LinearAttention};
 pub use embedding::{TimeMlp, sinusoidal_embedding};
+pub use fno::{
+    Fno, FnoBlock, FnoConfig, FnoProjection, SpectralConv, SpectralConvConfig, pointwise,
+};
 pub use norm::{ChannelLayerNorm, ChannelRmsNorm};
 pub use periodic::{PeriodicConv, PeriodicConvConfig, Spatial, pad_periodic, upsample_nearest};
 pub use resblock::{Block, ResBlock};

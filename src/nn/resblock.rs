@@ -35,6 +35,17 @@ impl Block {
     }
 }
 
+/// FiLM parameters from an embedding: `Linear(SiLU(e))` `[N, 2C]` split into `(scale, shift)`,
+/// each `[N, C, 1, 1]`, applied as `x·(scale+1)+shift`.
+pub(crate) fn film_params(lin: &Linear, e: Tensor<2>) -> (Tensor<4>, Tensor<4>) {
+    let ss = lin.forward(silu(e));
+    let [n, c2] = ss.dims();
+    let c = c2 / 2;
+    let scale = ss.clone().narrow(1, 0, c).reshape([n, c, 1, 1]);
+    let shift = ss.narrow(1, c, c).reshape([n, c, 1, 1]);
+    (scale, shift)
+}
+
 /// Residual block `h = Block2(Block1(x, FiLM(e))) + Res(x)`; `Res` is a 1×1 convolution when the
 /// channel count changes. `[N, C_in, H, W]` (+ embedding `[N, E]`) `→ [N, C_out, H, W]`.
 #[derive(Module, Debug)]
@@ -73,13 +84,7 @@ impl ResBlock {
     /// If a conditioned block gets no embedding.
     pub fn forward(&self, x: Tensor<4>, emb: Option<&Tensor<2>>) -> Tensor<4> {
         let film = self.film.as_ref().map(|lin| {
-            let e = emb.expect("a conditioned ResBlock needs the time embedding").clone();
-            let ss = lin.forward(silu(e));
-            let [n, c2] = ss.dims();
-            let c = c2 / 2;
-            let scale = ss.clone().narrow(1, 0, c).reshape([n, c, 1, 1]);
-            let shift = ss.narrow(1, c, c).reshape([n, c, 1, 1]);
-            (scale, shift)
+            film_params(lin, emb.expect("a conditioned ResBlock needs the time embedding").clone())
         });
         let h = self.block2.forward(self.block1.forward(x.clone(), film), None);
         let r = match &self.skip {

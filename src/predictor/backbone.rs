@@ -1,6 +1,6 @@
 //! The [`Backbone`] trait: any network from stacked window slices to output heads.
 
-use crate::nn::{Heads, UNet};
+use crate::nn::{Fno, Heads, UNet};
 use burn::prelude::*;
 
 /// A spatial network used inside a [`SlidingWindow`](super::SlidingWindow).
@@ -42,5 +42,11 @@ pub trait Backbone: Module {
 impl Backbone for UNet {
     fn forward(&self, x: Tensor<4>, t: Tensor<1>) -> Heads {
         UNet::forward(self, x, t)
+    }
+}
+
+impl Backbone for Fno {
+    fn forward(&self, x: Tensor<4>, t: Tensor<1>) -> Heads {
+        Fno::forward(self, x, t)
     }
 }
