@@ -9,9 +9,8 @@ import json
 import pathlib
 
 PRELUDE = """// pdd prelude: this notebook lives in <repo>/notebooks, so ".." is the pdd checkout.
+// The prelude re-exports burn (tensors, `#[derive(Module)]`, `#[derive(Config)]`) too.
 :dep pdd = { path = ".." }
-// burn itself (the same version pdd uses, so nothing is compiled twice), for your own networks
-:dep burn = "=0.22.1"
 // A panic fails the cell (and with it notebooks/check.py) instead of being papered over.
 :preserve_vars_on_panic 0
 use pdd::prelude::*;"""
@@ -113,7 +112,7 @@ variant SA-PDD: the same predictor plus a noise head (an ε-regression, paper §
 drives the reverse-λ sampler without autodiff; at 400 steps the autodiff path score of plain PDD
 does not yet restore the small scales (`pdd train --objective pdd` trains it). Checkpoints are
 atomic and the run resumes where it stopped."""),
-        code("""let run = study.train(&progress, &mut |_| {}).expect("training");
+        code("""let run = study.train(&progress).expect("training");
 println!("checkpoint at step {}", run.step);
 print!("{}", std::fs::read_to_string(study.run_dir().join("README.md")).expect("run summary"));"""),
         code("""// figure: training and validation loss
@@ -139,56 +138,93 @@ instead of hundreds."""),
         code("""let results = study.evaluate(&progress).expect("evaluation");
 println!("{}", results.markdown());"""),
         code("""// figure: simulation at λ = 0 against the physics
-study.figure("fig5_simulation_lambda0.svg").expect("figure")"""),
+study.figure(EvalFigure::SimulationLambda0).expect("figure")"""),
         code("""// figure: simulation errors against λ (Fig. 7)
-study.figure("fig7_spectral_vs_lambda.svg").expect("figure")"""),
+study.figure(EvalFigure::SpectralVsLambda).expect("figure")"""),
         code("""// figure: super-resolution from λ = 0.2
-study.figure("fig4_super_resolution.svg").expect("figure")"""),
+study.figure(EvalFigure::SuperResolution).expect("figure")"""),
         code("""// figure: spectra of super-resolved paths
-study.figure("fig4_super_resolution_psd.svg").expect("figure")"""),
+study.figure(EvalFigure::SuperResolutionPsd).expect("figure")"""),
         code("""// figure: unconditional generation
-study.figure("fig8_generation.svg").expect("figure")"""),
+study.figure(EvalFigure::Generation).expect("figure")"""),
         md("""## 5. Prototype your own predictor
 
 Any burn `Module` that maps the stacked window `[N, C·w, Ny, Nx]` and the diffusion index `[N]`
-to an increment `[N, C, Ny, Nx]` can be the backbone: implement `Backbone`, wrap it with
-`PredictorBuilder` (the causal sliding window), and train it with the same PDD loss, data and
-settings as the U-Net. Here: a purely linear predictor, one periodic convolution over the
-window — a baseline any network should beat."""),
-        code(f"""use burn::prelude::*;
-use pdd::nn::{{Heads, PeriodicConv, Spatial}};
-use pdd::predictor::{{Backbone, PredictorBuilder}};
-
-/// One periodic convolution over the window: a linear, λ-independent predictor.
+to an increment `[N, C, Ny, Nx]` can be the backbone: implement `Backbone`, and give a
+`CustomPredictor` a name and a constructor. The study hands the constructor a `PredictorShape`
+(channels, window, spatial layout, grid, and whether the objective needs a noise head), and
+`shape.wrap` adds the causal sliding window. Here: a purely linear predictor, one periodic
+convolution over the window for the drift and one for the noise head — a baseline any network
+should beat."""),
+        code("""/// One periodic convolution over the window per head: a linear, λ-independent predictor.
 #[derive(Module, Debug)]
-pub struct LinearWindow {{
-    conv: PeriodicConv,
-}}
+pub struct LinearWindow {
+    drift: PeriodicConv,
+    noise: Option<PeriodicConv>,
+}
 
-impl Backbone for LinearWindow {{
-    fn forward(&self, x: Tensor<4>, _t: Tensor<1>) -> Heads {{
-        Heads {{ drift: self.conv.forward(x), noise: None }}
-    }}
-}}"""),
-        code(f"""let (channels, window) = (ds.metadata().channels.len(), run.config.model.window);
-let summary = study
-    .train_custom("linear", if ci {{ 20 }} else {{ 200 }}, std::sync::Arc::new(move |d: &Device| {{
-        let conv = PeriodicConv::new(Spatial::{s['spatial']}, channels * window, channels, 5, 1, true, d);
-        PredictorBuilder::new().window(window).channels(channels).build(LinearWindow {{ conv }})
-    }}), &progress)
+impl Backbone for LinearWindow {
+    fn forward(&self, x: Tensor<4>, _t: Tensor<1>) -> Heads {
+        let noise = self.noise.as_ref().map(|n| n.forward(x.clone()));
+        Heads { drift: self.drift.forward(x), noise }
+    }
+}
+
+let linear = CustomPredictor::new("linear", |s: &PredictorShape, d: &Device| {
+    let conv = || PeriodicConvConfig::new(s.in_channels(), s.channels)
+        .with_spatial(s.spatial)
+        .with_kernel_size(5)
+        .init(d);
+    s.wrap(LinearWindow { drift: conv(), noise: s.noise_head.then(conv) })
+});
+println!("{:?}", study.predictor_shape().expect("shape"));"""),
+        md("""`Study::train_custom` trains it with the preset's objective, data and settings into
+`DIR/linear` (resumed if it is there; reopening it with another constructor is refused), and
+returns the same kind of `TrainedRun` as the U-Net, which `Study::evaluate_run` takes through the
+paper's three tasks."""),
+        code("""let custom = study
+    .train_custom("linear", &linear, if ci { 20 } else { 200 }, &progress)
     .expect("training the custom predictor");
-// medians over the first and last 10 % of the steps: each step draws its own λ, so single
-// losses scatter widely; the validation loss uses fixed noise
-println!("linear predictor: training loss {{:.3}} → {{:.3}}, validation loss {{:.3}}, in {{:.1}} s",
-    summary.first_loss, summary.last_loss, summary.valid_loss.unwrap_or(f64::NAN), summary.seconds);"""),
+let custom_results = study.evaluate_run(custom, &progress).expect("evaluating the custom predictor");
+println!("{}", EvalResults::side_by_side(&[("U-Net", &results), ("linear", &custom_results)]));"""),
         code("""// figure: the U-Net against the linear predictor (PDD action term of both losses)
 study.loss_figure_of(&["run", "linear"]).expect("loss figure")"""),
+        code("""// figure: super-resolution by the linear predictor
+study.figure_of("linear", EvalFigure::SuperResolution).expect("figure")"""),
+        md("""## 6. Your own sampling loop
+
+`ReverseStep` is the sampler's single update, in the spirit of a diffusers scheduler's `step`:
+`predict(x, t, next, noise)` takes one reverse-λ step from index `t` to `next` (paper Eq. 66),
+`correct(x, t, noise)` one Langevin corrector (Eq. 65). A loop of your own can watch, steer or
+stop the sampler at every λ. Here: super-resolution of one test path from λ = 0.2, printing the
+state's RMS and its spectral error against the fine truth along the way."""),
+        code("""// a block: evcxr keeps owned values between cells, and the stepper borrows `ev`
+{
+    let ev = study.evaluator().expect("evaluator");
+    let x0 = ev.test.tensor(&[0], &ev.device);
+    let start = ev.run.process.index_of(0.2).expect("λ index");
+    let mut x = ev.device_process.coarse_grain(x0.clone(), &[start]).expect("coarse-graining");
+    let mut step = ReverseStep::new(ev.score(), &ev.run.process, &ev.sampler, &ev.device).expect("sampler");
+    let schedule = ev.sampler.stable_schedule(&ev.run.process, start);
+    for (n, &(t, next)) in schedule.iter().enumerate() {
+        let noise = |last: bool| if last { StepNoise::Off } else { StepNoise::Draw };
+        x = step.predict(x, t, next, noise(n + 1 == schedule.len())).expect("predictor step");
+        for _ in 0..ev.sampler.corrector_steps {
+            x = step.correct(x, t, StepNoise::Draw).expect("corrector step");
+        }
+        if n % 5 == 0 || n + 1 == schedule.len() {
+            let rms = x.clone().square().mean().into_scalar::<f32>().sqrt();
+            let err = (x.clone() - x0.clone()).square().mean().into_scalar::<f32>().sqrt();
+            println!("λ = {:.3}: RMS {rms:.3}, RMS difference to the fine truth {err:.3}", ev.run.process.lambda(next));
+        }
+    }
+}"""),
         md("""## Next
 
 * `pdd eval --run ../target/notebooks/<name>/run --report R.md --baseline DDPM_RUN` adds the DDPM
   baselines (`pdd train --model ddpm-sim|ddpm-gen`) to the tables.
-* `Study::train_custom` trains any `Predictor`; to sample with it, implement `PathScore` (or use
-  `PddScore`, generic over the predictor) and call `pdd::sample::reverse_sample`.
+* `[model] backbone = "fno"` trains the built-in Fourier Neural Operator instead of the U-Net
+  (paper Appendix D.5).
 * The `paper` presets reproduce the reference exactly (30 001 steps; a GPU job)."""),
     ]
     nb = {

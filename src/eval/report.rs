@@ -416,6 +416,37 @@ impl EvalResults {
         crate::train::atomic_write(&path.with_extension("json"), json.as_bytes())
     }
 
+    /// Tables 1–3 of several evaluations side by side, one column per `(name, results)`: a
+    /// Markdown table comparing predictors on the same data (e.g. the U-Net against your own).
+    pub fn side_by_side(rows: &[(&str, &EvalResults)]) -> String {
+        let mut s = String::from("| metric |");
+        for (name, _) in rows {
+            s += &format!(" {name} |");
+        }
+        s += &format!("\n|---|{}\n", "---|".repeat(rows.len()));
+        let line = |label: String, cell: &dyn Fn(&EvalResults) -> String| {
+            let cells: String = rows.iter().map(|(_, r)| format!(" {} |", cell(r))).collect();
+            format!("| {label} |{cells}\n")
+        };
+        let l2_step = rows.first().map_or(0, |(_, r)| r.l2_step);
+        s += &line(format!("simulation, relative L² at step {l2_step}"), &|r| {
+            format!("{:.3}", r.sim_l2)
+        });
+        s += &line("simulation, relative spectral error".into(), &|r| {
+            format!("{:.3}", r.sim_spectral)
+        });
+        s += &line("generation, relative spectral error".into(), &|r| {
+            format!("{:.3}", r.gen_spectral)
+        });
+        s += &line("super-resolution, spectral error (input)".into(), &|r| {
+            format!("{:.3} ({:.3})", r.sr_spectral.mean, r.lr_spectral.mean)
+        });
+        s += &line("objective, checkpoint step".into(), &|r| {
+            format!("{}, {}", r.objective.label(), r.step)
+        });
+        s
+    }
+
     /// The Markdown report: Tables 1–3 beside the paper's, the λ sweep, timings, figure links.
     pub fn markdown(&self) -> String {
         let p = paper(&self.system).unwrap_or(["–"; 8]);

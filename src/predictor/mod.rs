@@ -11,7 +11,7 @@ mod window;
 pub use action::{Action, ActionScale, PathAction};
 pub use backbone::Backbone;
 pub use loss::{LossParts, path_residual, pdd_loss, sa_pdd_loss};
-pub use model::{ModelConfig, PddModel};
+pub use model::{FnoSection, ModelConfig, PddModel};
 pub use spec::{
     BUILTIN_BACKBONES, Builtin, BuiltinBackbone, BuiltinVisitor, CustomPredictor, PredictorInit,
     PredictorShape, PredictorSpec, check_spec, record_spec, with_builtin,

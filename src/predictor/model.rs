@@ -2,7 +2,7 @@
 
 use super::window::SlidingWindow;
 use crate::error::{Error, Result};
-use crate::nn::{Spatial, UNet, UNetConfig};
+use crate::nn::{FnoConfig, Spatial, UNet, UNetConfig};
 use crate::spectral::Grid;
 use serde::{Deserialize, Serialize};
 
@@ -68,22 +68,89 @@ pub struct ModelConfig {
     /// Frequency base of the index embedding.
     #[serde(default = "default_time_base")]
     pub time_base: f64,
+    /// The Fourier Neural Operator's settings (`[model.fno]`, used when `backbone = "fno"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fno: Option<FnoSection>,
     /// A custom predictor's own settings, recorded by the run and checked on reopening.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<toml::Table>,
 }
 
+/// The `[model.fno]` section: a Fourier Neural Operator backbone (paper Appendix D.5, Fig. 17;
+/// [`FnoConfig`]). Its width also sizes the λ embedding; `time_base` comes from `[model]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FnoSection {
+    /// Fourier modes kept per axis (`k_x < modes`, and `|k_y| ≤ modes` in 2-D).
+    #[serde(default = "default_fno_modes")]
+    pub modes: usize,
+    /// Channels of the Fourier layers (even, ≥ 4).
+    #[serde(default = "default_fno_width")]
+    pub width: usize,
+    /// Fourier layers.
+    #[serde(default = "default_fno_layers")]
+    pub layers: usize,
+    /// Hidden channels of the projection heads.
+    #[serde(default = "default_fno_hidden")]
+    pub hidden: usize,
+}
+
+fn default_fno_modes() -> usize {
+    16
+}
+fn default_fno_width() -> usize {
+    32
+}
+fn default_fno_layers() -> usize {
+    4
+}
+fn default_fno_hidden() -> usize {
+    128
+}
+
+impl Default for FnoSection {
+    fn default() -> Self {
+        Self {
+            modes: default_fno_modes(),
+            width: default_fno_width(),
+            layers: default_fno_layers(),
+            hidden: default_fno_hidden(),
+        }
+    }
+}
+
 impl ModelConfig {
-    /// The U-Net configuration for `channels` channels on `grid`, with a noise head if asked.
-    pub fn unet(&self, channels: usize, grid: &Grid, noise_head: bool) -> Result<UNetConfig> {
+    /// The FNO configuration for `channels` channels on `grid`, with a noise head if asked
+    /// (`[model.fno]`, defaults if absent).
+    pub fn fno(&self, channels: usize, grid: &Grid, noise_head: bool) -> Result<FnoConfig> {
+        let spatial = self.spatial(grid)?;
+        let f = self.fno.clone().unwrap_or_default();
+        let cfg = FnoConfig::new(spatial, channels * self.window, channels)
+            .with_modes(f.modes)
+            .with_width(f.width)
+            .with_layers(f.layers)
+            .with_hidden(f.hidden)
+            .with_time_base(self.time_base)
+            .with_noise_head(noise_head);
+        cfg.validate()?;
+        cfg.check_grid(grid.dims())?;
+        Ok(cfg)
+    }
+
+    fn spatial(&self, grid: &Grid) -> Result<Spatial> {
         if self.window == 0 {
             return Err(Error::config("model.window", "must be ≥ 1"));
         }
-        let spatial = match grid.ndim() {
-            1 => Spatial::Line,
-            2 => Spatial::Plane,
-            n => return Err(Error::config("grid", format!("{n} axes are not supported"))),
-        };
+        match grid.ndim() {
+            1 => Ok(Spatial::Line),
+            2 => Ok(Spatial::Plane),
+            n => Err(Error::config("grid", format!("{n} axes are not supported"))),
+        }
+    }
+
+    /// The U-Net configuration for `channels` channels on `grid`, with a noise head if asked.
+    pub fn unet(&self, channels: usize, grid: &Grid, noise_head: bool) -> Result<UNetConfig> {
+        let spatial = self.spatial(grid)?;
         let cfg = UNetConfig::new(
             spatial,
             channels * self.window,
@@ -118,5 +185,17 @@ mod tests {
         let bad: std::result::Result<ModelConfig, _> =
             toml::from_str("dim_mults = [1]\nattention_levels = []\nwidth = 3\n");
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn fno_section_builds_and_a_unet_config_records_no_backbone() {
+        let cfg: ModelConfig = toml::from_str("backbone = \"fno\"\n[fno]\nmodes = 8\n").unwrap();
+        let f = cfg.fno(2, &Grid::line(128), true).unwrap();
+        assert_eq!((f.in_channels, f.out_channels, f.modes, f.width), (10, 2, 8, 32));
+        assert!(cfg.fno(2, &Grid::line(8), false).is_err(), "8 modes need ≥ 14 points");
+        // U-Net runs written before backbones existed keep their config and fingerprint
+        let unet: ModelConfig = toml::from_str("dim_mults = [1]\nattention_levels = []\n").unwrap();
+        assert_eq!(unet.backbone, "unet");
+        assert!(!toml::to_string(&unet).unwrap().contains("backbone"));
     }
 }

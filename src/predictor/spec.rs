@@ -10,7 +10,7 @@ use super::backbone::Backbone;
 use super::model::ModelConfig;
 use super::window::{Predictor, PredictorBuilder, SlidingWindow};
 use crate::error::{Error, Result};
-use crate::nn::{Spatial, UNet};
+use crate::nn::{Fno, Spatial, UNet};
 use crate::spectral::Grid;
 use burn::module::Module;
 use burn::tensor::Device;
@@ -81,6 +81,13 @@ impl BuiltinBackbone for UNet {
     const NAME: &'static str = "unet";
     fn build(model: &ModelConfig, shape: &PredictorShape, device: &Device) -> Result<Self> {
         model.unet(shape.channels, &shape.grid, shape.noise_head)?.init(device)
+    }
+}
+
+impl BuiltinBackbone for Fno {
+    const NAME: &'static str = "fno";
+    fn build(model: &ModelConfig, shape: &PredictorShape, device: &Device) -> Result<Self> {
+        model.fno(shape.channels, &shape.grid, shape.noise_head)?.init(device)
     }
 }
 
@@ -256,6 +263,7 @@ pub trait BuiltinVisitor {
 pub fn with_builtin<V: BuiltinVisitor>(model: &ModelConfig, visitor: V) -> Result<V::Output> {
     match model.backbone.as_str() {
         "unet" => visitor.visit(Builtin::<UNet>::new(model)?),
+        "fno" => visitor.visit(Builtin::<Fno>::new(model)?),
         other => Err(Error::config(
             "model.backbone",
             format!(

@@ -15,6 +15,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("lorenz96-paper", include_str!("../../datasets/lorenz96-paper.toml")),
     ("kolmogorov-quick", include_str!("../../datasets/kolmogorov-quick.toml")),
     ("kolmogorov-paper", include_str!("../../datasets/kolmogorov-paper.toml")),
+    ("lorenz96-quick-fno", include_str!("../../datasets/lorenz96-quick-fno.toml")),
 ];
 
 /// The sections a preset may have, one per stage.
@@ -60,9 +61,20 @@ impl Preset {
     /// Parses TOML text as a preset called `name`. Every top-level entry must be one of the
     /// [`SECTIONS`] and a table: a misspelt section (`[sampel]`) or a stray top-level key is an
     /// error naming it (with the closest section name), not silently ignored.
+    ///
+    /// A top-level `extends = "BASE"` (an embedded preset's name) starts from `BASE` and
+    /// overrides only what the text sets, table by table (a variant in three lines).
     pub fn parse(name: &str, text: &str) -> Result<Self> {
-        let table: toml::Table = toml::from_str(text)
+        let mut table: toml::Table = toml::from_str(text)
             .map_err(|e| Error::config(format!("preset {name}"), e.to_string()))?;
+        if let Some(base) = table.remove("extends") {
+            let base = base.as_str().ok_or_else(|| {
+                Error::config("extends", format!("preset `{name}`: must name a preset"))
+            })?;
+            let mut merged = Self::named(base)?.table;
+            merge(&mut merged, table);
+            table = merged;
+        }
         for (key, value) in &table {
             if !SECTIONS.contains(&key.as_str()) {
                 let hint = crate::error::did_you_mean(key, SECTIONS)
@@ -115,6 +127,18 @@ impl Preset {
     }
 }
 
+/// Writes `over` into `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
 /// The dotted name (`train.steps`, `data.lorenz96.j`) of the field of section `key` that
 /// fails to deserialise into `T`, found by deserialising the section's text (whose error has a
 /// position); just `key` when it cannot be told.
@@ -146,6 +170,22 @@ mod tests {
             let p = Preset::named(name).unwrap();
             assert!(p.has_section("data"), "{name} lacks [data]");
         }
+    }
+
+    #[test]
+    fn extends_overrides_only_what_it_sets() {
+        let fno = Preset::named("lorenz96-quick-fno").unwrap();
+        let quick = Preset::named("lorenz96-quick").unwrap();
+        for key in ["data", "diffusion", "train", "sample", "eval"] {
+            assert_eq!(fno.table().get(key), quick.table().get(key), "[{key}]");
+        }
+        let (m, q) = (&fno.table()["model"], &quick.table()["model"]);
+        assert_eq!(m["backbone"].as_str(), Some("fno"));
+        assert_eq!(m["window"], q["window"]);
+        assert_eq!(m["fno"]["modes"].as_integer(), Some(16));
+        let e = Preset::parse("x", "extends = 3\n").unwrap_err().to_string();
+        assert!(e.contains("must name a preset"), "{e}");
+        assert!(Preset::parse("x", "extends = \"nope\"\n").is_err());
     }
 
     #[test]
