@@ -182,10 +182,12 @@ println!("{:?}", study.predictor_shape().expect("shape"));"""),
 `DIR/linear` (resumed if it is there; reopening it with another constructor is refused), and
 returns the same kind of `TrainedRun` as the U-Net, which `Study::evaluate_run` takes through the
 paper's three tasks."""),
-        code("""let custom = study
-    .train_custom("linear", &linear, if ci { 20 } else { 200 }, &progress)
-    .expect("training the custom predictor");
-let custom_results = study.evaluate_run(custom, &progress).expect("evaluating the custom predictor");
+        code("""let custom_results = {
+    let custom = study
+        .train_custom("linear", &linear, if ci { 20 } else { 200 }, &progress)
+        .expect("training the custom predictor");
+    study.evaluate_run(custom, &progress).expect("evaluating the custom predictor")
+};
 println!("{}", EvalResults::side_by_side(&[("U-Net", &results), ("linear", &custom_results)]));"""),
         code("""// figure: the U-Net against the linear predictor (PDD action term of both losses)
 study.loss_figure_of(&["run", "linear"]).expect("loss figure")"""),
