@@ -25,9 +25,7 @@ use crate::io::Dataset;
 use crate::plot::{
     Figure, LadderOptions, Series, field_heatmap, hovmoller, ladder_figure, loss_curve,
 };
-use crate::predictor::{
-    BuiltinVisitor, Predictor, PredictorShape, PredictorSpec, check_spec, record_spec, with_builtin,
-};
+use crate::predictor::{Predictor, PredictorShape, PredictorSpec, check_spec, record_spec};
 use crate::presets::Preset;
 use crate::progress::Progress;
 use crate::systems::{DataConfig, generate};
@@ -233,7 +231,7 @@ impl Study {
         }
         let req = self.request(out.clone(), Some(steps));
         let mut want = self.want(&req)?;
-        record_spec(&mut want.model, spec, false)?;
+        record_spec(&mut want.model, spec)?;
         if self.needs_training(&req, &want)? {
             train_predictor(&req, spec, &self.device, progress, &mut |_| {})?;
         }
@@ -245,25 +243,35 @@ impl Study {
         &self,
         run: TrainedRun<P>,
     ) -> Result<Evaluator> {
-        let mut eval: EvalConfig = run.config.eval.clone();
+        let eval = self.eval_overrides(run.config.eval.clone());
+        self.with_lambda_steps(Evaluator::from_run(run, None, &self.device, Some(eval))?)
+    }
+
+    /// The evaluator of the preset's trained run `DIR/run`, with the study's overrides.
+    pub fn evaluator(&self) -> Result<Evaluator> {
+        let run = self.run_dir();
+        let (_, config) = crate::train::open_run(&run, &[ModelKind::Pdd])?;
+        let eval = self.eval_overrides(config.eval);
+        self.with_lambda_steps(Evaluator::new_with(&run, None, &self.device, Some(eval))?)
+    }
+
+    /// `eval` with the study's test-path override.
+    fn eval_overrides(&self, mut eval: EvalConfig) -> EvalConfig {
         if let Some(n) = self.options.eval_samples {
             eval.samples = n;
             eval.generation_samples = Some(eval.generation_samples.map_or(n, |g| g.min(n)));
             eval.batch = eval.batch.min(n).max(1);
         }
-        let mut ev = Evaluator::from_run(run, None, &self.device, Some(eval))?;
+        eval
+    }
+
+    /// `ev` with the study's reverse-λ step override.
+    fn with_lambda_steps(&self, mut ev: Evaluator) -> Result<Evaluator> {
         if let Some(k) = self.options.lambda_steps {
             let start = ev.run.process.steps() - 1;
             ev.sampler.set_steps(start, k);
         }
         Ok(ev)
-    }
-
-    /// The evaluator of the preset's trained run `DIR/run`.
-    pub fn evaluator(&self) -> Result<Evaluator> {
-        let run = self.run_dir();
-        let (_, config) = crate::train::open_run(&run, &[ModelKind::Pdd])?;
-        with_builtin(&config.model, StudyOpen { study: self })
     }
 
     /// Evaluates the preset's run (Tables 1–3, λ sweep, figures) and writes `DIR/report.md`,
@@ -301,19 +309,6 @@ impl Study {
         self.data(progress)?;
         self.train(progress)?;
         self.evaluate(progress)
-    }
-}
-
-/// Opens the evaluator of a study's own run with the built-in spec it is given.
-struct StudyOpen<'a> {
-    study: &'a Study,
-}
-
-impl BuiltinVisitor for StudyOpen<'_> {
-    type Output = Evaluator;
-    fn visit<S: PredictorSpec + Clone + Send + Sync + 'static>(self, spec: S) -> Result<Evaluator> {
-        let run = TrainedRun::open(&self.study.run_dir(), &spec, &self.study.device)?;
-        self.study.evaluator_of(run)
     }
 }
 

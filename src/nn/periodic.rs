@@ -21,6 +21,15 @@ pub enum Spatial {
 }
 
 impl Spatial {
+    /// The layout of fields on `grid`: 1 axis → [`Spatial::Line`], 2 → [`Spatial::Plane`].
+    pub fn of(grid: &crate::spectral::Grid) -> crate::Result<Self> {
+        match grid.ndim() {
+            1 => Ok(Spatial::Line),
+            2 => Ok(Spatial::Plane),
+            n => Err(crate::Error::config("grid", format!("{n} axes are not supported"))),
+        }
+    }
+
     /// Kernel shape `[kh, kw]` for a nominal kernel size `k`.
     pub fn kernel(self, k: usize) -> [usize; 2] {
         match self {

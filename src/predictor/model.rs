@@ -79,43 +79,23 @@ pub struct ModelConfig {
 /// The `[model.fno]` section: a Fourier Neural Operator backbone (paper Appendix D.5, Fig. 17;
 /// [`FnoConfig`]). Its width also sizes the λ embedding; `time_base` comes from `[model]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct FnoSection {
     /// Fourier modes kept per axis (`k_x < modes`, and `|k_y| ≤ modes` in 2-D).
-    #[serde(default = "default_fno_modes")]
     pub modes: usize,
     /// Channels of the Fourier layers (even, ≥ 4).
-    #[serde(default = "default_fno_width")]
     pub width: usize,
     /// Fourier layers.
-    #[serde(default = "default_fno_layers")]
     pub layers: usize,
     /// Hidden channels of the projection heads.
-    #[serde(default = "default_fno_hidden")]
     pub hidden: usize,
 }
 
-fn default_fno_modes() -> usize {
-    16
-}
-fn default_fno_width() -> usize {
-    32
-}
-fn default_fno_layers() -> usize {
-    4
-}
-fn default_fno_hidden() -> usize {
-    128
-}
-
 impl Default for FnoSection {
+    /// [`FnoConfig`]'s defaults (one place for them).
     fn default() -> Self {
-        Self {
-            modes: default_fno_modes(),
-            width: default_fno_width(),
-            layers: default_fno_layers(),
-            hidden: default_fno_hidden(),
-        }
+        let c = FnoConfig::new(Spatial::Line, 1, 1);
+        Self { modes: c.modes, width: c.width, layers: c.layers, hidden: c.hidden }
     }
 }
 
@@ -141,11 +121,7 @@ impl ModelConfig {
         if self.window == 0 {
             return Err(Error::config("model.window", "must be ≥ 1"));
         }
-        match grid.ndim() {
-            1 => Ok(Spatial::Line),
-            2 => Ok(Spatial::Plane),
-            n => Err(Error::config("grid", format!("{n} axes are not supported"))),
-        }
+        Spatial::of(grid)
     }
 
     /// The U-Net configuration for `channels` channels on `grid`, with a noise head if asked.

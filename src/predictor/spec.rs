@@ -36,11 +36,7 @@ pub struct PredictorShape {
 impl PredictorShape {
     /// The shape of `channels` channels on `grid`, window `window`.
     pub fn new(channels: usize, window: usize, grid: &Grid, noise_head: bool) -> Result<Self> {
-        let spatial = match grid.ndim() {
-            1 => Spatial::Line,
-            2 => Spatial::Plane,
-            n => return Err(Error::config("grid", format!("{n} axes are not supported"))),
-        };
+        let spatial = Spatial::of(grid)?;
         Ok(Self { channels, window, spatial, grid: grid.clone(), noise_head })
     }
 
@@ -202,17 +198,13 @@ impl<P: Predictor + Module + 'static> PredictorSpec for CustomPredictor<P> {
 /// The names pdd builds itself: a custom predictor may not take them.
 pub const BUILTIN_BACKBONES: &[&str] = &["unet", "fno"];
 
-/// Records `spec` in `model` (backbone name and settings), refusing a custom name that is a
-/// built-in's or not a plain name.
-pub fn record_spec<S: PredictorSpec>(
-    model: &mut ModelConfig,
-    spec: &S,
-    builtin: bool,
-) -> Result<()> {
+/// Records the custom predictor `spec` in `model` (backbone name and settings), refusing a name
+/// that is a built-in's or not a plain name.
+pub fn record_spec<S: PredictorSpec>(model: &mut ModelConfig, spec: &S) -> Result<()> {
     let name = spec.backbone();
     let plain =
         !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
-    if !plain || (!builtin && BUILTIN_BACKBONES.contains(&name.as_str())) {
+    if !plain || BUILTIN_BACKBONES.contains(&name.as_str()) {
         return Err(Error::config(
             "model.backbone",
             format!(

@@ -186,7 +186,7 @@ pub fn train_predictor<S: PredictorSpec + Clone + Send + Sync + 'static>(
     }
     let ds = Dataset::open(&req.data)?;
     let mut cfg = run_config(req, &ds)?;
-    record_spec(&mut cfg.model, spec, false)?;
+    record_spec(&mut cfg.model, spec)?;
     Fit { req, ds: &ds, cfg: &cfg, device, progress }.predictor(spec, callback)
 }
 
