@@ -14,7 +14,7 @@ use burn::prelude::*;
 ///
 /// ```
 /// use burn::prelude::*;
-/// use pdd::nn::{Heads, PeriodicConv, Spatial};
+/// use pdd::nn::{Heads, PeriodicConv, PeriodicConvConfig};
 /// use pdd::predictor::{Backbone, Predictor, PredictorBuilder};
 ///
 /// #[derive(Module, Debug)]
@@ -28,7 +28,7 @@ use burn::prelude::*;
 ///
 /// let device = Device::flex();
 /// // 2 channels, window 3 → 6 input channels, kernel 5
-/// let tiny = Tiny { conv: PeriodicConv::new(Spatial::Line, 6, 2, 5, 1, true, &device) };
+/// let tiny = Tiny { conv: PeriodicConvConfig::new(6, 2).with_kernel_size(5).init(&device) };
 /// let predictor = PredictorBuilder::new().window(3).channels(2).build(tiny).unwrap();
 /// let x = Tensor::<5>::zeros([4, 2, 10, 1, 16], &device);
 /// let out = predictor.forward(x, Tensor::zeros([4], &device));
