@@ -11,10 +11,11 @@
 use clap::Parser;
 use ndarray::{ArrayD, Axis};
 use pdd::baseline::{DdpmRun, ReverseStep};
+use pdd::diffusion::tensor_to_batch;
 use pdd::io::{Dataset, Split};
 use pdd::metrics::{relative_l2_at_step, relative_spectral_error};
 use pdd::progress::NoProgress;
-use pdd::train::{split_set, to_host};
+use pdd::train::split_set;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -86,7 +87,7 @@ fn main() -> anyhow::Result<()> {
                 let x0 = test.tensor(&idx, &device);
                 let out = physical(
                     &run,
-                    to_host(run.simulate(x0, frames - w, a.seed, &NoProgress)?, &grid),
+                    tensor_to_batch(run.simulate(x0, frames - w, a.seed, &NoProgress)?, &grid)?,
                 )?;
                 let secs = t0.elapsed().as_secs_f64();
                 let l2 = relative_l2_at_step(&truth.view(), &out.view(), &grid, w, 6)?;
@@ -106,7 +107,7 @@ fn main() -> anyhow::Result<()> {
             } else {
                 let out = physical(
                     &run,
-                    to_host(run.generate(idx.len(), a.seed, &device, &NoProgress)?, &grid),
+                    tensor_to_batch(run.generate(idx.len(), a.seed, &device, &NoProgress)?, &grid)?,
                 )?;
                 let secs = t0.elapsed().as_secs_f64();
                 let spec = relative_spectral_error(&truth.view(), &out.view(), &grid, 0)?;

@@ -11,7 +11,7 @@ use pdd::metrics::{
     MeanStd, relative_l2_at_step, relative_spectral_error, spatial_psd, sweep_lambda,
 };
 use pdd::plot::{
-    HeatmapOptions, HeatmapPanel, LadderOptions, heatmap_grid, hovmoller, ladder_figure,
+    HeatmapOptions, HeatmapPanel, LadderOptions, Series, heatmap_grid, hovmoller, ladder_figure,
     metric_vs_lambda_plot, psd_plot,
 };
 use pdd::presets::Preset;
@@ -85,15 +85,20 @@ fn main() -> pdd::Result<()> {
         save(&fig, &out, &format!("{name}-spectral-error-vs-lambda"))?;
 
         // PSD of the fine data and its coarse-grainings.
-        let mut series = vec![spatial_psd(&u0.view(), &grid, skip)?.series(0, "u₀")];
+        let mut series = vec![Series::psd(&spatial_psd(&u0.view(), &grid, skip)?, 0, "u₀")];
         for lambda in [0.1, 0.5, 1.0] {
             let c = process.coarse_grain_at(&u0.view(), process.index_of(lambda)?)?;
-            series.push(
-                spatial_psd(&c.view(), &grid, skip)?.series(0, format!("C_λ u₀, λ = {lambda}")),
-            );
+            series.push(Series::psd(
+                &spatial_psd(&c.view(), &grid, skip)?,
+                0,
+                format!("C_λ u₀, λ = {lambda}"),
+            ));
             let n = process.q_sample(&u0.view(), &[process.index_of(lambda)?; 8], 2)?;
-            series
-                .push(spatial_psd(&n.view(), &grid, skip)?.series(0, format!("u_λ, λ = {lambda}")));
+            series.push(Series::psd(
+                &spatial_psd(&n.view(), &grid, skip)?,
+                0,
+                format!("u_λ, λ = {lambda}"),
+            ));
         }
         let fig = psd_plot(&series, &format!("{name}: time-averaged spatial PSD"))?;
         save(&fig, &out, &format!("{name}-psd"))?;

@@ -10,7 +10,7 @@ import pathlib
 
 PRELUDE = """// pdd prelude: this notebook lives in <repo>/notebooks, so ".." is the pdd checkout.
 // The prelude re-exports burn (tensors, `#[derive(Module)]`, `#[derive(Config)]`) too.
-:dep pdd = { path = ".." }
+:dep pdd = { path = "..", default-features = false }
 // A panic fails the cell (and with it notebooks/check.py) instead of being papered over.
 :preserve_vars_on_panic 0
 use pdd::prelude::*;"""

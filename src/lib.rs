@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod baseline;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod diffusion;
 pub mod error;

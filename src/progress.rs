@@ -104,6 +104,7 @@ impl<F: Fn(&str, u64, u64) + Sync> Progress for FnProgress<F> {
     }
 }
 
+#[cfg(feature = "cli")]
 impl Progress for indicatif::ProgressBar {
     fn start(&self, label: &str, total: u64) {
         self.set_message(label.to_string());
@@ -118,7 +119,8 @@ impl Progress for indicatif::ProgressBar {
     }
 }
 
-/// A terminal progress bar with pdd's style (used by the CLI).
+/// A terminal progress bar with pdd's style (used by the CLI; feature `cli`).
+#[cfg(feature = "cli")]
 pub fn terminal_bar() -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(

@@ -22,13 +22,14 @@ use crate::diffusion::DiffusionConfig;
 use crate::error::{Error, Result};
 use crate::eval::{EvalConfig, EvalFigure, EvalResults, EvalTasks, Evaluator, evaluate};
 use crate::io::Dataset;
+use crate::io::generate;
 use crate::plot::{
     Figure, LadderOptions, Series, field_heatmap, hovmoller, ladder_figure, loss_curve,
 };
 use crate::predictor::{Predictor, PredictorShape, PredictorSpec, check_spec, record_spec};
 use crate::presets::Preset;
 use crate::progress::Progress;
-use crate::systems::{DataConfig, generate};
+use crate::systems::DataConfig;
 use crate::train::{
     LogRow, ModelKind, RunConfig, RunDir, TrainEvent, TrainRequest, TrainedRun, run_config,
     train_predictor, train_preset,

@@ -101,7 +101,8 @@ fn custom_predictor_trains_reopens_resumes_and_evaluates() {
     // and the report with the U-Net's tables and figures, in the custom run's directory
     let run = TrainedRun::open(&dir, &linear, &Device::flex()).unwrap();
     let results = study.evaluate_run(run, &NoProgress).unwrap();
-    assert!(results.sim_l2.mean.is_finite() && results.sr_spectral.mean.is_finite());
+    assert!(results.simulation.unwrap().l2.mean.is_finite());
+    assert!(results.super_resolution.unwrap().spectral.mean.is_finite());
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(report.contains("super-resolution"), "{report}");
     assert!(study.figure_of("linear", EvalFigure::SuperResolution).is_ok());

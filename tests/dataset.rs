@@ -1,11 +1,12 @@
 //! Generation into HDF5: round trip, determinism, shards, h5py, bad files.
 
 use pdd::Error;
+use pdd::io::generate;
 use pdd::io::{Dataset, Split, Stats, merge};
 use pdd::presets::Preset;
 use pdd::progress::NoProgress;
 use pdd::systems::generate::simulate_batch;
-use pdd::systems::{DataConfig, Shard, generate};
+use pdd::systems::{DataConfig, Shard};
 use std::path::{Path, PathBuf};
 
 const L96: &str = r#"

@@ -1,4 +1,6 @@
-//! Figures: well-formed SVG with the expected text, PNG without system fonts, errors.
+//! Figures: well-formed SVG with the expected text, PNG without system fonts, errors. Needs the
+//! `png` feature (on by default), whose resvg also parses the SVG here.
+#![cfg(feature = "png")]
 
 use ndarray::{Array2, Axis, Ix2};
 use pdd::diffusion::{ForwardProcess, synthetic_trajectory};

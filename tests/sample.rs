@@ -287,7 +287,7 @@ fn noise_free_etd_step_with_zero_score_undoes_the_damping() {
         let process =
             ForwardProcess::builder().grid(grid.clone()).alpha(0.3).steps(1000).build().unwrap();
         let dp = DeviceProcess::new(&process, &d).unwrap();
-        let (ny, nx) = pdd::train::plane(&grid);
+        let (ny, nx) = pdd::diffusion::plane_dims(&grid);
         let x0 = randn([2, 1, 3, ny, nx], 4);
         for (start, stride) in [(500, 1), (500, 10)] {
             let xt = dp.coarse_grain(x0.clone(), &[start, start]).unwrap();

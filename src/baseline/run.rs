@@ -5,10 +5,11 @@ use super::denoiser::{Denoiser, ddpm_config};
 use super::generation::{DdpmGen, ddpm_generate};
 use super::sampler::DdpmSampler;
 use super::simulation::{DdpmSim, ddpm_simulate};
+use crate::diffusion::plane_dims;
 use crate::error::{Error, Result};
 use crate::io::Stats;
 use crate::progress::Progress;
-use crate::train::{ModelKind, RunConfig, checkpoint, newest_intact, open_run, plane};
+use crate::train::{ModelKind, RunConfig, checkpoint, newest_intact, open_run};
 use burn::prelude::*;
 use std::path::Path;
 
@@ -90,7 +91,7 @@ impl DdpmRun {
                 m,
                 &self.sampler,
                 n,
-                plane(&self.config.data.grid()?),
+                plane_dims(&self.config.data.grid()?),
                 seed,
                 device,
                 progress,

@@ -1,8 +1,9 @@
 //! `pdd data …`: generate, inspect and merge datasets.
 
+use crate::io::generate;
 use crate::io::{Dataset, Metadata, Split};
 use crate::presets::Preset;
-use crate::systems::{DataConfig, Shard, generate};
+use crate::systems::{DataConfig, Shard};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 

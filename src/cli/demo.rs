@@ -77,20 +77,28 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         bar.finish_and_clear();
         println!("evaluation in {:.1} s\n", t.elapsed().as_secs_f64());
         println!("{}", r.markdown());
-        summary.push(format!(
-            "{name}: simulation L² {:.3} (persistence {:.3}), spectral errors: simulation {:.3}, generation {:.3}, super-resolution {:.3} (low-resolution input {:.3}) → {}",
-            r.sim_l2.mean,
-            r.persistence_l2.mean,
-            r.sim_spectral,
-            r.gen_spectral.mean,
-            r.sr_spectral.mean,
-            r.lr_spectral.mean,
-            study.report_path().display()
-        ));
+        let line = one_line(&r).unwrap_or_else(|| "a task was not run".into());
+        summary.push(format!("{name}: {line} → {}", study.report_path().display()));
     }
     println!("== demo finished in {:.1} s", t_all.elapsed().as_secs_f64());
     for s in summary {
         println!("{s}");
     }
     Ok(())
+}
+
+/// The demo's summary of one evaluation (`None` if a task was not run).
+fn one_line(r: &crate::eval::EvalResults) -> Option<String> {
+    let (sim, generation, sr) =
+        (r.simulation.as_ref()?, r.generation.as_ref()?, r.super_resolution.as_ref()?);
+    Some(format!(
+        "simulation L² {:.3} (persistence {:.3}), spectral errors: simulation {:.3}, generation \
+         {:.3}, super-resolution {:.3} (low-resolution input {:.3})",
+        sim.l2.mean,
+        sim.persistence_l2.mean,
+        sim.spectral,
+        generation.spectral.mean,
+        sr.spectral.mean,
+        sr.input_spectral.mean,
+    ))
 }

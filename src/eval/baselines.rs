@@ -2,10 +2,10 @@
 
 use super::report::Baseline;
 use crate::baseline::{DdpmModel, DdpmRun};
+use crate::diffusion::{plane_dims, tensor_to_batch};
 use crate::error::{Error, Result};
 use crate::io::Stats;
 use crate::progress::NoProgress;
-use crate::train::{plane, to_host};
 use burn::prelude::*;
 use ndarray::{ArrayD, Axis};
 use std::path::{Path, PathBuf};
@@ -52,7 +52,7 @@ impl DdpmBaseline {
     }
 
     fn to_device(&self, x: &ArrayD<f32>) -> Result<Tensor<5>> {
-        let (ny, nx) = plane(&self.run.config.data.grid()?);
+        let (ny, nx) = plane_dims(&self.run.config.data.grid()?);
         let s = x.shape();
         if s.len() < 4 || s[3..].iter().product::<usize>() != ny * nx {
             return Err(Error::Other(format!(
@@ -88,7 +88,7 @@ impl Baseline for DdpmBaseline {
         let own = self.run.stats();
         let x = self.to_device(&Self::restandardise(x0, &self.stats, &own))?;
         let out = self.run.simulate(x, frames - m.window, seed, &NoProgress)?;
-        let host = to_host(out, &self.run.config.data.grid()?);
+        let host = tensor_to_batch(out, &self.run.config.data.grid()?)?;
         Ok(Some(Self::restandardise(&host, &own, &self.stats)))
     }
 
@@ -103,7 +103,7 @@ impl Baseline for DdpmBaseline {
             )));
         }
         let out = self.run.generate(n, seed, &self.device, &NoProgress)?;
-        let host = to_host(out, &self.run.config.data.grid()?);
+        let host = tensor_to_batch(out, &self.run.config.data.grid()?)?;
         Ok(Some(Self::restandardise(&host, &self.run.stats(), &self.stats)))
     }
 }

@@ -3,7 +3,7 @@
 use crate::error::Result;
 use crate::metrics::{LambdaSweep, spatial_psd};
 use crate::plot::{
-    Figure, HeatmapOptions, HeatmapPanel, heatmap_grid, metric_vs_lambda_plot, psd_plot,
+    Figure, HeatmapOptions, HeatmapPanel, Series, heatmap_grid, metric_vs_lambda_plot, psd_plot,
 };
 use crate::spectral::Grid;
 use ndarray::{ArrayD, Axis, Ix2};
@@ -77,7 +77,7 @@ pub fn compare_psd(
 ) -> Result<Figure> {
     let series = sets
         .iter()
-        .map(|(name, x)| Ok(spatial_psd(&x.view(), grid, skip)?.series(c, *name)))
+        .map(|(name, x)| Ok(Series::psd(&spatial_psd(&x.view(), grid, skip)?, c, *name)))
         .collect::<Result<Vec<_>>>()?;
     psd_plot(&series, title)
 }

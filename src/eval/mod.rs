@@ -5,6 +5,9 @@ mod baselines;
 mod config;
 mod figure_kind;
 mod figures;
+mod markdown;
+mod measure;
+mod paper;
 mod report;
 mod tasks;
 
@@ -12,7 +15,9 @@ pub use baselines::{DdpmBaseline, load_baselines};
 pub use config::EvalConfig;
 pub use figure_kind::EvalFigure;
 pub use figures::{compare_paths, compare_psd, lambda_figure, path_panel};
+pub use paper::PaperNumbers;
 pub use report::{
-    Baseline, BaselineScores, BaselineTask, EvalResults, EvalTasks, TaskFailure, evaluate,
+    Baseline, BaselineScores, BaselineTask, EvalResults, EvalTasks, GenerationScores,
+    SimulationScores, SuperResolutionScores, TaskFailure, evaluate,
 };
 pub use tasks::{Evaluator, concat, persistence};

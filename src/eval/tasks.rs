@@ -3,7 +3,7 @@
 //! (standardised units).
 
 use super::config::EvalConfig;
-use crate::diffusion::DeviceProcess;
+use crate::diffusion::{DeviceProcess, plane_dims, tensor_to_batch};
 use crate::error::{Error, Result};
 use crate::io::Dataset;
 use crate::predictor::{BuiltinVisitor, Predictor, PredictorSpec, with_builtin};
@@ -11,9 +11,7 @@ use crate::sample::{
     PathScore, PddScore, SaPddScore, SamplerConfig, SamplerEvent, SrStart, generate, simulate,
     super_resolve,
 };
-use crate::train::{
-    ModelKind, Objective, TrainedRun, TrajectorySet, open_run, plane, split_set, to_host,
-};
+use crate::train::{ModelKind, Objective, TrainedRun, TrajectorySet, open_run, split_set};
 use burn::module::Module;
 use burn::prelude::*;
 use ndarray::{ArrayD, Axis};
@@ -71,7 +69,7 @@ impl Evaluator {
         let eval = eval.unwrap_or_else(|| run.config.eval.clone());
         eval.validate()?;
         let path =
-            data.map(Path::to_path_buf).unwrap_or_else(|| run.config.data.path.clone().into());
+            data.map(Path::to_path_buf).unwrap_or_else(|| run.config.data.path_from(&run.dir));
         let ds = Dataset::open(&path)?;
         let grid = run.config.data.grid()?;
         if ds.metadata().grid.dims() != grid.dims()
@@ -138,8 +136,8 @@ impl Evaluator {
                 noise,
                 seed + k as u64,
             )?;
-            truth.push(to_host(sim.truth, self.grid()));
-            path.push(to_host(sim.path, self.grid()));
+            truth.push(tensor_to_batch(sim.truth, self.grid())?);
+            path.push(tensor_to_batch(sim.path, self.grid())?);
         }
         Ok((concat(truth), concat(path)))
     }
@@ -151,7 +149,7 @@ impl Evaluator {
         seed: u64,
         callback: &mut dyn FnMut(&SamplerEvent),
     ) -> Result<ArrayD<f32>> {
-        let (ny, nx) = plane(self.grid());
+        let (ny, nx) = plane_dims(self.grid());
         let (c, f) = (self.test.channels(), self.test.frames());
         let mut out = Vec::new();
         let mut done = 0;
@@ -168,7 +166,7 @@ impl Evaluator {
                 &self.device,
                 callback,
             )?;
-            out.push(to_host(r.into_result()?, self.grid()));
+            out.push(tensor_to_batch(r.into_result()?, self.grid())?);
             done += b;
             k += 1;
         }
@@ -199,8 +197,8 @@ impl Evaluator {
                 seed.wrapping_mul(1000) + k as u64,
                 callback,
             )?;
-            low.push(to_host(sr.low, self.grid()));
-            high.push(to_host(sr.high.into_result()?, self.grid()));
+            low.push(tensor_to_batch(sr.low, self.grid())?);
+            high.push(tensor_to_batch(sr.high.into_result()?, self.grid())?);
         }
         Ok((concat(low), concat(high)))
     }

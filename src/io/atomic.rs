@@ -12,6 +12,7 @@
 //! process killed mid-write leaves only a `NAME.tmp.PID-N` file beside the target.
 
 use crate::error::{Error, Result};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -79,6 +80,18 @@ impl AtomicFile {
         self.committed = true;
         Ok(())
     }
+}
+
+/// Writes `bytes` to `path` through an [`AtomicFile`], flushed to disk before the rename: the
+/// one way pdd writes a small file (configs, logs, reports, figures). An existing file is
+/// replaced only with `overwrite` ([`Error::Exists`] otherwise); the directory must exist.
+pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+    let file = AtomicFile::new(path, overwrite)?;
+    let temp = file.temp_path();
+    std::fs::File::create(temp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .map_err(|e| Error::io(temp, e))?;
+    file.commit()
 }
 
 /// Checks, before any work, that `target` can be written: it is not a directory, it does not
@@ -204,6 +217,18 @@ mod tests {
         let _a = AtomicFile::new(&p, false).unwrap();
         assert!(!dead.exists() || !Path::new("/proc/self").exists());
         assert!(alive.exists() && other.exists());
+    }
+
+    #[test]
+    fn write_atomic_writes_replaces_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.md");
+        write_atomic(&p, b"one", false).unwrap();
+        assert!(matches!(write_atomic(&p, b"two", false), Err(Error::Exists(_))));
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        write_atomic(&p, b"two", true).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary left");
     }
 
     #[test]

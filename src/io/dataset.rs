@@ -190,6 +190,19 @@ impl Moments {
     }
 }
 
+/// How the fields of one trajectory are laid out: what a system's simulator produces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldLayout {
+    /// Grid of the stored fields.
+    pub grid: Grid,
+    /// Channel names (`C` of them).
+    pub channels: Vec<String>,
+    /// Frames per trajectory.
+    pub frames: usize,
+    /// Model time between frames.
+    pub frame_dt: f64,
+}
+
 /// Everything a dataset file records besides the trajectories.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metadata {
@@ -218,22 +231,24 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    /// Metadata for a file holding trajectories `range` of `config`, produced by `sim`.
+    /// Metadata for a file holding trajectories `range` of `config`, whose fields are laid out
+    /// as `layout`.
     pub fn new(
         config: &DataConfig,
         preset: &str,
-        sim: &dyn crate::systems::Simulator,
+        layout: FieldLayout,
         range: Range<usize>,
         shard: Option<Shard>,
     ) -> Self {
+        let FieldLayout { grid, channels, frames, frame_dt } = layout;
         Self {
             config: config.clone(),
             preset: preset.to_string(),
             pdd_version: env!("CARGO_PKG_VERSION").to_string(),
-            grid: sim.output_grid(),
-            channels: sim.channels(),
-            frames: sim.frames(),
-            frame_dt: sim.frame_dt(),
+            grid,
+            channels,
+            frames,
+            frame_dt,
             range,
             shard,
             splits: SplitIndices::from_config(config),

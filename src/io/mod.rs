@@ -7,8 +7,12 @@
 
 pub mod atomic;
 pub mod dataset;
+pub mod generate;
 pub mod samples;
 
-pub use atomic::{AtomicFile, check_output, check_target};
-pub use dataset::{Dataset, DatasetWriter, Metadata, Split, SplitIndices, Stats, merge};
+pub use atomic::{AtomicFile, check_output, check_target, write_atomic};
+pub use dataset::{
+    Dataset, DatasetWriter, FieldLayout, Metadata, Split, SplitIndices, Stats, merge,
+};
+pub use generate::generate;
 pub use samples::{read_samples, write_samples};

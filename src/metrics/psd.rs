@@ -2,7 +2,6 @@
 
 use super::checked_set;
 use crate::error::Result;
-use crate::plot::Series;
 use crate::spectral::{Grid, SpectralPlan};
 use ndarray::{Array2, ArrayView1, ArrayViewD, Axis};
 use rayon::prelude::*;
@@ -40,11 +39,6 @@ impl SpatialPsd {
             }
         }
         out
-    }
-
-    /// Channel `c` as a plot series named `name` (for [`psd_plot`](crate::plot::psd_plot)).
-    pub fn series(&self, c: usize, name: impl Into<String>) -> Series {
-        Series::new(name, self.wavenumbers.clone(), self.channel(c).to_vec())
     }
 }
 

@@ -3,11 +3,11 @@
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::io::Write;
 use std::path::Path;
 
 /// The font embedded for PNG output (DejaVu Sans, Bitstream Vera licence, see
 /// `assets/fonts/LICENSE-DejaVu.txt`).
+#[cfg(feature = "png")]
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// Smallest width or height of a figure, in pixels.
@@ -108,6 +108,7 @@ impl Figure {
 
     /// Rasterises the figure to PNG bytes at `scale` × its pixel size (text in the embedded
     /// DejaVu Sans; no system font is used).
+    #[cfg(feature = "png")]
     pub fn to_png(&self, scale: f32) -> Result<Vec<u8>> {
         use resvg::{tiny_skia, usvg};
         if !(scale.is_finite() && scale > 0.0) {
@@ -141,10 +142,20 @@ impl Figure {
         self.save_with(path.as_ref(), true)
     }
 
+    #[cfg(feature = "png")]
+    fn png_for_file(&self) -> Result<Vec<u8>> {
+        self.to_png(2.0)
+    }
+
+    #[cfg(not(feature = "png"))]
+    fn png_for_file(&self) -> Result<Vec<u8>> {
+        Err(Error::Other("PNG output needs pdd's `png` feature; save as .svg instead".into()))
+    }
+
     fn save_with(&self, path: &Path, overwrite: bool) -> Result<()> {
         let is_png = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
-        let bytes = if is_png { self.to_png(2.0)? } else { self.svg.as_bytes().to_vec() };
-        write_new_file(path, &bytes, overwrite)
+        let bytes = if is_png { self.png_for_file()? } else { self.svg.as_bytes().to_vec() };
+        crate::io::write_atomic(path, &bytes, overwrite)
     }
 
     /// Prints the figure in evcxr's rich-output protocol so it shows inline in a notebook:
@@ -172,24 +183,4 @@ pub(crate) fn format_number(v: f64) -> String {
         let s = s.trim_end_matches('0').trim_end_matches('.');
         if s == "-0" { "0".into() } else { s.to_string() }
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory, renamed when
-/// complete; fails with [`Error::Exists`] if `path` exists and `overwrite` is false.
-fn write_new_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
-    if path.exists() && !overwrite {
-        return Err(Error::Exists(path.to_path_buf()));
-    }
-    let name =
-        path.file_name().ok_or_else(|| Error::bad_file(path, "not a file name"))?.to_string_lossy();
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
-        .and_then(|_| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
-    }
-    Ok(())
 }

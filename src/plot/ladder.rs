@@ -3,7 +3,7 @@
 
 use super::figure::Figure;
 use super::heatmap::{COLORBAR_WIDTH, HeatmapOptions, HeatmapPanel, draw_heatmaps};
-use super::lines::{LineOptions, draw_lines};
+use super::lines::{LineOptions, Series, draw_lines};
 use crate::diffusion::ForwardProcess;
 use crate::error::{Error, Result};
 use crate::metrics::spatial_psd;
@@ -111,7 +111,7 @@ pub fn ladder_figure(
         };
         panels.push(panel);
         let one_sample = u.slice_axis(Axis(0), Slice::from(i..i + 1));
-        series.push(spatial_psd(&one_sample, grid, 0)?.series(0, label));
+        series.push(Series::psd(&spatial_psd(&one_sample, grid, 0)?, 0, label));
     }
 
     let panel_size = if two_d { (250, 250) } else { (250, 300) };

@@ -2,7 +2,7 @@
 
 use super::figure::{Area, Figure, format_number};
 use crate::error::{Error, Result};
-use crate::metrics::LambdaSweep;
+use crate::metrics::{LambdaSweep, SpatialPsd};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
@@ -43,6 +43,12 @@ impl Series {
     pub fn with_spread(mut self, spread: Vec<f64>) -> Self {
         self.spread = Some(spread);
         self
+    }
+
+    /// Channel `c` of a spatial PSD as a series named `name` (for [`psd_plot`]); panics if
+    /// `c ≥ C`.
+    pub fn psd(psd: &SpatialPsd, c: usize, name: impl Into<String>) -> Self {
+        Self::new(name, psd.wavenumbers.clone(), psd.channel(c).to_vec())
     }
 }
 

@@ -2,7 +2,6 @@
 
 use super::colormap::ColorScale;
 use crate::error::{Error, Result};
-use resvg::tiny_skia;
 use std::ops::Range;
 
 /// An SVG `<image>` element that shows `values` (`rows × cols`, row-major, **row 0 at the

@@ -12,11 +12,9 @@
 
 use super::{DataConfig, Simulator};
 use crate::error::{Error, Result};
-use crate::io::{DatasetWriter, Metadata};
 use crate::progress::Progress;
 use rayon::prelude::*;
 use std::ops::Range;
-use std::path::Path;
 use std::str::FromStr;
 
 /// Shard `index` of `count` (0-based), written `index/count`.
@@ -111,28 +109,7 @@ pub fn simulate_batch(
     Ok(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), data).expect("sizes agree"))
 }
 
-/// Generates the dataset of `config` (or its `shard`) into the HDF5 file `out`, labelled with
-/// `preset`. The file appears under its name only when complete; an existing file is replaced
-/// only with `overwrite`. Returns the file's metadata.
-pub fn generate(
-    config: &DataConfig,
-    preset: &str,
-    out: &Path,
-    shard: Option<Shard>,
-    overwrite: bool,
-    progress: &dyn Progress,
-) -> Result<Metadata> {
-    let sim = config.simulator()?;
-    check_size(config.trajectories, sim.trajectory_len())?;
-    let range = shard.map_or(0..config.trajectories, |s| shard_range(config.trajectories, s));
-    let meta =
-        Metadata::new(config, preset, sim.as_ref(), range.clone(), shard.filter(|s| s.count > 1));
-    let mut writer = DatasetWriter::create(out, meta, overwrite)?;
-    simulate_range(sim.as_ref(), config.seed, range, progress, |_, t| writer.push(t))?;
-    writer.finish()
-}
-
-/// The largest dataset `generate` writes: 1 PiB.
+/// The largest dataset [`crate::io::generate`] writes: 1 PiB.
 pub const MAX_DATASET_BYTES: u128 = 1 << 50;
 
 /// Refuses, before any work, a dataset of `trajectories` × `len` f32 values beyond

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
 pub use downsample::{DownsampleMethod, Downsampler};
-pub use generate::{Shard, generate, shard_range};
+pub use generate::{Shard, check_size, shard_range, simulate_range};
 pub use kolmogorov::{Kolmogorov, KolmogorovConfig};
 pub use lorenz96::{Lorenz96, Lorenz96Config};
 

@@ -5,11 +5,12 @@
 //! incomplete batch as the reference's loader), which diffusion indices, which noise. A resumed
 //! run therefore replays exactly the batches an uninterrupted run would have seen.
 
+use crate::diffusion::plane_dims;
 use crate::error::{Error, Result};
 use crate::rng;
 use crate::spectral::Grid;
 use burn::prelude::*;
-use ndarray::{ArrayD, Axis, IxDyn};
+use ndarray::{ArrayD, Axis};
 use rand::Rng;
 use rand::seq::SliceRandom;
 
@@ -83,28 +84,10 @@ impl TrajectorySet {
     /// The trajectories `indices` as a device tensor `[B, C, F, Ny, Nx]` (`Ny = 1` in 1-D).
     pub fn tensor(&self, indices: &[usize], device: &Device) -> Tensor<5> {
         let b = self.gather(indices);
-        let (ny, nx) = plane(&self.grid);
+        let (ny, nx) = plane_dims(&self.grid);
         let shape = [indices.len(), self.channels(), self.frames(), ny, nx];
         Tensor::from_data(TensorData::new(b.into_raw_vec_and_offset().0, shape), device)
     }
-}
-
-/// `(Ny, Nx)` of a grid as the device layout sees it (`Ny = 1` for 1-D grids).
-pub fn plane(grid: &Grid) -> (usize, usize) {
-    match grid.dims() {
-        [n] => (1, *n),
-        [ny, nx] => (*ny, *nx),
-        _ => unreachable!("grids have 1 or 2 axes"),
-    }
-}
-
-/// Converts a device tensor `[B, C, F, Ny, Nx]` back to a host array `[B, C, F, *grid]`.
-pub fn to_host(x: Tensor<5>, grid: &Grid) -> ArrayD<f32> {
-    let [b, c, f, _, _] = x.dims();
-    let mut shape = vec![b, c, f];
-    shape.extend_from_slice(grid.dims());
-    let v = crate::backend::to_vec(x);
-    ArrayD::from_shape_vec(IxDyn(&shape), v).expect("tensor size matches the grid")
 }
 
 /// The deterministic schedule of micro-batches (see the module docs).
@@ -165,6 +148,8 @@ impl BatchPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diffusion::tensor_to_batch;
+    use ndarray::IxDyn;
 
     #[test]
     fn epochs_cover_every_trajectory_once() {
@@ -187,7 +172,7 @@ mod tests {
         });
         let s = TrajectorySet::new(a.clone(), g.clone()).unwrap();
         let t = s.tensor(&[2, 0], &Device::flex());
-        let back = to_host(t, &g);
+        let back = tensor_to_batch(t, &g).unwrap();
         assert_eq!(back.index_axis(Axis(0), 0), a.index_axis(Axis(0), 2));
         assert!(TrajectorySet::new(a, Grid::plane(4, 5)).is_err());
     }

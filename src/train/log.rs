@@ -75,7 +75,7 @@ pub fn truncate(path: &Path, step: usize) -> Result<()> {
     for r in rows {
         text.push_str(&line(&r));
     }
-    super::atomic_write(path, text.as_bytes())
+    crate::io::write_atomic(path, text.as_bytes(), true)
 }
 
 fn line(r: &LogRow) -> String {

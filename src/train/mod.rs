@@ -12,13 +12,13 @@ mod run;
 mod session;
 mod trainer;
 
-pub use batches::{BatchPlan, TrajectorySet, plane, to_host};
+pub use batches::{BatchPlan, TrajectorySet};
 pub use config::{Normalization, Objective, TrainConfig};
 pub use ema::Ema;
 pub use lock::{LOCK_FILE, RunLock};
 pub use log::LogRow;
 pub use objective::{ModelInit, PddObjective, TrainObjective};
-pub use run::{DataInfo, ModelKind, RunConfig, RunDir, atomic_write};
+pub use run::{DataInfo, ModelKind, RunConfig, RunDir};
 pub use session::{
     TrainRequest, TrainedRun, newest_intact, open_checkpoint, open_run, run_config, split_set,
     stats_for, train_predictor, train_preset,

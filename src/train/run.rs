@@ -22,7 +22,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataInfo {
-    /// Dataset file the run was trained on.
+    /// Dataset file the run was trained on, relative to the run directory (runs written before
+    /// pdd recorded it so hold an absolute path); see [`DataInfo::path_from`].
     pub path: String,
     /// System name (`lorenz96`, `kolmogorov`).
     pub system: String,
@@ -44,6 +45,12 @@ impl DataInfo {
     /// The grid (domain 2π per axis).
     pub fn grid(&self) -> Result<Grid> {
         Grid::new(&self.grid, std::f64::consts::TAU)
+    }
+
+    /// The dataset file of the run in directory `run_dir`: `path` taken relative to it (an
+    /// absolute `path` is kept as it is).
+    pub fn path_from(&self, run_dir: &Path) -> PathBuf {
+        run_dir.join(&self.path)
     }
 
     /// The standardisation constants (`x = (X − mean)/std`).
@@ -220,7 +227,7 @@ impl RunDir {
         }
         std::fs::create_dir_all(dir.checkpoints()).map_err(|e| Error::io(&dir.root, e))?;
         let text = toml::to_string_pretty(config).expect("config serialises");
-        crate::train::atomic_write(&dir.root.join("config.toml"), text.as_bytes())?;
+        crate::io::write_atomic(&dir.root.join("config.toml"), text.as_bytes(), true)?;
         Ok(dir)
     }
 
@@ -296,14 +303,4 @@ fn holds_nothing(dir: &Path) -> bool {
         Ok(entries) => entries.flatten().all(|e| e.file_name() == LOCK_FILE),
         Err(_) => !dir.exists(),
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.partial",
-        path.extension().map_or(String::new(), |e| e.to_string_lossy().into_owned())
-    ));
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }

@@ -41,6 +41,30 @@ pub struct TrainRequest {
     pub overwrite: bool,
 }
 
+/// `data` as the run directory `out` should record it: relative to `out` (e.g.
+/// `../../data.h5` in a study), so that a study directory can be moved as a whole; absolute
+/// when either path cannot be resolved.
+pub fn relative_to_run(out: &Path, data: &Path) -> String {
+    let absolute = |p: &Path| std::fs::canonicalize(p).ok();
+    let data_abs = absolute(data);
+    // the run directory may not exist yet: resolve its parent
+    let out_abs = absolute(out).or_else(|| {
+        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        Some(absolute(parent)?.join(out.file_name()?))
+    });
+    let (Some(data_abs), Some(out_abs)) = (data_abs, out_abs) else {
+        return data.display().to_string();
+    };
+    let common = data_abs.components().zip(out_abs.components()).take_while(|(a, b)| a == b);
+    let n = common.count();
+    let mut rel = PathBuf::new();
+    for _ in out_abs.components().skip(n) {
+        rel.push("..");
+    }
+    rel.extend(data_abs.components().skip(n));
+    rel.display().to_string()
+}
+
 /// The standardisation constants of `normalization` for a dataset.
 pub fn stats_for(ds: &Dataset, normalization: Normalization) -> Result<Stats> {
     Ok(match normalization {
@@ -98,10 +122,7 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
         preset: req.preset.name.clone(),
         kind: req.model.name().into(),
         data: DataInfo {
-            path: std::fs::canonicalize(&req.data)
-                .unwrap_or(req.data.clone())
-                .display()
-                .to_string(),
+            path: relative_to_run(&req.out, &req.data),
             system: meta.system().name().to_string(),
             grid: meta.grid.dims().to_vec(),
             channels: meta.channels.len(),
@@ -306,7 +327,7 @@ fn write_summary(run: &RunDir, cfg: &RunConfig, s: &TrainSummary) -> Result<()> 
         s.last_loss,
         s.valid_loss.map_or(String::new(), |v| format!("; validation loss {v:.4}")),
     );
-    super::atomic_write(&run.root().join("README.md"), text.as_bytes())
+    crate::io::write_atomic(&run.root().join("README.md"), text.as_bytes(), true)
 }
 
 /// A trained run loaded for sampling: any predictor `P` (the U-Net by default).
