@@ -26,9 +26,9 @@ fn time(reps: usize, mut f: impl FnMut()) -> f64 {
     t[reps / 2]
 }
 
-/// Rough FLOPs of one forward pass of the reference U-Net (spec §8.2) per frame: convolutions
-/// only (attention and norms are small at these resolutions). `ndim` spatial axes of `size`,
-/// input channels `cin`.
+/// Rough FLOPs of one forward pass of the reference U-Net (docs/reference.md §8.2) per frame:
+/// convolutions only (attention and norms are small at these resolutions). `ndim` spatial axes
+/// of `size`, input channels `cin`.
 fn unet_flops_per_frame(ndim: u32, size: usize, cin: usize, mults: &[usize]) -> f64 {
     let dim = 32;
     let points = |res: usize| (res as f64).powi(ndim as i32);

@@ -1,5 +1,5 @@
 //! Measures a preset's channel statistics on its first N trajectories and compares them with the
-//! reference's normalisation constants (spec §7).
+//! reference's normalisation constants (docs/reference.md §7).
 //!
 //! ```text
 //! cargo run --release --example data_stats -- PRESET [N]

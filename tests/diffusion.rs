@@ -30,7 +30,8 @@ fn kf() -> ForwardProcess {
         .unwrap()
 }
 
-/// ℓ of every bin of the *full* spectrum, straight from spec §2.1 (independent of `Grid`).
+/// ℓ of every bin of the *full* spectrum, straight from docs/reference.md §2.1 (independent of
+/// `Grid`).
 fn full_eigenvalues(dims: &[usize], alpha: f64) -> Vec<f64> {
     let axis = |n: usize| -> Vec<f64> {
         let h = TAU / n as f64;
@@ -46,7 +47,7 @@ fn full_eigenvalues(dims: &[usize], alpha: f64) -> Vec<f64> {
     }
 }
 
-/// `var_i` of spec §2.3 computed over the full spectrum.
+/// `var_i` of docs/reference.md §2.3 computed over the full spectrum.
 fn closed_form_var(dims: &[usize], alpha: f64, beta2: f64, i: usize, steps: usize) -> f64 {
     let tau = if i == 0 { 1.0 / steps as f64 } else { i as f64 / steps as f64 };
     let ell = full_eigenvalues(dims, alpha);
@@ -78,7 +79,7 @@ fn sigma2_table_matches_closed_forms() {
         // σ² grows with λ
         assert!(p.sigma2_table().windows(2).skip(1).all(|w| w[1] > w[0]));
     }
-    // Numbers quoted in spec §2.1, §2.6 and §11.4.
+    // Numbers quoted in docs/reference.md §2.1, §2.6 and §11.4.
     let (a, b) = (l96(), kf());
     let min_l = |p: &ForwardProcess| p.eigenvalues().iter().cloned().fold(0.0, f64::min);
     assert!((min_l(&a) + 166.0).abs() < 0.05, "{}", min_l(&a));

@@ -29,8 +29,8 @@ fn vec5(t: Tensor<5>) -> Vec<f32> {
     t.into_data().try_into_vec::<f32>().unwrap()
 }
 
-/// Counts derived independently from spec §8 (per-layer formula, see benches/peers/unet.py,
-/// which builds the same network in PyTorch and prints its count).
+/// Counts derived independently from docs/reference.md §8 (per-layer formula, see
+/// benches/peers/unet.py, which builds the same network in PyTorch and prints its count).
 #[test]
 fn paper_parameter_counts() {
     let d = dev();

@@ -1,10 +1,10 @@
-"""PyTorch peer of pdd's U-Net + sliding window + PDD loss (spec §8, §4.1), for parameter
-counts and CPU training-step timing.
+"""PyTorch peer of pdd's U-Net + sliding window + PDD loss (docs/reference.md §8, §4.1), for
+parameter counts and CPU training-step timing.
 
     python benches/peers/unet.py --counts            # parameter counts of the paper configs
     python benches/peers/unet.py --bench quick|paper # steps/s of one Adam step (2 micro-batches)
 
-Written from reference-method.md (no reference code copied). Uses torch's CPU build.
+Written from docs/reference.md (no reference code copied). Uses torch's CPU build.
 """
 import argparse, math, time, json, sys
 import torch

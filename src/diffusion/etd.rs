@@ -1,5 +1,5 @@
 //! The ETD1 (exponential time differencing) step of the reverse-λ process (spec
-//! `reference-method.md` §5.1–5.2).
+//! docs/reference.md §5.1–5.2).
 //!
 //! With `τ = −λ`, the reverse SDE is `dx/dτ = −M x + β² ∇ log p_λ(x) + β dW̄`. Freezing the score
 //! over one step `Δλ = 1/T` and integrating the linear part exactly gives, mode-wise,
@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use burn::prelude::*;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
-/// `|z|` below which the ETD1 coefficient `φ1(z)` is taken as its limit 1 (spec §2.6).
+/// `|z|` below which the ETD1 coefficient `φ1(z)` is taken as its limit 1 (docs/reference.md §2.6).
 const SMALL_Z: f64 = 1e-8;
 
 /// `φ1(z) = (e^z − 1)/z`, 1 for `|z| < 1e−8`.

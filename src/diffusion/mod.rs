@@ -1,4 +1,4 @@
-//! The renormalisation-group forward diffusion (paper §2, spec `reference-method.md` §2).
+//! The renormalisation-group forward diffusion (paper §2, docs/reference.md §2).
 //!
 //! A field is coarse-grained **in space only**, frame by frame, by
 //! `∂_λ u = (α∇² − γ) u + β η_λ`: high wavenumbers are damped first, white noise is added.

@@ -1,6 +1,6 @@
 //! The forward (coarse-graining) process and its per-index spectral tables.
 //!
-//! Per time slice, in space only (spec `reference-method.md` §2):
+//! Per time slice, in space only (docs/reference.md §2):
 //!
 //! ```text
 //! ∂_λ u = (α∇² − γ) u + β η_λ,     ℓ_k = α μ_k − γ   (μ_k: Laplacian eigenvalue of bin k)
@@ -16,10 +16,11 @@ use crate::presets::Preset;
 use crate::spectral::{Grid, LaplacianKind, SpectralPlan};
 use serde::{Deserialize, Serialize};
 
-/// Floor applied to `Q̂` for the precision `P̂` and for the scalar variance `σ²_λ` (spec §2.3).
+/// Floor applied to `Q̂` for the precision `P̂` and for the scalar variance `σ²_λ`
+/// (docs/reference.md §2.3).
 pub const VARIANCE_FLOOR: f64 = 1e-12;
 
-/// `|2ℓ_k|` below which `Q̂` uses its `ℓ → 0` limit `β² τ` (spec §2.3).
+/// `|2ℓ_k|` below which `Q̂` uses its `ℓ → 0` limit `β² τ` (docs/reference.md §2.3).
 const ZERO_EIGENVALUE: f64 = 1e-14;
 
 fn default_beta2() -> f64 {
@@ -428,7 +429,8 @@ impl ForwardProcess {
         &self.sigma2
     }
 
-    /// ETD1 linear factor `Astep_k = exp(−ℓ_k Δλ)` (≥ 1) of one reverse step (spec §2.6).
+    /// ETD1 linear factor `Astep_k = exp(−ℓ_k Δλ)` (≥ 1) of one reverse step
+    /// (docs/reference.md §2.6).
     pub fn etd_astep(&self) -> &[f32] {
         &self.etd_astep
     }

@@ -1,5 +1,5 @@
 //! Forward sampling on the host: `u_λ = C_λ u_0 + √Σ_λ ε` for a batch `[B, C, F, *grid]` with a
-//! diffusion index per example (spec `reference-method.md` §2.5).
+//! diffusion index per example (docs/reference.md §2.5).
 //!
 //! Every field (one example, channel and frame) is transformed with the process's
 //! [`SpectralPlan`](crate::spectral::SpectralPlan); examples run in parallel with rayon. White

@@ -107,12 +107,13 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// The reference's Lorenz-96 constants (spec §7.1): X 2.62 / 4.08, Y 0.0887 / 0.261.
+    /// The reference's Lorenz-96 constants (docs/reference.md §7.1): X 2.62 / 4.08,
+    /// Y 0.0887 / 0.261.
     pub fn reference_lorenz96() -> Self {
         Self { mean: vec![2.62, 0.0887], std: vec![4.08, 0.261] }
     }
 
-    /// The reference's Kolmogorov constants (spec §7.2): −0.0304 / 4.58.
+    /// The reference's Kolmogorov constants (docs/reference.md §7.2): −0.0304 / 4.58.
     pub fn reference_kolmogorov() -> Self {
         Self { mean: vec![-0.0304], std: vec![4.58] }
     }

@@ -1,4 +1,4 @@
-//! Linear and full self-attention over spatial positions (spec §8.3).
+//! Linear and full self-attention over spatial positions (docs/reference.md §8.3).
 
 use super::norm::ChannelLayerNorm;
 use super::periodic::{PeriodicConv, Spatial};

@@ -1,4 +1,4 @@
-//! Sinusoidal embedding of the diffusion index and the time MLP (spec §8.2–§8.3).
+//! Sinusoidal embedding of the diffusion index and the time MLP (docs/reference.md §8.2–§8.3).
 
 use burn::nn::{Gelu, Linear, LinearConfig};
 use burn::prelude::*;

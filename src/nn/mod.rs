@@ -1,5 +1,5 @@
-//! Neural-network building blocks, the reference U-Net (spec §8) and a Fourier Neural Operator
-//! backbone ([`Fno`], paper Appendix D.5), on burn 0.22.
+//! Neural-network building blocks, the reference U-Net (docs/reference.md §8) and a Fourier Neural
+//! Operator backbone ([`Fno`], paper Appendix D.5), on burn 0.22.
 //!
 //! All spatial operators act on `[N, C, Ny, Nx]` tensors; 1-D fields use `Ny = 1` with `1 × k`
 //! kernels ([`Spatial::Line`]), so the 1-D and 2-D networks share one implementation and have the

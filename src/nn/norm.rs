@@ -1,4 +1,4 @@
-//! Channel normalisations of the reference U-Net (spec §8.3).
+//! Channel normalisations of the reference U-Net (docs/reference.md §8.3).
 
 use burn::module::Param;
 use burn::prelude::*;

@@ -1,4 +1,4 @@
-//! Convolution blocks with FiLM conditioning (spec §8.3).
+//! Convolution blocks with FiLM conditioning (docs/reference.md §8.3).
 
 use super::norm::ChannelRmsNorm;
 use super::periodic::{PeriodicConv, Spatial};

@@ -1,4 +1,4 @@
-//! The reference U-Net (spec §8.2), one implementation for 1-D and 2-D fields.
+//! The reference U-Net (docs/reference.md §8.2), one implementation for 1-D and 2-D fields.
 
 use super::attention::{FullAttention, LinearAttention};
 use super::embedding::TimeMlp;

@@ -4,9 +4,9 @@
 //! The action of a path `x` at diffusion index `t` is `S_t(x) = ½ Σ_{c,f,space} R_f²` with
 //! residuals built from the increment error `e_f = x_{f+1} − x_f − g_f(x)`:
 //!
-//! * [`Action::Scalar`] (the paper and the reference, spec §3.3): `R_f = e_f / σ_t`, one noise
-//!   level `σ²_t = mean_k Q̂_t(k)` for every Fourier mode. For an ideal predictor of pure noise
-//!   (`g_f = −x_f`) the score is `−x/σ²_t` on every mode, whereas the forward process's own
+//! * [`Action::Scalar`] (the paper and the reference, docs/reference.md §3.3): `R_f = e_f / σ_t`,
+//!   one noise level `σ²_t = mean_k Q̂_t(k)` for every Fourier mode. For an ideal predictor of pure
+//!   noise (`g_f = −x_f`) the score is `−x/σ²_t` on every mode, whereas the forward process's own
 //!   score is `−x̂_k/Q̂_t(k)`: fine modes, whose `Q̂_t(k) < σ²_t`, are under-restored, and the
 //!   reverse drift `(|ℓ_k| − β²/σ²_t) x̂_k` grows wherever `|ℓ_k| > β²/σ²_t`.
 //! * [`Action::Spectral`] (pdd's option): `R_f = F⁻¹{ Q̂_t(k)^{−1/2} F{e_f} }`, each mode

@@ -1,10 +1,10 @@
-//! PDD and SA-PDD training objectives (spec §4; paper Eq. 8–9).
+//! PDD and SA-PDD training objectives (docs/reference.md §4; paper Eq. 8–9).
 
 use super::action::ActionScale;
 use super::window::{PathPrediction, Predictor};
 use burn::prelude::*;
 
-/// Normalised residuals of the Gaussian path density (spec §3.3):
+/// Normalised residuals of the Gaussian path density (docs/reference.md §3.3):
 /// `R_f = scale(x_{f+1} − x_f − g_f)`, `f = 0 … F−2`; the scalar action's `scale` divides by
 /// `σ_t = √var_t` (see [`Action`](super::Action) for the spectral one).
 ///
@@ -27,8 +27,8 @@ pub struct LossParts {
     pub noise: Option<Tensor<1>>,
 }
 
-/// PDD loss (spec §4.1): `mean(R²)` over all `B·C·(F−1)·space` entries, i.e. the path action
-/// averaged over elements with weight `1/var_t`.
+/// PDD loss (docs/reference.md §4.1): `mean(R²)` over all `B·C·(F−1)·space` entries, i.e. the path
+/// action averaged over elements with weight `1/var_t`.
 ///
 /// `x_t` `[B, C, F, Ny, Nx]` noised paths at indices `t` `[B]` (floats), `scale` the action's
 /// normalisation at those indices ([`PathAction::scale`](super::PathAction::scale)).
@@ -43,8 +43,9 @@ pub fn pdd_loss<P: Predictor>(
     LossParts { total: d.clone(), drift: d, noise: None }
 }
 
-/// SA-PDD loss (spec §4.2): `w_drift · mean(R²) + w_noise · mean((ε̂ − ε)²)` (reference weights
-/// 0.1 and 1.0). `eps` `[B, C, F, Ny, Nx]` is the white noise used to build `x_t`.
+/// SA-PDD loss (docs/reference.md §4.2): `w_drift · mean(R²) + w_noise · mean((ε̂ − ε)²)`
+/// (reference weights 0.1 and 1.0). `eps` `[B, C, F, Ny, Nx]` is the white noise used to build
+/// `x_t`.
 ///
 /// # Panics
 /// If the predictor has no noise head.

@@ -1,5 +1,5 @@
 //! The predictor `f_θ^λ`: a causal network over time windows, conditioned on the diffusion
-//! index, and the PDD / SA-PDD objectives built from it (spec §3–§4, §8.1).
+//! index, and the PDD / SA-PDD objectives built from it (docs/reference.md §3–§4, §8.1).
 
 mod action;
 mod backbone;

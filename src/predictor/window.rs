@@ -1,4 +1,4 @@
-//! The causal sliding-window predictor (spec §8.1).
+//! The causal sliding-window predictor (docs/reference.md §8.1).
 
 use super::backbone::Backbone;
 use crate::error::{Error, Result};

@@ -1,9 +1,9 @@
 //! The predictor step of the reverse-λ sampler: how one step `λ_t → λ_next` integrates
 //! `du/dτ = −ℓ u + β² s(u, λ)` (τ = −λ, per Fourier mode `ℓ = ℓ_k ≤ 0`) plus noise `β dW`.
 //!
-//! * [`Integrator::Etd1`] (the reference, spec §5.1): the linear term `−ℓ u` exactly, the whole
-//!   score held constant over the step, white noise `β √Δλ ξ`. For a noise-dominated fine mode
-//!   the score is its Gaussian restoring force `−u/Q̂_k`, and the step multiplies the mode by
+//! * [`Integrator::Etd1`] (the reference, docs/reference.md §5.1): the linear term `−ℓ u` exactly,
+//!   the whole score held constant over the step, white noise `β √Δλ ξ`. For a noise-dominated fine
+//!   mode the score is its Gaussian restoring force `−u/Q̂_k`, and the step multiplies the mode by
 //!   `2 − e^z` (`z = −ℓ Δλ`) instead of the exact `e^{−z}`: unstable for `z > ln 3`, so large
 //!   steps need [`SamplerConfig::max_etd_exponent`](super::SamplerConfig::max_etd_exponent).
 //! * [`Integrator::GaussianSplit`] (pdd's option): splits the score into the forward process's
@@ -41,7 +41,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Integrator {
-    /// The reference's ETD1 step (spec §5.1): exact in the Laplacian, score held constant.
+    /// The reference's ETD1 step (docs/reference.md §5.1): exact in the Laplacian, score held
+    /// constant.
     #[default]
     Etd1,
     /// ETD1 on the score's remainder after the Gaussian part `−u/Q̂_k(λ_t)`, which is

@@ -1,5 +1,6 @@
-//! Sampling with a trained predictor (spec §5): surrogate simulation at fixed λ, path scores,
-//! the reverse-λ predictor–corrector sampler, unconditional generation and super-resolution.
+//! Sampling with a trained predictor (docs/reference.md §5): surrogate simulation at fixed λ, path
+//! scores, the reverse-λ predictor–corrector sampler, unconditional generation and
+//! super-resolution.
 
 mod integrator;
 mod sampler;

@@ -1,4 +1,4 @@
-//! The reverse-λ predictor–corrector sampler (paper Algorithm 3; spec §5.1–§5.4).
+//! The reverse-λ predictor–corrector sampler (paper Algorithm 3; docs/reference.md §5.1–§5.4).
 
 use super::integrator::{Integrator, Step};
 use super::score::PathScore;
@@ -32,7 +32,8 @@ fn d_final() -> usize {
     1
 }
 
-/// Settings of the reverse-λ sampler. Defaults reproduce the reference (spec §5.2–§5.4).
+/// Settings of the reverse-λ sampler. Defaults reproduce the reference
+/// (docs/reference.md §5.2–§5.4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SamplerConfig {
@@ -216,7 +217,7 @@ pub enum StepNoise {
     Draw,
     /// Use this `ξ` (same shape as the state), e.g. to replay another implementation's noise.
     Given(Box<Tensor<5>>),
-    /// No noise (the reference's last step, spec §5.2).
+    /// No noise (the reference's last step, docs/reference.md §5.2).
     Off,
 }
 
@@ -233,8 +234,8 @@ impl StepNoise {
     }
 }
 
-/// The single updates of the reverse-λ sampler (paper Algorithm 3; spec §5.2–§5.3), for
-/// writing a sampling loop of one's own; [`reverse_sample`] is the loop built from them.
+/// The single updates of the reverse-λ sampler (paper Algorithm 3; docs/reference.md §5.2–§5.3),
+/// for writing a sampling loop of one's own; [`reverse_sample`] is the loop built from them.
 ///
 /// ```
 /// use burn::prelude::*;
@@ -297,9 +298,9 @@ impl<'a> ReverseStep<'a> {
         Ok(())
     }
 
-    /// One predictor step from index `t` down to `next < t` (spec §5.2): the integrator's mean,
-    /// frame-0 extrapolation (PDD), `noise` scaled by the integrator, mean removal, clamp.
-    /// `x` `[B, C, F, Ny, Nx]` → the same shape.
+    /// One predictor step from index `t` down to `next < t` (docs/reference.md §5.2): the
+    /// integrator's mean, frame-0 extrapolation (PDD), `noise` scaled by the integrator, mean
+    /// removal, clamp. `x` `[B, C, F, Ny, Nx]` → the same shape.
     pub fn predict(
         &mut self,
         x: Tensor<5>,
@@ -327,7 +328,7 @@ impl<'a> ReverseStep<'a> {
         Ok(self.after_noise(m))
     }
 
-    /// One Langevin corrector update at score index `t` (spec §5.3): step size
+    /// One Langevin corrector update at score index `t` (docs/reference.md §5.3): step size
     /// `α = 2κ² d / ‖s‖²` per (example, channel), `d = F·Ny·Nx`; mean `x + α s`, frame-0
     /// extrapolation (PDD), noise `√(2α) ξ`, mean removal, clamp. `x` `[B, C, F, Ny, Nx]`.
     pub fn correct(&self, x: Tensor<5>, t: usize, noise: StepNoise) -> Result<Tensor<5>> {
@@ -364,13 +365,13 @@ impl<'a> ReverseStep<'a> {
 }
 
 /// Integrates the reverse-λ SDE from `x` at index `start` down to `cfg.final_index`
-/// (Algorithm 3 with the reference's loop semantics, spec §5.4): for `t = start, start − k, …`
-/// (stride `k`) while `t > final_index`: a [`ReverseStep::predict`] to `t − k` (noise except on
-/// the last step), then `corrector_steps` [`ReverseStep::correct`] updates at the same score
-/// index `t` (reference quirk §11.7). `seed` fixes the noise through `device.seed(seed)`: burn
-/// keeps one generator per device, so two samplers running at once on the same device (e.g.
-/// from two threads) interleave their draws and are not reproducible. `x` `[B, C, F, Ny, Nx]`
-/// (F ≥ 3 when extrapolating).
+/// (Algorithm 3 with the reference's loop semantics, docs/reference.md §5.4): for
+/// `t = start, start − k, …` (stride `k`) while `t > final_index`: a [`ReverseStep::predict`] to
+/// `t − k` (noise except on the last step), then `corrector_steps` [`ReverseStep::correct`]
+/// updates at the same score index `t` (reference quirk, docs/reference.md §11.7). `seed` fixes
+/// the noise through `device.seed(seed)`: burn keeps one generator per device, so two samplers
+/// running at once on the same device (e.g. from two threads) interleave their draws and are not
+/// reproducible. `x` `[B, C, F, Ny, Nx]` (F ≥ 3 when extrapolating).
 ///
 /// The callback sees every new state. A non-finite state stops the loop: the result then holds
 /// the last finite state, its index and the reason.
@@ -433,7 +434,7 @@ mod tests {
         assert_eq!(s.first(), Some(&(999, 899)));
         assert_eq!(s.last(), Some(&(99, 1)));
         let reference = SamplerConfig::default();
-        assert_eq!(reference.schedule(999).len(), 998); // t = 999 … 2, as spec §5.4
+        assert_eq!(reference.schedule(999).len(), 998); // t = 999 … 2, as docs/reference.md §5.4
         let relative =
             SamplerConfig { stride: 20, max_relative_step: Some(0.1), ..SamplerConfig::default() };
         let s = relative.schedule(999);

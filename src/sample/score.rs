@@ -1,4 +1,5 @@
-//! Path scores `∇_u ln p_λ({u_λ}_t)` that drive the reverse-λ sampler (spec §3.3–§3.4).
+//! Path scores `∇_u ln p_λ({u_λ}_t)` that drive the reverse-λ sampler
+//! (docs/reference.md §3.3–§3.4).
 
 use crate::diffusion::{ForwardProcess, RealFourierBasis, SpectralOperator, Table};
 use crate::error::Result;
@@ -12,15 +13,15 @@ pub trait PathScore {
     /// autodiff graph attached.
     fn score(&self, x: Tensor<5>, t: usize) -> Result<Tensor<5>>;
     /// Whether the sampler overwrites frame 0 by `2u₁ − u₂` after every update (PDD: the action
-    /// has no term for the initial slice, spec §5.2; SA-PDD: no).
+    /// has no term for the initial slice, docs/reference.md §5.2; SA-PDD: no).
     fn extrapolates_first_frame(&self) -> bool;
 }
 
 /// The PDD path score: minus the gradient of the Gaussian path action
 /// `S = ½ Σ_{c,f,space} R_f²`, `R_f = (x_{f+1} − x_f − g_f(x))/σ_t` (paper Eq. 7 and 10; or the
 /// spectral weighting of [`Action::Spectral`]) with respect to the **whole** path, by one
-/// reverse-mode pass through the predictor (spec §3.3). The predictor's parameters are frozen
-/// so only the input gradient is computed; no graph outlives a call.
+/// reverse-mode pass through the predictor (docs/reference.md §3.3). The predictor's parameters are
+/// frozen so only the input gradient is computed; no graph outlives a call.
 pub struct PddScore<P> {
     predictor: P,
     action: PathAction,
@@ -80,7 +81,7 @@ impl<P: Predictor + Module> PathScore for PddScore<P> {
 }
 
 /// The SA-PDD score from the noise head: `F⁻¹{ P̂_t F{ε̂_θ(x, t)} }` with `P̂ = −Q̂^{−1/2}`
-/// (spec §3.4). Forward passes only.
+/// (docs/reference.md §3.4). Forward passes only.
 pub struct SaPddScore<P> {
     predictor: P,
     precision: SpectralOperator,

@@ -1,4 +1,4 @@
-//! Surrogate simulation at a fixed λ (paper Algorithm 2; spec §5.6).
+//! Surrogate simulation at a fixed λ (paper Algorithm 2; docs/reference.md §5.6).
 
 use crate::diffusion::{DeviceProcess, ForwardProcess, Table};
 use crate::error::{Error, Result};

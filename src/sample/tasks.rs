@@ -1,5 +1,5 @@
-//! The two uses of the reverse sampler: unconditional generation (spec §5.5) and
-//! super-resolution from λ = 0.2 (spec §5.7).
+//! The two uses of the reverse sampler: unconditional generation (docs/reference.md §5.5) and
+//! super-resolution from λ = 0.2 (docs/reference.md §5.7).
 
 use super::sampler::{
     SampleResult, SamplerConfig, SamplerEvent, remove_space_time_mean, reverse_sample,
@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 /// Generates `shape = [B, C, F, Ny, Nx]` standardised paths from noise: every slice starts as
 /// `F⁻¹{B̂_{T−1} F{ε}}` (zero-mean coloured noise at λ_max — the reference's prior, which ignores
-/// the surviving large scales, spec §11.4), space–time mean removed, then the reverse sampler
-/// runs from index `T − 1` to `cfg.final_index` with [`SamplerConfig::for_generation`].
+/// the surviving large scales, docs/reference.md §11.4), space–time mean removed, then the reverse
+/// sampler runs from index `T − 1` to `cfg.final_index` with [`SamplerConfig::for_generation`].
 #[allow(clippy::too_many_arguments)] // a flat sampler function: model, process, shape, schedule, seed, callback
 pub fn generate(
     score: &dyn PathScore,

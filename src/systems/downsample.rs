@@ -9,8 +9,9 @@
 //!   (256 → 40 works).
 //! * [`DownsampleMethod::Bicubic`]: PyTorch's `interpolate(mode="bicubic", align_corners=True)`
 //!   (cubic convolution with `a = −0.75`, indices clamped at the borders, output sample `m` read
-//!   at input coordinate `m (N−1)/(M−1)`), which is what the reference code does (spec §6.2 and
-//!   §11.13). It is neither periodic nor anti-aliased; use it only to reproduce the reference.
+//!   at input coordinate `m (N−1)/(M−1)`), which is what the reference code does
+//!   (docs/reference.md §6.2 and §11.13). It is neither periodic nor anti-aliased; use it only to
+//!   reproduce the reference.
 //!
 //! One code path serves 1-D and 2-D grids: both methods work axis by axis.
 

@@ -1,4 +1,5 @@
-//! 2-D Kolmogorov flow (paper Eq. 61–62, spec §6.2): a pseudo-spectral vorticity solver in f64.
+//! 2-D Kolmogorov flow (paper Eq. 61–62, docs/reference.md §6.2): a pseudo-spectral vorticity
+//! solver in f64.
 //!
 //! ```text
 //! ∂ω/∂t = −(u ∂_x ω + v ∂_y ω) − μ ω + ν ∇²ω − k_f cos(k_f y)
@@ -7,7 +8,7 @@
 //!
 //! on `[0, 2π)²`, stored row-major `[Ny, Nx]` (y = axis 0, x = axis 1, the crate's convention).
 //! The forcing varies along y = axis 0, which is where the reference's training tensors end up
-//! having it after their two transposes (spec §6.2, axis note).
+//! having it after their two transposes (docs/reference.md §6.2, axis note).
 //!
 //! * Spectral state: the half spectrum of ω ([`SpectralPlan`] convention, unnormalised).
 //! * De-aliasing: 2/3 rule with a square mask `|k_x| ≤ K, |k_y| ≤ K`, `K = ⌊(N−1)/3⌋`
@@ -21,7 +22,7 @@
 //! * Initial condition: `ω₀ = forcing + A·U[0,1)` per solver grid point (A = 5), row-major draws.
 //! * Frames: frame `m` is stored at `t = burn_in + m·frame_interval` exactly (steps are
 //!   counted in integers). The reference accumulates `t += dt` in floating point and keeps
-//!   frames while `t ≥ 50`, so its first frame is at t ≈ 50.5 (spec §6.2); set
+//!   frames while `t ≥ 50`, so its first frame is at t ≈ 50.5 (docs/reference.md §6.2); set
 //!   `burn_in = 50.5` to reproduce those frame times.
 //! * Every step checks that the state is finite; a blow-up stops with [`Error::BlowUp`] naming
 //!   the trajectory and the model time.

@@ -1,4 +1,4 @@
-//! Two-scale Lorenz-96 (paper Eq. 59–60, spec §6.1).
+//! Two-scale Lorenz-96 (paper Eq. 59–60, docs/reference.md §6.1).
 //!
 //! `K` slow variables `X_k`, `J` fast variables per slow one, `N = K·J` grid points, grid index
 //! `n = k·J + j`:
@@ -16,7 +16,7 @@
 //! ([`L96Init::Block`], the default: `X_k, Y_n ~ U[0,1)`). The reference code draws X per grid
 //! point and updates all `J` points of a block with the block-mean tendency, so the
 //! within-block offsets `X_n(0) − X̄_k(0)` stay frozen for ever and the Y equation sees
-//! `X_n = X̄_k + offset_n` ([`L96Init::PerPoint`] reproduces this, spec §6.1 / §11.12).
+//! `X_n = X̄_k + offset_n` ([`L96Init::PerPoint`] reproduces this, docs/reference.md §6.1, §11.12).
 //! Internally the state is `[X̄ (K) | Y (N)]` plus the frozen offsets (zero for `Block`), which
 //! is exactly equivalent to the reference's per-point X.
 

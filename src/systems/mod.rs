@@ -1,8 +1,9 @@
 //! The physical systems that produce training data, and the `[data]` preset section.
 //!
-//! * [`lorenz96`]: two-scale Lorenz-96 (paper Eq. 59–60, spec §6.1), 1-D, 2 channels (X, Y).
-//! * [`kolmogorov`]: 2-D Kolmogorov flow (paper Eq. 61–62, spec §6.2), pseudo-spectral vorticity
-//!   solver, 1 channel (vorticity).
+//! * [`lorenz96`]: two-scale Lorenz-96 (paper Eq. 59–60, docs/reference.md §6.1), 1-D, 2 channels
+//!   (X, Y).
+//! * [`kolmogorov`]: 2-D Kolmogorov flow (paper Eq. 61–62, docs/reference.md §6.2), pseudo-spectral
+//!   vorticity solver, 1 channel (vorticity).
 //! * [`downsample`]: solver grid → training grid (spectral truncation or bicubic).
 //! * [`generate`]: parallel, sharded, deterministic generation into an HDF5 dataset.
 //!

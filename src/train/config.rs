@@ -1,4 +1,4 @@
-//! The `[train]` preset section (spec §9).
+//! The `[train]` preset section (docs/reference.md §9).
 
 use crate::error::{Error, Result};
 use crate::predictor::Action;
@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Objective {
-    /// PDD: the `1/σ²_λ`-weighted increment regression (spec §4.1).
+    /// PDD: the `1/σ²_λ`-weighted increment regression (docs/reference.md §4.1).
     #[default]
     Pdd,
-    /// SA-PDD: PDD plus a noise head trained by ε-regression (spec §4.2).
+    /// SA-PDD: PDD plus a noise head trained by ε-regression (docs/reference.md §4.2).
     SaPdd,
 }
 
@@ -81,14 +81,14 @@ pub enum Normalization {
     /// The training-split statistics stored in the dataset file.
     #[default]
     Dataset,
-    /// The reference's constants (spec §7: Lorenz-96 μ = (2.62, 0.0887), σ = (4.08, 0.261);
-    /// Kolmogorov −0.0304 / 4.58).
+    /// The reference's constants (docs/reference.md §7: Lorenz-96 μ = (2.62, 0.0887),
+    /// σ = (4.08, 0.261); Kolmogorov −0.0304 / 4.58).
     Reference,
 }
 
-/// Training hyper-parameters. Defaults are the reference's (spec §9.1): Adam `lr = 2e−4`,
-/// `β = (0.9, 0.999)`, `ε = 1e−8` (PyTorch's; burn's default would be 1e−5), 2 accumulated
-/// micro-batches per step, no EMA, no schedule, no clipping.
+/// Training hyper-parameters. Defaults are the reference's (docs/reference.md §9.1): Adam
+/// `lr = 2e−4`, `β = (0.9, 0.999)`, `ε = 1e−8` (PyTorch's; burn's default would be 1e−5),
+/// 2 accumulated micro-batches per step, no EMA, no schedule, no clipping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {

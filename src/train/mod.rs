@@ -1,5 +1,5 @@
-//! Training (spec §9): configuration, deterministic batches, objectives, the loop, checkpoints,
-//! EMA, the loss log and run directories.
+//! Training (docs/reference.md §9): configuration, deterministic batches, objectives, the loop,
+//! checkpoints, EMA, the loss log and run directories.
 
 mod batches;
 pub mod checkpoint;

@@ -1,5 +1,6 @@
-//! The training loop (spec §9.1): Adam, gradient accumulation, optional EMA, validation loss,
-//! CSV log, atomic checkpoints, resume, NaN guard, progress and a per-step callback.
+//! The training loop (docs/reference.md §9.1): Adam, gradient accumulation, optional EMA,
+//! validation loss, CSV log, atomic checkpoints, resume, NaN guard, progress and a per-step
+//! callback.
 
 use super::batches::{BatchPlan, TrajectorySet};
 use super::checkpoint::{self, CheckpointState};

@@ -8,7 +8,8 @@ Writes tests/golden/line.safetensors (1-D, 32 points, 2 channels, α = 0.1, κ =
 tests/golden/plane.safetensors (2-D, 40 × 40, 1 channel, α = 0.3, κ = 0.3). Each holds the
 network's weights, the inputs (clean paths, indices, fixed white noise) and the outputs of
 
-* the PDD training loss (spec §4.1) and the SA-PDD loss (§4.2) with a fixed noise tensor;
+* the PDD training loss (docs/reference.md §4.1) and the SA-PDD loss (§4.2) with a fixed noise
+  tensor;
 * the PDD path score, by autograd of the path action (§3.3);
 * one ETD1 predictor step with its noise fixed (§5.1–5.2: mean, frame-0 extrapolation, noise,
   space-time mean removal, clamp);
@@ -35,7 +36,7 @@ HIDDEN = 8
 TIME_BASE = 1000.0
 
 
-# ---------------------------------------------------------------- forward process (spec §2)
+# ------------------------------------------------ forward process (docs/reference.md §2)
 def eigenvalues(ny, nx, a, m=0.0):
     """ℓ = a μ − m on the (ny, nx) DFT grid of a 2π-periodic domain (discrete Laplacian)."""
     ky = torch.arange(ny, dtype=torch.float64)
@@ -46,7 +47,7 @@ def eigenvalues(ny, nx, a, m=0.0):
 
 
 def tables(ell):
-    """Â, B̂, P̂ (float32, (T, ny, nx)) and σ_t = √var_t (float32, (T,)) of spec §2.3."""
+    """Â, B̂, P̂ (float32, (T, ny, nx)) and σ_t = √var_t (float32, (T,)), docs/reference.md §2.3."""
     i = torch.arange(T, dtype=torch.float64)
     lam = i / T
     tau = lam.clone()
@@ -61,7 +62,8 @@ def tables(ell):
 
 
 def spectral(x, mult):
-    """Re F⁻¹{ mult ⊙ F{x} } over the last two (spatial) axes, orthonormal DFT (spec §2.4)."""
+    """Re F⁻¹{ mult ⊙ F{x} } over the last two (spatial) axes, orthonormal DFT
+    (docs/reference.md §2.4)."""
     return torch.fft.ifft2(torch.fft.fft2(x, norm="ortho") * mult, norm="ortho").real
 
 
@@ -71,7 +73,7 @@ def per_example(table, t):
 
 
 def q_sample(x0, t, eps, a_hat, b_hat):
-    """x_t = Re F⁻¹{ Â_t F{x0} + B̂_t F{ε} } (spec §2.5)."""
+    """x_t = Re F⁻¹{ Â_t F{x0} + B̂_t F{ε} } (docs/reference.md §2.5)."""
     return spectral(x0, per_example(a_hat, t)) + spectral(eps, per_example(b_hat, t))
 
 
@@ -111,7 +113,8 @@ class Net(torch.nn.Module):
 
 
 def sliding_window(net, x, t):
-    """Spec §8.1: zero-pad w−1 frames, stack channel-major (c·w + k), fold frames into the batch."""
+    """Zero-pad w−1 frames, stack channel-major (c·w + k), fold frames into the batch
+    (docs/reference.md §8.1)."""
     b, c, f, ny, nx = x.shape
     p = torch.cat([torch.zeros(b, c, WINDOW - 1, ny, nx, dtype=x.dtype), x], dim=2)
     slots = torch.stack([p[:, :, k : k + f] for k in range(WINDOW)], dim=2)  # (B, C, w, F, ny, nx)
@@ -121,7 +124,7 @@ def sliding_window(net, x, t):
     return unfold(drift), unfold(noise)
 
 
-# ---------------------------------------------------------------- losses (spec §4)
+# ------------------------------------------------ losses (docs/reference.md §4)
 def losses(net, x0, t, eps, tab):
     a_hat, b_hat, _, sigma = tab
     xt = q_sample(x0, t, eps, a_hat, b_hat)
@@ -134,7 +137,7 @@ def losses(net, x0, t, eps, tab):
     return xt, drift, 0.1 * drift + 1.0 * noise
 
 
-# ---------------------------------------------------------------- scores (spec §3.3, §3.4)
+# ------------------------------------------------ scores (docs/reference.md §3.3, §3.4)
 def pdd_score(net, x, t, sigma):
     """−∂S/∂x, S = ½ Σ ((x_{f+1} − x_f − g_f)/s_t)², closure on frames 0…F−2 as the reference."""
     x = x.detach().clone().requires_grad_(True)
@@ -153,7 +156,7 @@ def sa_pdd_score(net, x, t, p_hat):
     return spectral(eps_hat, p_hat[t])
 
 
-# ---------------------------------------------------------------- sampler updates (spec §5)
+# ------------------------------------------------ sampler updates (docs/reference.md §5)
 def extrapolate(m):
     m = m.clone()
     m[:, :, 0] = 2 * m[:, :, 1] - m[:, :, 2]

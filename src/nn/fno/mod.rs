@@ -3,9 +3,9 @@
 //!
 //! The network lifts the `C·w` input channels to `width` with a pointwise linear map, applies `layers`
 //! [`FnoBlock`]s (spectral convolution + pointwise linear map, FiLM-conditioned on the diffusion
-//! index as the U-Net's residual blocks, spec §8.3) and projects `width → hidden → C` for the
-//! drift head and, for SA-PDD, a second projection for the noise head. Every layer is periodic
-//! and pointwise or spectral, so the network commutes with translations of the grid.
+//! index as the U-Net's residual blocks, docs/reference.md §8.3) and projects `width → hidden → C`
+//! for the drift head and, for SA-PDD, a second projection for the noise head. Every layer is
+//! periodic and pointwise or spectral, so the network commutes with translations of the grid.
 //!
 //! [`Fno`] has a runnable example inside the sliding-window predictor.
 
