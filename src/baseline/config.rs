@@ -6,19 +6,6 @@ use crate::error::{Error, Result};
 use crate::presets::Preset;
 use serde::{Deserialize, Serialize};
 
-fn d_steps() -> usize {
-    1000
-}
-fn d_beta_start() -> f64 {
-    1e-4
-}
-fn d_beta_end() -> f64 {
-    0.02
-}
-fn d_stride() -> usize {
-    1
-}
-
 /// Settings of the DDPM baselines. Defaults are Ho et al. (2020): `T = 1000`, linear `β` from
 /// `1e−4` to `0.02`, ancestral sampling through every index (`stride = 1`) with `σ_t² = β_t`.
 ///
@@ -31,28 +18,29 @@ fn d_stride() -> usize {
 /// method = "ancestral"  # or "ancestral-small" (σ² = β̃), "ddim" (deterministic)
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct DdpmConfig {
     /// Number of diffusion indices `T`.
-    #[serde(default = "d_steps")]
     pub steps: usize,
     /// `β_0`.
-    #[serde(default = "d_beta_start")]
     pub beta_start: f64,
     /// `β_{T−1}`.
-    #[serde(default = "d_beta_end")]
     pub beta_end: f64,
     /// Sampling visits indices `T−1, T−1−stride, …` (see [`DdpmSampler`]); 1 is the full chain.
-    #[serde(default = "d_stride")]
     pub stride: usize,
     /// The reverse step rule (see [`ReverseStep`]).
-    #[serde(default)]
     pub method: ReverseStep,
 }
 
 impl Default for DdpmConfig {
     fn default() -> Self {
-        toml::from_str("").expect("all fields have defaults")
+        Self {
+            steps: 1000,
+            beta_start: 1e-4,
+            beta_end: 0.02,
+            stride: 1,
+            method: Default::default(),
+        }
     }
 }
 

@@ -532,6 +532,58 @@ fn get_str(loc: &Location, name: &str) -> hdf5::Result<String> {
     Ok(get_attr::<VarLenUnicode>(loc, name)?.as_str().to_string())
 }
 
+/// The metadata attributes and datasets of an open pdd dataset file (its `format` checked).
+fn read_metadata(file: &hdf5::File) -> hdf5::Result<Metadata> {
+    let root: &Location = file;
+    let version: u32 = get_attr(root, "format_version")?;
+    if version != FORMAT_VERSION {
+        return Err(format!(
+            "format_version {version} is not supported (expected {FORMAT_VERSION})"
+        )
+        .into());
+    }
+    let config: DataConfig = serde_json::from_str(&get_str(root, "config")?)
+        .map_err(|e| hdf5::Error::from(format!("bad `config` attribute: {e}")))?;
+    let dims: Vec<u64> = root.attr("grid_dims")?.read_raw()?;
+    let dims: Vec<usize> = dims.iter().map(|&d| d as usize).collect();
+    let grid = Grid::new(&dims, get_attr(root, "domain_length")?)
+        .map_err(|e| hdf5::Error::from(e.to_string()))?;
+    let start = get_attr::<u64>(root, "index_start")? as usize;
+    let end = get_attr::<u64>(root, "index_end")? as usize;
+    let (si, sc) = (get_attr::<u64>(root, "shard_index")?, get_attr::<u64>(root, "shard_count")?);
+    let mut splits = SplitIndices::default();
+    for s in Split::ALL {
+        let v: Vec<u64> = file.dataset(&format!("splits/{}", s.name()))?.read_raw()?;
+        let v = v.into_iter().map(|i| i as usize).collect();
+        match s {
+            Split::Train => splits.train = v,
+            Split::Valid => splits.valid = v,
+            Split::Test => splits.test = v,
+        }
+    }
+    let stats = if file.link_exists("stats") {
+        Some(Stats {
+            mean: file.dataset("stats/mean")?.read_raw()?,
+            std: file.dataset("stats/std")?.read_raw()?,
+        })
+    } else {
+        None
+    };
+    Ok(Metadata {
+        preset: get_str(root, "preset")?,
+        pdd_version: get_str(root, "pdd_version")?,
+        grid,
+        frames: get_attr::<u64>(root, "frames")? as usize,
+        frame_dt: get_attr(root, "frame_dt")?,
+        range: start..end,
+        shard: (sc > 1).then_some(Shard { index: si as usize, count: sc as usize }),
+        splits,
+        stats,
+        channels: get_str(root, "channels")?.split(',').map(String::from).collect(),
+        config,
+    })
+}
+
 impl Dataset {
     /// Opens a dataset file. Missing, truncated, corrupt or foreign files give
     /// [`Error::BadFile`] naming the file and the problem.
@@ -552,59 +604,7 @@ impl Dataset {
                 )));
             }
         }
-        let read = || -> hdf5::Result<(Metadata, hdf5::Dataset)> {
-            let version: u32 = get_attr(root, "format_version")?;
-            if version != FORMAT_VERSION {
-                return Err(format!(
-                    "format_version {version} is not supported (expected {FORMAT_VERSION})"
-                )
-                .into());
-            }
-            let config: DataConfig = serde_json::from_str(&get_str(root, "config")?)
-                .map_err(|e| hdf5::Error::from(format!("bad `config` attribute: {e}")))?;
-            let dims: Vec<u64> = root.attr("grid_dims")?.read_raw()?;
-            let dims: Vec<usize> = dims.iter().map(|&d| d as usize).collect();
-            let grid = Grid::new(&dims, get_attr(root, "domain_length")?)
-                .map_err(|e| hdf5::Error::from(e.to_string()))?;
-            let start = get_attr::<u64>(root, "index_start")? as usize;
-            let end = get_attr::<u64>(root, "index_end")? as usize;
-            let (si, sc) =
-                (get_attr::<u64>(root, "shard_index")?, get_attr::<u64>(root, "shard_count")?);
-            let mut splits = SplitIndices::default();
-            for s in Split::ALL {
-                let v: Vec<u64> = file.dataset(&format!("splits/{}", s.name()))?.read_raw()?;
-                let v = v.into_iter().map(|i| i as usize).collect();
-                match s {
-                    Split::Train => splits.train = v,
-                    Split::Valid => splits.valid = v,
-                    Split::Test => splits.test = v,
-                }
-            }
-            let stats = if file.link_exists("stats") {
-                Some(Stats {
-                    mean: file.dataset("stats/mean")?.read_raw()?,
-                    std: file.dataset("stats/std")?.read_raw()?,
-                })
-            } else {
-                None
-            };
-            let channels: Vec<String> =
-                get_str(root, "channels")?.split(',').map(String::from).collect();
-            let meta = Metadata {
-                preset: get_str(root, "preset")?,
-                pdd_version: get_str(root, "pdd_version")?,
-                grid,
-                frames: get_attr::<u64>(root, "frames")? as usize,
-                frame_dt: get_attr(root, "frame_dt")?,
-                range: start..end,
-                shard: (sc > 1).then_some(Shard { index: si as usize, count: sc as usize }),
-                splits,
-                stats,
-                channels,
-                config,
-            };
-            Ok((meta, file.dataset("trajectories")?))
-        };
+        let read = || Ok::<_, hdf5::Error>((read_metadata(&file)?, file.dataset("trajectories")?));
         let (meta, traj) = read().map_err(|e| bad(format!("damaged pdd dataset: {e}")))?;
         let expect = [vec![meta.range.len()], meta.trajectory_shape()].concat();
         if traj.shape() != expect {

@@ -52,6 +52,36 @@ pub fn ladder_figure(
     options: &LadderOptions,
 ) -> Result<Figure> {
     let grid = process.grid();
+    let frames = check_ladder(process, trajectory, channel, options)?;
+    let u = ladder_samples(process, trajectory, channel, options)?;
+    let mut panels = Vec::with_capacity(options.lambdas.len());
+    let mut series = Vec::with_capacity(options.lambdas.len());
+    for (i, &lambda) in options.lambdas.iter().enumerate() {
+        let label = format!("λ = {lambda}");
+        let field = u.index_axis(Axis(0), i).index_axis_move(Axis(0), 0);
+        panels.push(ladder_panel(&label, field, grid.len(), frames, options));
+        let one_sample = u.slice_axis(Axis(0), Slice::from(i..i + 1));
+        series.push(Series::psd(&spatial_psd(&one_sample, grid, 0)?, 0, label));
+    }
+    let title = options.title.clone().unwrap_or_else(|| {
+        format!(
+            "forward process, α = {}, β² = {}{}",
+            process.alpha(),
+            process.beta2(),
+            if options.noise { "" } else { " (noise-free C_λ u₀)" }
+        )
+    });
+    draw_ladder(&title, &panels, &series, channel, grid.ndim() == 2)
+}
+
+/// Checks the arguments of [`ladder_figure`]; returns the trajectory's frame count.
+fn check_ladder(
+    process: &ForwardProcess,
+    trajectory: &ArrayViewD<f32>,
+    channel: usize,
+    options: &LadderOptions,
+) -> Result<usize> {
+    let grid = process.grid();
     let shape = grid.trajectory_shape(trajectory.shape(), "ladder trajectory")?;
     if channel >= shape.channels {
         return Err(Error::OutOfRange {
@@ -60,8 +90,7 @@ pub fn ladder_figure(
             range: format!("0 ..= {}", shape.channels.saturating_sub(1)),
         });
     }
-    let two_d = grid.ndim() == 2;
-    if shape.frames == 0 || (two_d && options.frame >= shape.frames) {
+    if shape.frames == 0 || (grid.ndim() == 2 && options.frame >= shape.frames) {
         return Err(Error::OutOfRange {
             name: "ladder frame".into(),
             value: options.frame as f64,
@@ -71,63 +100,69 @@ pub fn ladder_figure(
     if options.lambdas.is_empty() {
         return Err(Error::config("ladder lambdas", "no λ to show"));
     }
+    Ok(shape.frames)
+}
+
+/// `channel` of the trajectory at every λ of the ladder: `[n_λ, 1, F, *grid]`, noised or
+/// noise-free as `options.noise` asks.
+fn ladder_samples(
+    process: &ForwardProcess,
+    trajectory: &ArrayViewD<f32>,
+    channel: usize,
+    options: &LadderOptions,
+) -> Result<ndarray::ArrayD<f32>> {
     let indices =
         options.lambdas.iter().map(|&l| process.index_of(l)).collect::<Result<Vec<_>>>()?;
     let one =
         trajectory.slice_axis(Axis(0), Slice::from(channel..channel + 1)).insert_axis(Axis(0));
-    let x0 = one.broadcast({
-        let mut s = one.shape().to_vec();
-        s[0] = indices.len();
-        s
-    });
-    let x0 = x0.ok_or_else(|| Error::Other("ladder: broadcasting the trajectory".into()))?;
-    let u = if options.noise {
-        process.q_sample(&x0, &indices, options.seed)?
+    let mut shape = one.shape().to_vec();
+    shape[0] = indices.len();
+    let x0 = one
+        .broadcast(shape)
+        .ok_or_else(|| Error::Other("ladder: broadcasting the trajectory".into()))?;
+    if options.noise {
+        process.q_sample(&x0, &indices, options.seed)
     } else {
-        process.coarse_grain(&x0, &indices)?
-    };
-
-    let mut panels = Vec::with_capacity(indices.len());
-    let mut series = Vec::with_capacity(indices.len());
-    for (i, &lambda) in options.lambdas.iter().enumerate() {
-        let label = format!("λ = {lambda}");
-        let sample = u.index_axis(Axis(0), i);
-        let field = sample.index_axis(Axis(0), 0);
-        let panel = if two_d {
-            let f = field
-                .index_axis(Axis(0), options.frame)
-                .into_dimensionality::<Ix2>()
-                .expect("2-D grid");
-            let tau = std::f64::consts::TAU;
-            HeatmapPanel::new(&label, f).with_ranges((0.0, tau), (0.0, tau)).with_labels("x", "y")
-        } else {
-            let f = field.into_dimensionality::<Ix2>().expect("1-D grid");
-            HeatmapPanel::new(&label, f)
-                .with_ranges(
-                    (0.0, grid.len() as f64),
-                    (0.0, shape.frames as f64 * options.frame_dt),
-                )
-                .with_labels("grid point", "time")
-        };
-        panels.push(panel);
-        let one_sample = u.slice_axis(Axis(0), Slice::from(i..i + 1));
-        series.push(Series::psd(&spatial_psd(&one_sample, grid, 0)?, 0, label));
+        process.coarse_grain(&x0, &indices)
     }
+}
 
+/// One λ's panel: a Hovmöller diagram of `field` `[F, L]` in 1-D, frame `options.frame` of
+/// `field` `[F, Ny, Nx]` in 2-D.
+fn ladder_panel(
+    label: &str,
+    field: ArrayViewD<'_, f32>,
+    len: usize,
+    frames: usize,
+    options: &LadderOptions,
+) -> HeatmapPanel {
+    if field.ndim() == 3 {
+        let f = field.index_axis(Axis(0), options.frame).into_dimensionality::<Ix2>();
+        let tau = std::f64::consts::TAU;
+        HeatmapPanel::new(label, f.expect("2-D grid"))
+            .with_ranges((0.0, tau), (0.0, tau))
+            .with_labels("x", "y")
+    } else {
+        HeatmapPanel::new(label, field.into_dimensionality::<Ix2>().expect("1-D grid"))
+            .with_ranges((0.0, len as f64), (0.0, frames as f64 * options.frame_dt))
+            .with_labels("grid point", "time")
+    }
+}
+
+/// The row of heat-map panels above the PSD plot.
+fn draw_ladder(
+    title: &str,
+    panels: &[HeatmapPanel],
+    series: &[Series],
+    channel: usize,
+    two_d: bool,
+) -> Result<Figure> {
     let panel_size = if two_d { (250, 250) } else { (250, 300) };
     let heat = HeatmapOptions {
         panel_size,
         colorbar_label: format!("channel {channel}"),
         ..Default::default()
     };
-    let title = options.title.clone().unwrap_or_else(|| {
-        format!(
-            "forward process, α = {}, β² = {}{}",
-            process.alpha(),
-            process.beta2(),
-            if options.noise { "" } else { " (noise-free C_λ u₀)" }
-        )
-    });
     let psd = LineOptions {
         title: "time-averaged spatial PSD".into(),
         x_label: "wavenumber |k|".into(),
@@ -139,10 +174,10 @@ pub fn ladder_figure(
     let width = panel_size.0 * panels.len() as u32 + COLORBAR_WIDTH;
     let psd_height = 400;
     Figure::render(width, 36 + panel_size.1 + psd_height, |root, overlay| {
-        let area = root.titled(&title, ("sans-serif", 22))?;
+        let area = root.titled(title, ("sans-serif", 22))?;
         let (top, bottom) = area.split_vertically(panel_size.1);
-        draw_heatmaps(&top, &panels, &heat, overlay)?;
+        draw_heatmaps(&top, panels, &heat, overlay)?;
         let side = width.saturating_sub(680) / 2;
-        draw_lines(&bottom.margin(0, 0, side, side), &series, &psd)
+        draw_lines(&bottom.margin(0, 0, side, side), series, &psd)
     })
 }

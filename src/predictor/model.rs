@@ -9,70 +9,41 @@ use serde::{Deserialize, Serialize};
 /// The standard predictor: the reference U-Net inside a causal sliding window.
 pub type PddModel = SlidingWindow<UNet>;
 
-fn default_backbone() -> String {
-    "unet".into()
-}
 fn is_unet(name: &str) -> bool {
     name == "unet"
-}
-fn default_window() -> usize {
-    5
-}
-fn default_dim() -> usize {
-    32
-}
-fn default_kernel() -> usize {
-    5
-}
-fn default_heads() -> usize {
-    8
-}
-fn default_dim_head() -> usize {
-    32
-}
-fn default_time_base() -> f64 {
-    1000.0
 }
 
 /// The `[model]` section of a preset: the sliding window, the backbone, and the U-Net
 /// hyper-parameters (docs/method.md, "Networks"). Channels, grid and the noise head follow
 /// from the data and the objective.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct ModelConfig {
     /// The backbone: `unet` (default), `fno`, or the name of a custom predictor
     /// ([`CustomPredictor`](super::CustomPredictor)).
-    #[serde(default = "default_backbone", skip_serializing_if = "is_unet")]
+    #[serde(skip_serializing_if = "is_unet")]
     pub backbone: String,
     /// Slices seen by the predictor (current + past); 5 in the paper.
-    #[serde(default = "default_window")]
     pub window: usize,
     /// Base channel width.
-    #[serde(default = "default_dim")]
     pub dim: usize,
     /// Channel multipliers per level (U-Net).
-    #[serde(default)]
     pub dim_mults: Vec<usize>,
     /// Levels with linear attention (U-Net).
-    #[serde(default)]
     pub attention_levels: Vec<usize>,
     /// Kernel of the initial and resampling convolutions.
-    #[serde(default = "default_kernel")]
     pub init_kernel: usize,
     /// Attention heads.
-    #[serde(default = "default_heads")]
     pub heads: usize,
     /// Features per head.
-    #[serde(default = "default_dim_head")]
     pub dim_head: usize,
     /// Frequency base of the index embedding.
-    #[serde(default = "default_time_base")]
     pub time_base: f64,
     /// The Fourier Neural Operator's settings (`[model.fno]`, used when `backbone = "fno"`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fno: Option<FnoSection>,
     /// A custom predictor's own settings, recorded by the run and checked on reopening.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<toml::Table>,
 }
 
@@ -96,6 +67,26 @@ impl Default for FnoSection {
     fn default() -> Self {
         let c = FnoConfig::new(Spatial::Line, 1, 1);
         Self { modes: c.modes, width: c.width, layers: c.layers, hidden: c.hidden }
+    }
+}
+
+impl Default for ModelConfig {
+    /// The paper's window of 5 and [`UNetConfig`]'s defaults (one place for them); no levels.
+    fn default() -> Self {
+        let u = UNetConfig::new(Spatial::Line, 1, 1, vec![], vec![]);
+        Self {
+            backbone: "unet".into(),
+            window: 5,
+            dim: u.dim,
+            dim_mults: u.dim_mults,
+            attention_levels: u.attention_levels,
+            init_kernel: u.init_kernel,
+            heads: u.heads,
+            dim_head: u.dim_head,
+            time_base: u.time_base,
+            fno: None,
+            settings: None,
+        }
     }
 }
 

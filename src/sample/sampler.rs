@@ -10,53 +10,25 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-fn d_snr() -> f64 {
-    0.7
-}
-fn d_corr() -> usize {
-    3
-}
-fn d_true() -> bool {
-    true
-}
-fn d_clamp() -> Option<f64> {
-    Some(3.0)
-}
-fn d_stride() -> usize {
-    1
-}
-fn d_zcap() -> Option<f64> {
-    Some(0.5)
-}
-fn d_final() -> usize {
-    1
-}
-
 /// Settings of the reverse-λ sampler. Defaults reproduce the reference
 /// (docs/reference.md §5.2–§5.4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct SamplerConfig {
     /// Langevin signal-to-noise κ (0.7 Lorenz-96, 0.3 Kolmogorov).
-    #[serde(default = "d_snr")]
     pub snr: f64,
     /// Corrector steps after every predictor step (3 in the paper).
-    #[serde(default = "d_corr")]
     pub corrector_steps: usize,
     /// Subtract the space–time mean per (example, channel) after every update (reference).
-    #[serde(default = "d_true")]
     pub remove_mean: bool,
     /// Clamp the state to `±clamp` after every update (reference: 3; `None` disables).
-    #[serde(default = "d_clamp")]
     pub clamp: Option<f64>,
     /// Use every `stride`-th λ index (1: all 1000 steps; 10: 100 steps of Δλ = 0.01).
-    #[serde(default = "d_stride")]
     pub stride: usize,
     /// Cap the step at this fraction of the current index (`Δλ ≤ ρ λ`), so steps shrink
     /// geometrically towards λ = 0 where `σ²_λ` is small: the explicit score term of an ETD1 step
     /// is only stable for `Δλ β² / σ²_λ ≲ 1`, which a uniform stride > 1 violates near λ = 0.
     /// `None` (the reference): uniform steps of `stride`.
-    #[serde(default)]
     pub max_relative_step: Option<f64>,
     /// Cap the step so that the ETD1 exponent `z = −ℓ_max Δλ` of the stiffest mode stays below
     /// this value. For a mode whose score is its Gaussian restoring force `−u/Q̂_k` (every
@@ -65,33 +37,40 @@ pub struct SamplerConfig {
     /// The reference's `stride = 1` has `z ≤ 0.17` (Lorenz-96) / `0.10` (Kolmogorov), which the
     /// default `0.5` leaves untouched; `None` removes the cap.
     /// Ignored by [`Integrator::GaussianSplit`], which integrates those modes exactly.
-    #[serde(default = "d_zcap")]
     pub max_etd_exponent: Option<f64>,
     /// How a predictor step integrates the reverse SDE: `etd1` (the reference) or
     /// `gaussian-split` (the forward process's Gaussian part of the score integrated exactly:
     /// stable at any step size; see [`Integrator`]).
-    #[serde(default)]
     pub integrator: Integrator,
     /// The integrator of unconditional generation (the long reverse run from λ ≈ 1), when it
     /// differs from [`integrator`](Self::integrator) (`None`: the same). See
     /// [`for_generation`](Self::for_generation).
-    #[serde(default)]
     pub generation_integrator: Option<Integrator>,
     /// Index at which the loop stops (the reference never reaches 0: it stops at 1, and its
     /// Kolmogorov notebooks read the state at 3).
-    #[serde(default = "d_final")]
     pub final_index: usize,
     /// Add noise on the last step too (the reference omits it).
-    #[serde(default)]
     pub noise_on_last_step: bool,
     /// Apply the frame-0 extrapolation when the score asks for it (PDD).
-    #[serde(default = "d_true")]
     pub extrapolate_first_frame: bool,
 }
 
 impl Default for SamplerConfig {
     fn default() -> Self {
-        toml::from_str("").expect("all fields have defaults")
+        Self {
+            snr: 0.7,
+            corrector_steps: 3,
+            remove_mean: true,
+            clamp: Some(3.0),
+            stride: 1,
+            max_relative_step: None,
+            max_etd_exponent: Some(0.5),
+            integrator: Default::default(),
+            generation_integrator: None,
+            final_index: 1,
+            noise_on_last_step: false,
+            extrapolate_first_frame: true,
+        }
     }
 }
 
