@@ -96,18 +96,17 @@ pub enum Error {
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The variant of `variants` whose `name` is `s` (the `FromStr` of pdd's named enums); else an
-/// [`Error::Config`] for `field` naming `what` and listing the names, e.g.
+/// The variant of a named enum (names derived by `strum`, matching its serde names) whose name
+/// is `s`: the `FromStr` of pdd's enums; else an [`Error::Config`] for `field` naming `what` and
+/// listing the names, e.g.
 /// ``unknown split `x` (train|valid|test)``.
-pub fn parse_named<T: Copy>(
-    s: &str,
-    variants: &[T],
-    name: fn(T) -> &'static str,
-    field: &str,
-    what: &str,
-) -> Result<T> {
-    variants.iter().copied().find(|&v| name(v) == s).ok_or_else(|| {
-        let names: Vec<&str> = variants.iter().map(|&v| name(v)).collect();
+pub fn parse_named<T>(s: &str, field: &str, what: &str) -> Result<T>
+where
+    T: Copy + Into<&'static str> + strum::VariantArray,
+{
+    let name = |v: T| -> &'static str { v.into() };
+    T::VARIANTS.iter().copied().find(|&v| name(v) == s).ok_or_else(|| {
+        let names: Vec<&str> = T::VARIANTS.iter().map(|&v| name(v)).collect();
         Error::config(field, format!("unknown {what} `{s}` ({})", names.join("|")))
     })
 }
@@ -201,5 +200,31 @@ mod parse_named_tests {
         assert!(e.contains("unknown split `x` (train|valid|test)"), "{e}");
         let e = "pd".parse::<ModelKind>().unwrap_err().to_string();
         assert!(e.contains("unknown model `pd` (pdd|ddpm-sim|ddpm-gen)"), "{e}");
+    }
+
+    /// Every variant's derived name is its name in presets and JSON (serde) and parses back.
+    fn names_agree<T>()
+    where
+        T: Copy + Into<&'static str> + strum::VariantArray + serde::Serialize,
+        T: std::str::FromStr + PartialEq + std::fmt::Debug,
+    {
+        for &v in T::VARIANTS {
+            let name: &'static str = v.into();
+            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{name}\""));
+            assert_eq!(name.parse::<T>().ok(), Some(v));
+        }
+    }
+
+    #[test]
+    fn derived_names_are_the_serde_names() {
+        names_agree::<Split>();
+        names_agree::<Objective>();
+        names_agree::<crate::sample::Integrator>();
+        names_agree::<crate::sample::SrSource>();
+        names_agree::<crate::predictor::Action>();
+        assert_eq!(
+            crate::systems::SystemKind::from_name("kolmogorov").map(|k| k.name()),
+            Some("kolmogorov")
+        );
     }
 }

@@ -29,3 +29,8 @@ pub mod systems;
 pub mod train;
 
 pub use error::{Error, Result};
+
+/// The README's Rust examples, compiled as doctests so that they keep up with the API.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

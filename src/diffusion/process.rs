@@ -175,7 +175,8 @@ impl ForwardProcessBuilder {
 }
 
 /// One of the per-index, per-bin tables of a [`ForwardProcess`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Table {
     /// `Â_i(k) = exp(ℓ_k λ_i)`: the coarse-graining `C_λ`.
     Damping,
@@ -189,17 +190,11 @@ pub enum Table {
 
 impl Table {
     /// Every table, in a fixed order.
-    pub const ALL: [Table; 4] =
-        [Table::Damping, Table::Variance, Table::NoiseStd, Table::PrecisionSqrt];
+    pub const ALL: &'static [Table] = <Table as strum::VariantArray>::VARIANTS;
 
     /// A short name (`"damping"`, …).
     pub fn name(self) -> &'static str {
-        match self {
-            Table::Damping => "damping",
-            Table::Variance => "variance",
-            Table::NoiseStd => "noise_std",
-            Table::PrecisionSqrt => "precision_sqrt",
-        }
+        self.into()
     }
 }
 

@@ -35,8 +35,20 @@ pub const FORMAT: &str = "pdd-dataset";
 pub const FORMAT_VERSION: u32 = 1;
 
 /// Which split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Split {
     /// Training trajectories.
     Train,
@@ -50,21 +62,17 @@ pub enum Split {
 impl std::str::FromStr for Split {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        crate::error::parse_named(s, &Split::ALL, Split::name, "split", "split")
+        crate::error::parse_named(s, "split", "split")
     }
 }
 
 impl Split {
     /// All three, in order.
-    pub const ALL: [Split; 3] = [Split::Train, Split::Valid, Split::Test];
+    pub const ALL: &'static [Split] = <Split as strum::VariantArray>::VARIANTS;
 
     /// `train`, `valid` or `test`.
     pub fn name(self) -> &'static str {
-        match self {
-            Split::Train => "train",
-            Split::Valid => "valid",
-            Split::Test => "test",
-        }
+        self.into()
     }
 }
 
@@ -431,7 +439,7 @@ impl DatasetWriter {
             }
         }
         let splits = self.file.create_group("splits")?;
-        for s in Split::ALL {
+        for &s in Split::ALL {
             let idx: Vec<u64> = m.splits.get(s).iter().map(|&i| i as u64).collect();
             splits
                 .new_dataset::<u64>()
@@ -552,7 +560,7 @@ fn read_metadata(file: &hdf5::File) -> hdf5::Result<Metadata> {
     let end = get_attr::<u64>(root, "index_end")? as usize;
     let (si, sc) = (get_attr::<u64>(root, "shard_index")?, get_attr::<u64>(root, "shard_count")?);
     let mut splits = SplitIndices::default();
-    for s in Split::ALL {
+    for &s in Split::ALL {
         let v: Vec<u64> = file.dataset(&format!("splits/{}", s.name()))?.read_raw()?;
         let v = v.into_iter().map(|i| i as usize).collect();
         match s {

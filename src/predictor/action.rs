@@ -22,8 +22,20 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The residual weighting of the path action (`[train] action`); see the module docs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Action {
     /// One scalar `σ_t` for every mode (the paper and the reference).
     #[default]
@@ -35,23 +47,14 @@ pub enum Action {
 impl Action {
     /// The preset / command-line spelling (`scalar`, `spectral`).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Scalar => "scalar",
-            Self::Spectral => "spectral",
-        }
+        self.into()
     }
 }
 
 impl std::str::FromStr for Action {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        crate::error::parse_named(
-            s,
-            &[Self::Scalar, Self::Spectral],
-            Self::name,
-            "train.action",
-            "action",
-        )
+        crate::error::parse_named(s, "train.action", "action")
     }
 }
 

@@ -38,8 +38,20 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// How a reverse-λ step integrates the linear part of the reverse SDE (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Integrator {
     /// The reference's ETD1 step (docs/reference.md §5.1): exact in the Laplacian, score held
     /// constant.
@@ -53,10 +65,7 @@ pub enum Integrator {
 impl Integrator {
     /// The preset / command-line spelling (`etd1`, `gaussian-split`).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Etd1 => "etd1",
-            Self::GaussianSplit => "gaussian-split",
-        }
+        self.into()
     }
 
     /// Whether large steps need the stiffness cap `max_etd_exponent` (only ETD1 does).
@@ -108,13 +117,7 @@ impl Integrator {
 impl std::str::FromStr for Integrator {
     type Err = crate::Error;
     fn from_str(s: &str) -> crate::Result<Self> {
-        crate::error::parse_named(
-            s,
-            &[Self::Etd1, Self::GaussianSplit],
-            Self::name,
-            "sample.integrator",
-            "integrator",
-        )
+        crate::error::parse_named(s, "sample.integrator", "integrator")
     }
 }
 

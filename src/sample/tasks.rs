@@ -37,8 +37,20 @@ pub fn generate(
 }
 
 /// Where the coarse (λ = 0.2) input of super-resolution comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum SrSource {
     /// The reference's choice: a noisy surrogate simulation at λ_max run for `2F` steps from the
     /// first window of the test paths, keeping the last `F` frames (decorrelated from the test
@@ -56,24 +68,14 @@ pub enum SrSource {
 impl SrSource {
     /// The preset / command-line spelling.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Surrogate => "surrogate",
-            Self::CoarseTruth => "coarse-truth",
-            Self::NoisedTruth => "noised-truth",
-        }
+        self.into()
     }
 }
 
 impl std::str::FromStr for SrSource {
     type Err = crate::Error;
     fn from_str(s: &str) -> crate::Result<Self> {
-        crate::error::parse_named(
-            s,
-            &[Self::Surrogate, Self::CoarseTruth, Self::NoisedTruth],
-            Self::name,
-            "eval.sr_source",
-            "source",
-        )
+        crate::error::parse_named(s, "eval.sr_source", "source")
     }
 }
 

@@ -29,8 +29,19 @@ pub use kolmogorov::{Kolmogorov, KolmogorovConfig};
 pub use lorenz96::{Lorenz96, Lorenz96Config};
 
 /// Which physical system a dataset holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum SystemKind {
     /// Two-scale Lorenz-96 (1-D, channels X and Y).
     Lorenz96,
@@ -41,19 +52,12 @@ pub enum SystemKind {
 impl SystemKind {
     /// The name used in presets and files (`lorenz96` / `kolmogorov`).
     pub fn name(self) -> &'static str {
-        match self {
-            SystemKind::Lorenz96 => "lorenz96",
-            SystemKind::Kolmogorov => "kolmogorov",
-        }
+        self.into()
     }
 
     /// Parses [`name`](Self::name).
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "lorenz96" => Some(SystemKind::Lorenz96),
-            "kolmogorov" => Some(SystemKind::Kolmogorov),
-            _ => None,
-        }
+        crate::error::parse_named(name, "data.system", "system").ok()
     }
 }
 

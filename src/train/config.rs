@@ -5,8 +5,20 @@ use crate::predictor::Action;
 use serde::{Deserialize, Serialize};
 
 /// Which objective is minimised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Objective {
     /// PDD: the `1/σ²_λ`-weighted increment regression (docs/reference.md §4.1).
     #[default]
@@ -18,10 +30,7 @@ pub enum Objective {
 impl Objective {
     /// The preset / command-line spelling (`pdd`, `sa-pdd`).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Pdd => "pdd",
-            Self::SaPdd => "sa-pdd",
-        }
+        self.into()
     }
 
     /// The paper's name (`PDD`, `SA-PDD`), for reports.
@@ -36,13 +45,7 @@ impl Objective {
 impl std::str::FromStr for Objective {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        crate::error::parse_named(
-            s,
-            &[Self::Pdd, Self::SaPdd],
-            Self::name,
-            "train.objective",
-            "objective",
-        )
+        crate::error::parse_named(s, "train.objective", "objective")
     }
 }
 

@@ -25,6 +25,10 @@ pub struct DataInfo {
     /// Dataset file the run was trained on, relative to the run directory (runs written before
     /// pdd recorded it so hold an absolute path); see [`DataInfo::path_from`].
     pub path: String,
+    /// The same file's absolute path when the run was made: where a run directory copied
+    /// without its data still finds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absolute_path: Option<String>,
     /// System name (`lorenz96`, `kolmogorov`).
     pub system: String,
     /// Spatial grid sizes (`[L]` or `[Ny, Nx]`).
@@ -47,10 +51,15 @@ impl DataInfo {
         Grid::new(&self.grid, std::f64::consts::TAU)
     }
 
-    /// The dataset file of the run in directory `run_dir`: `path` taken relative to it (an
-    /// absolute `path` is kept as it is).
+    /// The dataset file of the run in directory `run_dir`: `path` taken relative to it (a
+    /// moved study directory keeps run and data together), else `absolute_path` (a run
+    /// directory copied alone).
     pub fn path_from(&self, run_dir: &Path) -> PathBuf {
-        run_dir.join(&self.path)
+        let relative = run_dir.join(&self.path);
+        match &self.absolute_path {
+            Some(a) if !relative.is_file() => PathBuf::from(a),
+            _ => relative,
+        }
     }
 
     /// The standardisation constants (`x = (X − mean)/std`).
@@ -92,7 +101,8 @@ fn default_kind() -> String {
 }
 
 /// Which model family a run trains (`RunConfig::kind`, `pdd train --model`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum ModelKind {
     /// The PDD / SA-PDD predictor.
     #[default]
@@ -106,24 +116,14 @@ pub enum ModelKind {
 impl ModelKind {
     /// The name used in `config.toml` and on the command line.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Pdd => "pdd",
-            Self::DdpmSim => "ddpm-sim",
-            Self::DdpmGen => "ddpm-gen",
-        }
+        self.into()
     }
 }
 
 impl std::str::FromStr for ModelKind {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        crate::error::parse_named(
-            s,
-            &[Self::Pdd, Self::DdpmSim, Self::DdpmGen],
-            Self::name,
-            "model",
-            "model",
-        )
+        crate::error::parse_named(s, "model", "model")
     }
 }
 
@@ -146,7 +146,11 @@ impl RunConfig {
     pub fn difference(&self, other: &Self) -> Option<&'static str> {
         let mut train = self.train.clone();
         train.steps = other.train.steps;
-        let data = DataInfo { path: other.data.path.clone(), ..self.data.clone() };
+        let data = DataInfo {
+            path: other.data.path.clone(),
+            absolute_path: other.data.absolute_path.clone(),
+            ..self.data.clone()
+        };
         [
             (self.preset == other.preset, "preset"),
             (self.kind == other.kind, "kind"),

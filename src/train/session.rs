@@ -123,6 +123,7 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
         kind: req.model.name().into(),
         data: DataInfo {
             path: relative_to_run(&req.out, &req.data),
+            absolute_path: std::fs::canonicalize(&req.data).ok().map(|p| p.display().to_string()),
             system: meta.system().name().to_string(),
             grid: meta.grid.dims().to_vec(),
             channels: meta.channels.len(),

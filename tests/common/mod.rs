@@ -72,6 +72,7 @@ pub fn run_config(kind: &str, train_cfg: &TrainConfig) -> RunConfig {
         kind: kind.into(),
         data: DataInfo {
             path: "synthetic".into(),
+            absolute_path: None,
             system: "advection".into(),
             grid: vec![L],
             channels: 1,
