@@ -16,8 +16,8 @@
 //! micro-batches) on random standardised paths of the paper's shape at batch `B` on the CPU,
 //! reporting the step time and the process's peak resident memory (`VmHWM`). Each training
 //! case runs in its own process so the peaks do not mix; the default batches are the paper's
-//! 50 for Lorenz-96 and 2 for Kolmogorov (40 does not fit a 24 GiB machine; the per-path
-//! memory is extrapolated to 40).
+//! 50 for Lorenz-96, and 1 and 2 for Kolmogorov (40 does not fit a 24 GiB machine): the
+//! difference of the two peaks gives the memory per path, extrapolated to 40.
 
 use burn::module::Module;
 use burn::prelude::*;
@@ -35,6 +35,11 @@ use std::sync::Arc;
 
 const PRESETS: [(&str, &str, usize); 2] =
     [("lorenz96", "lorenz96-paper", 50), ("kolmogorov", "kolmogorov-paper", 2)];
+
+/// The training cases of the default run: Lorenz-96 at the paper's batch; Kolmogorov at two
+/// small batches, whose difference gives the memory per path to extrapolate to 40.
+const CASES: [(&str, &str, &[usize]); 2] =
+    [("lorenz96", "lorenz96-paper", &[50]), ("kolmogorov", "kolmogorov-paper", &[1, 2])];
 
 /// What the preset's `[data]` generates: channels, frames and the grid; and its model shape.
 struct Paper {
@@ -185,7 +190,7 @@ fn main() {
         .iter()
         .position(|a| a == "--batch")
         .map(|i| args[i + 1].parse::<usize>().expect("--batch N"));
-    if let Some((system, name, default)) =
+    if let Some((_, name, default)) =
         PRESETS.iter().find(|(s, _, _)| args.first().map(String::as_str) == Some(s))
     {
         two_steps(name, batch_arg.unwrap_or(*default));
@@ -198,27 +203,29 @@ fn main() {
         return;
     }
     println!(
-        "\n{:<18} {:>6} {:>6} {:>10} {:>10} {:>10} {:>12}",
-        "preset", "batch", "accum", "step 1 s", "step 2 s", "peak GiB", "GiB / path"
+        "\n{:<18} {:>6} {:>6} {:>10} {:>10} {:>10}",
+        "preset", "batch", "accum", "step 1 s", "step 2 s", "peak GiB"
     );
-    for (system, name, default) in PRESETS {
-        let v = child(system, default);
-        let (peak, before) =
-            (v["peak_gib"].as_f64().unwrap(), v["peak_before_gib"].as_f64().unwrap());
-        let per_path = (peak - before) / default as f64;
-        println!(
-            "{name:<18} {default:>6} {:>6} {:>10.1} {:>10.1} {peak:>10.2} {per_path:>12.3}",
-            v["grad_accum"],
-            v["step1_s"].as_f64().unwrap(),
-            v["step2_s"].as_f64().unwrap()
-        );
-        let paper_batch: usize =
-            paper(name).preset.section::<TrainConfig>("train").unwrap().batch_size;
-        if paper_batch != default {
+    for (system, name, batches) in CASES {
+        let mut peaks = Vec::new();
+        for &b in batches {
+            let v = child(system, b);
+            let peak = v["peak_gib"].as_f64().unwrap();
             println!(
-                "{:<18} paper batch {paper_batch}: ≈ {:.1} GiB estimated ({before:.2} GiB before training + {per_path:.3} GiB/path)",
+                "{name:<18} {b:>6} {:>6} {:>10.1} {:>10.1} {peak:>10.2}",
+                v["grad_accum"],
+                v["step1_s"].as_f64().unwrap(),
+                v["step2_s"].as_f64().unwrap()
+            );
+            peaks.push((b as f64, peak));
+        }
+        let paper_batch = paper(name).preset.section::<TrainConfig>("train").unwrap().batch_size;
+        if let [(b1, p1), (b2, p2)] = peaks[..] {
+            let per_path = (p2 - p1) / (b2 - b1);
+            println!(
+                "{:<18} {per_path:.3} GiB per path (batch {b1} → {b2}); paper batch {paper_batch}: ≈ {:.1} GiB estimated",
                 "",
-                before + per_path * paper_batch as f64
+                p2 + per_path * (paper_batch as f64 - b2)
             );
         }
     }

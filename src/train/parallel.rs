@@ -368,8 +368,9 @@ mod tests {
 
     #[test]
     fn shards_partition_the_batch_and_refuse_too_small_batches() {
-        let cpu =
-            |n| ParallelConfig::parse(&n.to_string(), DeviceChoice::Cpu, Reduce::Main).unwrap();
+        let cpu = |n: usize| {
+            ParallelConfig::parse(&n.to_string(), DeviceChoice::Cpu, Reduce::Main).unwrap()
+        };
         let rows: Vec<_> = cpu(3).shards(8).unwrap().into_iter().map(|s| s.rows).collect();
         assert_eq!(rows, vec![0..3, 3..6, 6..8]);
         let w: f64 = cpu(3).shards(8).unwrap().iter().map(Shard::weight).sum();

@@ -289,7 +289,7 @@ fn validate_at<O: TrainObjective>(
     device: &Device,
 ) -> Result<Option<f64>> {
     let cfg = job.cfg;
-    if cfg.valid_every == 0 || step % cfg.valid_every != 0 {
+    if cfg.valid_every == 0 || !step.is_multiple_of(cfg.valid_every) {
         return Ok(None);
     }
     let Some(v) = job.valid_set else { return Ok(None) };
