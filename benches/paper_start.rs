@@ -117,15 +117,7 @@ fn two_steps(name: &str, batch: usize) {
     let rc = run_config(&p, &cfg, diffusion);
     let run = RunDir::prepare(&dir, &rc, false, true).unwrap();
     let arch = rc.architecture();
-    let job = TrainJob {
-        run: &run,
-        cfg: &cfg,
-        architecture: &arch,
-        objective: &objective,
-        plan: &plan,
-        train_set: &data,
-        valid_set: None,
-    };
+    let job = TrainJob::new(&run, &cfg, &arch, &objective, &plan, &data);
     let before = peak_gib();
     let mut at = Vec::new();
     let s = train(&job, &TrainOptions::new(Device::flex()), &NoProgress, &mut |e| {

@@ -239,15 +239,7 @@ fn trained_loss_drops<M: Denoiser + 'static>(kind: ModelKind) -> (f64, f64) {
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::prepare(dir.path().join("run"), &cfg, false, false).unwrap();
     let s = train(
-        &TrainJob {
-            run: &run,
-            cfg: &tc,
-            architecture: &cfg.architecture(),
-            objective: &obj,
-            plan: &plan,
-            train_set: &data,
-            valid_set: None,
-        },
+        &TrainJob::new(&run, &tc, &cfg.architecture(), &obj, &plan, &data),
         &options(false, None),
         &NoProgress,
         &mut |_| {},
@@ -340,15 +332,7 @@ fn resumed_ddpm_run_reaches_the_same_weights() {
     let go = |name: &str, resume: bool, stop: Option<usize>| {
         let run = RunDir::prepare(dir.path().join(name), &cfg, resume, false).unwrap();
         train(
-            &TrainJob {
-                run: &run,
-                cfg: &tc,
-                architecture: &cfg.architecture(),
-                objective: &obj,
-                plan: &plan,
-                train_set: &data,
-                valid_set: None,
-            },
+            &TrainJob::new(&run, &tc, &cfg.architecture(), &obj, &plan, &data),
             &options(resume, stop),
             &NoProgress,
             &mut |_| {},

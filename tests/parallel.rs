@@ -6,7 +6,7 @@
 use burn::prelude::*;
 use pdd::baseline::{DdpmConfig, DdpmObjective, DdpmSim};
 use pdd::nn::UNet;
-use pdd::predictor::{Builtin, PredictorSpec};
+use pdd::predictor::{Builtin, PddModel, PredictorSpec};
 use pdd::progress::NoProgress;
 use pdd::spectral::Grid;
 use pdd::train::{
@@ -31,11 +31,21 @@ fn train_cfg(steps: usize) -> TrainConfig {
 }
 
 /// The SA-PDD objective of the fixtures' tiny U-Net (noise head on: both loss terms shard).
-fn objective(rc: &RunConfig, plan: BatchPlan) -> PddObjective<pdd::predictor::PddModel> {
+fn objective(rc: &RunConfig, plan: BatchPlan) -> PddObjective<PddModel> {
     let shape = rc.predictor_shape().unwrap();
     let spec = Builtin::<UNet>::new(&rc.model).unwrap();
     let init: ModelInit<_> = Arc::new(move |d: &Device| spec.init(&shape, d));
     PddObjective::new(common::process(), rc.train.clone(), plan, &Device::flex(), init).unwrap()
+}
+
+/// 24 advection paths of data seed `seed`, the run configuration of `steps` steps and its
+/// objective.
+fn fixture(seed: u64, steps: usize) -> (TrajectorySet, RunConfig, PddObjective<PddModel>) {
+    let data = TrajectorySet::new(common::advection(24, seed, 4.0), Grid::line(L)).unwrap();
+    let rc = common::run_config("pdd", &train_cfg(steps));
+    let plan = BatchPlan::new(data.len(), 8, 100, rc.train.seed).unwrap();
+    let obj = objective(&rc, plan);
+    (data, rc, obj)
 }
 
 fn cpu(n: usize) -> ParallelConfig {
@@ -98,10 +108,7 @@ fn max_diff(a: &[(String, Vec<f32>)], b: &[(String, Vec<f32>)]) -> f32 {
 #[test]
 fn two_and_three_cpu_replicas_match_one_device() {
     let _serial = serial();
-    let data = TrajectorySet::new(common::advection(24, 1, 4.0), Grid::line(L)).unwrap();
-    let rc = common::run_config("pdd", &train_cfg(3));
-    let plan = BatchPlan::new(data.len(), 8, 100, rc.train.seed).unwrap();
-    let obj = objective(&rc, plan);
+    let (data, rc, obj) = fixture(1, 3);
     let dir = tempfile::tempdir().unwrap();
     let one = run(dir.path(), "one", &rc, &obj, &data, TrainOptions::new(Device::flex()));
     let w1 = tensors(&one.root().join("model.safetensors"));
@@ -147,10 +154,7 @@ fn export(rc: &RunConfig, run: &RunDir, step: usize) -> Vec<(String, Vec<f32>)> 
 #[test]
 fn resumed_two_replica_run_is_bit_identical_to_an_uninterrupted_one() {
     let _serial = serial();
-    let data = TrajectorySet::new(common::advection(24, 2, 4.0), Grid::line(L)).unwrap();
-    let rc = common::run_config("pdd", &train_cfg(4));
-    let plan = BatchPlan::new(data.len(), 8, 100, rc.train.seed).unwrap();
-    let obj = objective(&rc, plan);
+    let (data, rc, obj) = fixture(2, 4);
     let dir = tempfile::tempdir().unwrap();
     let two = || TrainOptions::new(Device::flex()).with_parallel(cpu(2));
     let a = run(dir.path(), "a", &rc, &obj, &data, two());
@@ -202,15 +206,7 @@ fn splits_that_leave_a_replica_without_paths_are_refused() {
     let obj = objective(&rc, plan);
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::prepare(dir.path().join("r"), &rc, false, false).unwrap();
-    let job = TrainJob {
-        run: &run,
-        cfg: &rc.train,
-        architecture: "parallel-test",
-        objective: &obj,
-        plan: &plan,
-        train_set: &data,
-        valid_set: None,
-    };
+    let job = TrainJob::new(&run, &rc.train, "parallel-test", &obj, &plan, &data);
     let opts = TrainOptions::new(Device::flex()).with_parallel(cpu(3));
     let e = train(&job, &opts, &NoProgress, &mut |_| {}).unwrap_err().to_string();
     assert!(e.contains("2 paths cannot be split across 3 replicas"), "{e}");

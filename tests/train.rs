@@ -75,15 +75,7 @@ fn pdd_training_reaches_the_noise_floor_of_a_linear_system() {
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::prepare(dir.path().join("run"), &run_config(&tc), false, false).unwrap();
     let s = train(
-        &TrainJob {
-            run: &run,
-            cfg: &tc,
-            architecture: "linear",
-            objective: &obj,
-            plan: &plan,
-            train_set: &data,
-            valid_set: Some(&valid),
-        },
+        &TrainJob::new(&run, &tc, "linear", &obj, &plan, &data).with_valid(Some(&valid)),
         &options(false, None),
         &NoProgress,
         &mut |_| {},
@@ -170,15 +162,7 @@ fn resumed_run_reaches_the_same_weights_as_an_uninterrupted_one() {
     let rc = run_config(&tc);
     let a = RunDir::prepare(dir.path().join("a"), &rc, false, false).unwrap();
     train(
-        &TrainJob {
-            run: &a,
-            cfg: &tc,
-            architecture: "linear",
-            objective: &obj,
-            plan: &plan,
-            train_set: &data,
-            valid_set: None,
-        },
+        &TrainJob::new(&a, &tc, "linear", &obj, &plan, &data),
         &options(false, None),
         &NoProgress,
         &mut |_| {},
@@ -186,15 +170,7 @@ fn resumed_run_reaches_the_same_weights_as_an_uninterrupted_one() {
     .unwrap();
     let b = RunDir::prepare(dir.path().join("b"), &rc, false, false).unwrap();
     let s = train(
-        &TrainJob {
-            run: &b,
-            cfg: &tc,
-            architecture: "linear",
-            objective: &obj,
-            plan: &plan,
-            train_set: &data,
-            valid_set: None,
-        },
+        &TrainJob::new(&b, &tc, "linear", &obj, &plan, &data),
         &options(false, Some(3)),
         &NoProgress,
         &mut |_| {},
@@ -211,15 +187,7 @@ fn resumed_run_reaches_the_same_weights_as_an_uninterrupted_one() {
     );
     let b = RunDir::prepare(dir.path().join("b"), &rc, true, false).unwrap();
     let s = train(
-        &TrainJob {
-            run: &b,
-            cfg: &tc,
-            architecture: "linear",
-            objective: &obj,
-            plan: &plan,
-            train_set: &data,
-            valid_set: None,
-        },
+        &TrainJob::new(&b, &tc, "linear", &obj, &plan, &data),
         &options(true, None),
         &NoProgress,
         &mut |_| {},
@@ -253,30 +221,14 @@ fn refusals_are_clear() {
     let obj = linear_objective(&tc, plan);
     let run = RunDir::prepare(&root, &run_config(&tc), false, true).unwrap();
     train(
-        &TrainJob {
-            run: &run,
-            cfg: &tc,
-            architecture: "linear",
-            objective: &obj,
-            plan: &plan,
-            train_set: &data,
-            valid_set: None,
-        },
+        &TrainJob::new(&run, &tc, "linear", &obj, &plan, &data),
         &options(false, None),
         &NoProgress,
         &mut |_| {},
     )
     .unwrap();
     let e = train(
-        &TrainJob {
-            run: &run,
-            cfg: &tc,
-            architecture: "another",
-            objective: &obj,
-            plan: &plan,
-            train_set: &data,
-            valid_set: None,
-        },
+        &TrainJob::new(&run, &tc, "another", &obj, &plan, &data),
         &options(true, None),
         &NoProgress,
         &mut |_| {},
@@ -290,15 +242,7 @@ fn refusals_are_clear() {
     let obj = linear_objective(&wild, plan);
     let run = RunDir::prepare(dir.path().join("wild"), &run_config(&wild), false, false).unwrap();
     let e = train(
-        &TrainJob {
-            run: &run,
-            cfg: &wild,
-            architecture: "linear",
-            objective: &obj,
-            plan: &plan,
-            train_set: &data,
-            valid_set: None,
-        },
+        &TrainJob::new(&run, &wild, "linear", &obj, &plan, &data),
         &options(false, None),
         &NoProgress,
         &mut |_| {},

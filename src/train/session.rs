@@ -275,21 +275,17 @@ impl Fit<'_> {
             // refused before config.toml or README.md are rewritten with the smaller budget
             return Err(super::trainer::beyond_budget(step, cfg.train.steps));
         }
+        if let Some(p) = &self.req.parallel {
+            p.shards(cfg.train.batch_size)?; // refused before the run directory is touched
+        }
         let run = RunDir::prepare(&self.req.out, cfg, self.req.resume, self.req.overwrite)?;
         let mut options = TrainOptions::new(self.device.clone()).resume(self.req.resume);
         if let Some(p) = &self.req.parallel {
             options = options.with_parallel(p.clone());
         }
         let arch = cfg.architecture();
-        let job = TrainJob {
-            run: &run,
-            cfg: &cfg.train,
-            architecture: &arch,
-            objective: &objective,
-            plan: &plan,
-            train_set: &train_set,
-            valid_set: valid_set.as_ref(),
-        };
+        let job = TrainJob::new(&run, &cfg.train, &arch, &objective, &plan, &train_set)
+            .with_valid(valid_set.as_ref());
         let summary = train(&job, &options, self.progress, callback)?;
         write_summary(&run, cfg, &summary)?;
         Ok(summary)

@@ -124,6 +124,27 @@ pub struct TrainJob<'a, O> {
     pub valid_set: Option<&'a TrajectorySet>,
 }
 
+impl<'a, O> TrainJob<'a, O> {
+    /// The job of training `objective` on `train_set` with `plan` into `run` under `cfg`
+    /// (checkpoints fingerprinted `architecture`), without validation.
+    pub fn new(
+        run: &'a RunDir,
+        cfg: &'a TrainConfig,
+        architecture: &'a str,
+        objective: &'a O,
+        plan: &'a BatchPlan,
+        train_set: &'a TrajectorySet,
+    ) -> Self {
+        Self { run, cfg, architecture, objective, plan, train_set, valid_set: None }
+    }
+
+    /// The same job validating on `valid_set` every `cfg.valid_every` steps.
+    pub fn with_valid(mut self, valid_set: Option<&'a TrajectorySet>) -> Self {
+        self.valid_set = valid_set;
+        self
+    }
+}
+
 /// The state carried from step to step.
 struct State<M: Module> {
     model: M,
