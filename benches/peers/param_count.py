@@ -3,7 +3,7 @@
 alone (pure Python, no framework): the independent check `cargo bench --bench paper_start`
 compares pdd's models against.
 
-The architecture (docs/method.md, "Networks"): init conv k=5 (C·w → dim); time MLP
+The architecture (described here in full, so the count owes nothing to pdd's code): init conv k=5 (C·w → dim); time MLP
 sinusoidal(dim) → Linear(dim, 4dim) → GELU → Linear(4dim, 4dim); per level two time-conditioned
 ResBlocks (Block = conv k=3 + RMSNorm gain; FiLM Linear(4dim → 2·dout); 1×1 residual conv when
 din ≠ dout), linear attention at the attention levels (LayerNorm gain, 1×1 qkv conv without bias
@@ -77,7 +77,7 @@ def unet(channels, window, nd, mults, att, dim=32, heads=8, dim_head=32, out_hea
 
 
 MODELS = {
-    # the paper's configurations (reference-method tables): C channels, window 5
+    # the paper presets' [model] sections on their data: C channels, window 5
     "lorenz96": dict(channels=2, window=5, nd=1, mults=[1, 2, 4, 4, 6], att=[4]),
     "kolmogorov": dict(channels=1, window=5, nd=2, mults=[1, 2, 4, 6], att=[3]),
 }

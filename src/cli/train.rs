@@ -36,7 +36,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub resume: bool,
     /// Training objective, replacing the preset's `[train] objective`: pdd (the paper's) or
-    /// sa-pdd (drift + noise heads, spec §4.2; what the quick presets train).
+    /// sa-pdd (drift + noise heads, docs/method.md; what the quick presets train).
     #[arg(long)]
     pub objective: Option<Objective>,
     /// Shorthand for `--objective sa-pdd`.
