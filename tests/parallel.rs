@@ -212,3 +212,20 @@ fn splits_that_leave_a_replica_without_paths_are_refused() {
     assert!(e.contains("2 paths cannot be split across 3 replicas"), "{e}");
     assert!(!run.checkpoints().join("step-0000001").exists());
 }
+
+/// A replica on another device gets its objective through `on_device`: the moved copy computes
+/// the same shard losses as the original.
+#[test]
+fn an_objective_moved_to_a_device_computes_the_same_shard_loss() {
+    let _serial = serial();
+    let (data, _, obj) = fixture(5, 1);
+    let moved = obj.on_device(&Device::flex()).unwrap();
+    let model = obj.init_model(&Device::flex()).unwrap();
+    let shard = pdd::train::Shard { rows: 3..8, of: 8 };
+    let x0 = data.tensor(&[3, 4, 5, 6, 7], &Device::flex());
+    let loss = |o: &PddObjective<PddModel>| {
+        o.shard_loss(&model, x0.clone(), 2, &shard).unwrap().total.into_scalar::<f32>()
+    };
+    assert_eq!(loss(&obj), loss(&moved));
+    assert!(obj.shard_loss(&model, x0, 2, &pdd::train::Shard { rows: 3..9, of: 8 }).is_err());
+}
