@@ -2,7 +2,9 @@
 //! (issue goals: PDD autograd score ≤ 3×, SA-PDD noise-head score ≤ 1.2×), for the quick
 //! presets' networks (random weights; the cost does not depend on them).
 //!
-//! `cargo bench --bench sampler_step [-- BATCH]` (default batch 4).
+//! `cargo bench --bench sampler_step [-- BATCH] [paper]` (default batch 4; `paper`: the paper
+//! presets' networks and grids instead of the quick ones). `PDD_DEVICE=cpu|wgpu|cuda` picks
+//! the device (default cpu; GPUs need the matching cargo feature, see scripts/gpu-check.sh).
 
 use burn::prelude::*;
 use pdd::diffusion::DiffusionConfig;
@@ -29,11 +31,20 @@ fn time(reps: usize, mut f: impl FnMut()) -> f64 {
 
 fn main() {
     let batch: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(4);
-    let device = Device::flex();
-    for (preset, grid, channels, frames) in [
-        ("lorenz96-quick", Grid::line(128), 2, 32),
-        ("kolmogorov-quick", Grid::plane(32, 32), 1, 16),
-    ] {
+    let choice = std::env::var("PDD_DEVICE").unwrap_or_else(|_| "cpu".into());
+    let device = choice.parse::<pdd::backend::DeviceChoice>().unwrap().device().unwrap();
+    let cases = if std::env::args().any(|a| a == "paper") {
+        [
+            ("lorenz96-paper", Grid::line(128), 2, 64),
+            ("kolmogorov-paper", Grid::plane(40, 40), 1, 40),
+        ]
+    } else {
+        [
+            ("lorenz96-quick", Grid::line(128), 2, 32),
+            ("kolmogorov-quick", Grid::plane(32, 32), 1, 16),
+        ]
+    };
+    for (preset, grid, channels, frames) in cases {
         let p = Preset::load(preset).unwrap();
         let model: ModelConfig = p.section("model").unwrap();
         let process = DiffusionConfig::from_preset(&p).unwrap().process(&grid).unwrap();

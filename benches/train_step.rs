@@ -2,7 +2,9 @@
 //! (`benches/peers/unet.py`) on identical shapes.
 //!
 //! `cargo bench --bench train_step [-- quick|paper]`; set `PDD_TORCH_PYTHON=/path/to/python`
-//! (a Python with torch) to also time the peer and print the ratio.
+//! (a Python with torch) to also time the peer and print the ratio. `PDD_DEVICE=cpu|wgpu|cuda`
+//! picks pdd's device (default cpu; GPUs need the matching cargo feature, see
+//! scripts/gpu-check.sh) and is passed to the peer as its torch device (`cuda` or `cpu`).
 
 use burn::optim::{AdamConfig, GradientsAccumulator, GradientsParams};
 use burn::prelude::*;
@@ -100,8 +102,14 @@ fn cases(which: &str) -> Vec<Case> {
     }
 }
 
+/// The device `PDD_DEVICE` names (default cpu).
+fn device() -> Device {
+    let choice = std::env::var("PDD_DEVICE").unwrap_or_else(|_| "cpu".into());
+    choice.parse::<pdd::backend::DeviceChoice>().unwrap().device().unwrap()
+}
+
 fn rust_seconds_per_step(c: &Case) -> f64 {
-    let dev = Device::flex().autodiff();
+    let dev = device().autodiff();
     dev.seed(0);
     let cfg =
         UNetConfig::new(c.spatial, c.channels * 5, c.channels, c.mults.clone(), c.att.clone())
@@ -112,7 +120,7 @@ fn rust_seconds_per_step(c: &Case) -> f64 {
     let mut model = PredictorBuilder::new().window(5).channels(c.channels).build(net).unwrap();
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let (ny, nx) = if c.space.len() == 1 { (1, c.space[0]) } else { (c.space[0], c.space[1]) };
-    let inner = Device::flex();
+    let inner = device();
     let x = Tensor::<5>::random(
         [c.batch, c.channels, c.frames, ny, nx],
         burn::tensor::Distribution::Normal(0.0, 1.0),
@@ -156,7 +164,12 @@ fn torch_seconds_per_step(c: &Case, python: &str) -> Option<f64> {
         c.steps
     );
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/peers/unet.py");
-    let out = std::process::Command::new(python).args([script, "--bench", &cfg]).output().ok()?;
+    let choice = std::env::var("PDD_DEVICE").unwrap_or_else(|_| "cpu".into());
+    let torch_device = if choice == "cpu" { "cpu" } else { "cuda" };
+    let out = std::process::Command::new(python)
+        .args([script, "--bench", &cfg, "--device", torch_device])
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let v: serde_json::Value = serde_json::from_str(text.lines().last()?).ok()?;
     v["seconds_per_step"].as_f64()

@@ -157,6 +157,9 @@ impl Study {
             model: ModelKind::Pdd,
             objective: None,
             overwrite: false,
+            batch: None,
+            grad_accum: None,
+            parallel: None,
         }
     }
 

@@ -11,7 +11,7 @@ use pdd::baseline::{
 use pdd::progress::NoProgress;
 use pdd::spectral::Grid;
 use pdd::train::{
-    ModelKind, RunConfig, RunDir, TrainConfig, TrainObjective, TrainOptions, TrainedRun,
+    ModelKind, RunConfig, RunDir, TrainConfig, TrainJob, TrainObjective, TrainOptions, TrainedRun,
     TrajectorySet, checkpoint, train,
 };
 
@@ -215,7 +215,7 @@ fn run_config(kind: ModelKind, train: TrainConfig) -> RunConfig {
 }
 
 fn options(resume: bool, stop_after: Option<usize>) -> TrainOptions {
-    TrainOptions { device: dev(), resume, stop_after }
+    TrainOptions::new(dev()).resume(resume).stop_after(stop_after)
 }
 
 /// Mean loss of `model` over micro-batches `0..8` of the data with their fixed randomness.
@@ -239,13 +239,7 @@ fn trained_loss_drops<M: Denoiser + 'static>(kind: ModelKind) -> (f64, f64) {
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::prepare(dir.path().join("run"), &cfg, false, false).unwrap();
     let s = train(
-        &run,
-        &tc,
-        &cfg.architecture(),
-        &obj,
-        &plan,
-        &data,
-        None,
+        &TrainJob::new(&run, &tc, &cfg.architecture(), &obj, &plan, &data),
         &options(false, None),
         &NoProgress,
         &mut |_| {},
@@ -338,13 +332,7 @@ fn resumed_ddpm_run_reaches_the_same_weights() {
     let go = |name: &str, resume: bool, stop: Option<usize>| {
         let run = RunDir::prepare(dir.path().join(name), &cfg, resume, false).unwrap();
         train(
-            &run,
-            &tc,
-            &cfg.architecture(),
-            &obj,
-            &plan,
-            &data,
-            None,
+            &TrainJob::new(&run, &tc, &cfg.architecture(), &obj, &plan, &data),
             &options(resume, stop),
             &NoProgress,
             &mut |_| {},

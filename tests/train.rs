@@ -8,7 +8,7 @@ use pdd::predictor::{Backbone, ModelConfig, PredictorBuilder, SlidingWindow};
 use pdd::progress::NoProgress;
 use pdd::spectral::Grid;
 use pdd::train::{
-    BatchPlan, ModelInit, PddObjective, RunConfig, RunDir, TrainConfig, TrainObjective,
+    BatchPlan, ModelInit, PddObjective, RunConfig, RunDir, TrainConfig, TrainJob, TrainObjective,
     TrainOptions, TrajectorySet, checkpoint, train,
 };
 use std::sync::Arc;
@@ -57,7 +57,7 @@ fn run_config(train_cfg: &TrainConfig) -> RunConfig {
 }
 
 fn options(resume: bool, stop_after: Option<usize>) -> TrainOptions {
-    TrainOptions { device: Device::flex(), resume, stop_after }
+    TrainOptions::new(Device::flex()).resume(resume).stop_after(stop_after)
 }
 
 /// With the exact increment `g = S u − u` the residual is `n_{f+1} − S n_f`, of variance
@@ -75,13 +75,7 @@ fn pdd_training_reaches_the_noise_floor_of_a_linear_system() {
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::prepare(dir.path().join("run"), &run_config(&tc), false, false).unwrap();
     let s = train(
-        &run,
-        &tc,
-        "linear",
-        &obj,
-        &plan,
-        &data,
-        Some(&valid),
+        &TrainJob::new(&run, &tc, "linear", &obj, &plan, &data).with_valid(Some(&valid)),
         &options(false, None),
         &NoProgress,
         &mut |_| {},
@@ -168,13 +162,7 @@ fn resumed_run_reaches_the_same_weights_as_an_uninterrupted_one() {
     let rc = run_config(&tc);
     let a = RunDir::prepare(dir.path().join("a"), &rc, false, false).unwrap();
     train(
-        &a,
-        &tc,
-        "linear",
-        &obj,
-        &plan,
-        &data,
-        None,
+        &TrainJob::new(&a, &tc, "linear", &obj, &plan, &data),
         &options(false, None),
         &NoProgress,
         &mut |_| {},
@@ -182,13 +170,7 @@ fn resumed_run_reaches_the_same_weights_as_an_uninterrupted_one() {
     .unwrap();
     let b = RunDir::prepare(dir.path().join("b"), &rc, false, false).unwrap();
     let s = train(
-        &b,
-        &tc,
-        "linear",
-        &obj,
-        &plan,
-        &data,
-        None,
+        &TrainJob::new(&b, &tc, "linear", &obj, &plan, &data),
         &options(false, Some(3)),
         &NoProgress,
         &mut |_| {},
@@ -205,13 +187,7 @@ fn resumed_run_reaches_the_same_weights_as_an_uninterrupted_one() {
     );
     let b = RunDir::prepare(dir.path().join("b"), &rc, true, false).unwrap();
     let s = train(
-        &b,
-        &tc,
-        "linear",
-        &obj,
-        &plan,
-        &data,
-        None,
+        &TrainJob::new(&b, &tc, "linear", &obj, &plan, &data),
         &options(true, None),
         &NoProgress,
         &mut |_| {},
@@ -245,26 +221,14 @@ fn refusals_are_clear() {
     let obj = linear_objective(&tc, plan);
     let run = RunDir::prepare(&root, &run_config(&tc), false, true).unwrap();
     train(
-        &run,
-        &tc,
-        "linear",
-        &obj,
-        &plan,
-        &data,
-        None,
+        &TrainJob::new(&run, &tc, "linear", &obj, &plan, &data),
         &options(false, None),
         &NoProgress,
         &mut |_| {},
     )
     .unwrap();
     let e = train(
-        &run,
-        &tc,
-        "another",
-        &obj,
-        &plan,
-        &data,
-        None,
+        &TrainJob::new(&run, &tc, "another", &obj, &plan, &data),
         &options(true, None),
         &NoProgress,
         &mut |_| {},
@@ -278,13 +242,7 @@ fn refusals_are_clear() {
     let obj = linear_objective(&wild, plan);
     let run = RunDir::prepare(dir.path().join("wild"), &run_config(&wild), false, false).unwrap();
     let e = train(
-        &run,
-        &wild,
-        "linear",
-        &obj,
-        &plan,
-        &data,
-        None,
+        &TrainJob::new(&run, &wild, "linear", &obj, &plan, &data),
         &options(false, None),
         &NoProgress,
         &mut |_| {},

@@ -129,7 +129,7 @@ class UNet(nn.Module):
 
     def embed(self, t):
         half = self.dim // 2
-        f = self.base ** (-torch.arange(half, dtype=torch.float32) / (half - 1))
+        f = self.base ** (-torch.arange(half, dtype=torch.float32, device=t.device) / (half - 1))
         a = t[:, None] * f[None]
         return torch.cat([a.sin(), a.cos()], -1)
 
@@ -153,7 +153,7 @@ def window(net, x, t, w):
     """x: (B, C, F, *space) → drift (B, C, F, *space); causal window of w slices."""
     b, c, f = x.shape[:3]
     sp = x.shape[3:]
-    p = torch.cat([torch.zeros(b, c, w - 1, *sp), x], 2)
+    p = torch.cat([torch.zeros(b, c, w - 1, *sp, device=x.device), x], 2)
     s = torch.stack([p[:, :, k:k + f] for k in range(w)], 2)  # (B, C, w, F, *sp)
     s = s.movedim(3, 1).reshape(b * f, c * w, *sp)
     y = net(s, t.repeat_interleave(f))
@@ -184,7 +184,9 @@ def main():
     ap.add_argument("--counts", action="store_true")
     ap.add_argument("--bench", help="JSON: {name, nd, C, space, mults, att, dim, heads, dh, frames, batch, accum, steps}")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="torch device: cpu or cuda (scripts/gpu-check.sh)")
     a = ap.parse_args()
+    dev = torch.device(a.device)
     torch.set_num_threads(a.threads)
     if a.counts:
         for name in CONFIGS:
@@ -194,12 +196,13 @@ def main():
         cfg = json.loads(a.bench)
         torch.manual_seed(0)
         w = 5
-        net = UNet(cfg["nd"], cfg["C"] * w, cfg["C"], cfg["mults"], cfg["att"], cfg["dim"], cfg["heads"], cfg["dh"])
+        net = UNet(cfg["nd"], cfg["C"] * w, cfg["C"], cfg["mults"], cfg["att"], cfg["dim"], cfg["heads"], cfg["dh"]).to(dev)
         opt = torch.optim.Adam(net.parameters(), lr=2e-4, eps=1e-8)
         shape = (cfg["batch"], cfg["C"], cfg["frames"], *cfg["space"])
-        x = torch.randn(shape)
-        t = torch.randint(0, 1000, (cfg["batch"],)).float()
-        sig = torch.rand(cfg["batch"]) + 0.1
+        x = torch.randn(shape, device=dev)
+        t = torch.randint(0, 1000, (cfg["batch"],), device=dev).float()
+        sig = torch.rand(cfg["batch"], device=dev) + 0.1
+        sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
 
         def step():
             opt.zero_grad()
@@ -208,9 +211,11 @@ def main():
             opt.step()
 
         step()  # warm-up
+        sync()
         t0 = time.perf_counter()
         for _ in range(cfg["steps"]):
             step()
+        sync()
         dt = (time.perf_counter() - t0) / cfg["steps"]
         print(json.dumps({"name": cfg["name"], "seconds_per_step": dt, "steps_per_second": 1 / dt}))
 

@@ -2,12 +2,12 @@
 //! index per example, for any [`Denoiser`], plugged into the generic trainer.
 
 use super::denoiser::{Denoiser, ddpm_config};
-use super::sampler::gaussian;
 use super::schedule::DdpmSchedule;
-use crate::error::Result;
+use crate::diffusion::white_noise_rows;
+use crate::error::{Error, Result};
 use crate::predictor::LossParts;
 use crate::rng;
-use crate::train::{ModelInit, RunConfig, TrainObjective};
+use crate::train::{ModelInit, RunConfig, Shard, TrainObjective};
 use burn::prelude::*;
 use rand::Rng;
 use std::sync::Arc;
@@ -59,15 +59,41 @@ impl<M: Denoiser> TrainObjective for DdpmObjective<M> {
 
     /// `total` = `noise` = the ε-MSE; `drift` is 0 (a DDPM has no drift term).
     fn loss(&self, model: &M, x0: Tensor<5>, m: u64) -> Result<LossParts> {
+        let b = x0.dims()[0];
+        self.shard_loss(model, x0, m, &Shard::whole(b))
+    }
+
+    /// As [`loss`](Self::loss) on the paths `shard.rows` of the micro-batch: a path's examples
+    /// are consecutive (path-major), so they get the DDPM indices and noise rows they get in
+    /// the whole micro-batch.
+    fn shard_loss(&self, model: &M, x0: Tensor<5>, m: u64, shard: &Shard) -> Result<LossParts> {
+        let paths = x0.dims()[0];
         let (cond, x) = model.examples(x0)?;
         let dims = x.dims();
         let device = x.device();
-        let (t, noise_seed) = self.draws(m, dims[0]);
-        let eps = gaussian(dims, noise_seed, &device);
-        let x_t = self.schedule.q_sample(x, eps.clone(), &t)?;
+        if paths != shard.len() || paths == 0 || dims[0] % paths != 0 {
+            return Err(Error::shape(
+                format!("DDPM shard {:?} of a micro-batch of {}", shard.rows, shard.of),
+                format!("[{}, C, F, Ny, Nx] paths", shard.len()),
+                paths,
+            ));
+        }
+        let per_path = dims[0] / paths;
+        let (all, noise_seed) = self.draws(m, per_path * shard.of);
+        let first = shard.rows.start * per_path;
+        let t = &all[first..first + dims[0]];
+        let host = white_noise_rows(&dims, noise_seed, first);
+        let eps =
+            Tensor::from_data(TensorData::new(host.into_raw_vec_and_offset().0, dims), &device);
+        let x_t = self.schedule.q_sample(x, eps.clone(), t)?;
         let tf: Vec<f32> = t.iter().map(|&i| i as f32).collect();
         let pred = model.eps(cond.as_ref(), x_t, Tensor::from_floats(tf.as_slice(), &device));
         let mse = (pred - eps).square().mean();
         Ok(LossParts { total: mse.clone(), drift: Tensor::zeros([1], &device), noise: Some(mse) })
+    }
+
+    /// The same objective (its tables live on the host).
+    fn on_device(&self, _device: &Device) -> Result<Self> {
+        Ok(Self { schedule: self.schedule.clone(), seed: self.seed, init: self.init.clone() })
     }
 }

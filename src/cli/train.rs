@@ -2,7 +2,9 @@
 
 use crate::backend::DeviceChoice;
 use crate::presets::Preset;
-use crate::train::{ModelKind, Objective, TrainEvent, TrainRequest, train_preset};
+use crate::train::{
+    ModelKind, Objective, ParallelConfig, Reduce, TrainEvent, TrainRequest, train_preset,
+};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -43,10 +45,31 @@ pub struct TrainArgs {
     /// Replace a different run in --out.
     #[arg(long)]
     pub overwrite: bool,
+    /// Data-parallel replicas (docs/scaling.md): a count N (N CPU replicas, or CUDA devices
+    /// 0..N, by --device) or a list such as `cuda:0,cuda:1`. Each micro-batch is split into N
+    /// contiguous shards (sizes differ by at most one when N does not divide it) whose
+    /// gradients are averaged weighted by size, so the weights match one device with the same
+    /// batch up to float summation order.
+    #[arg(long, default_value = "1")]
+    pub devices: String,
+    /// How replicas combine gradients: main (sum on the first device; every backend) or
+    /// collective (burn's all-reduce; CUDA only in burn 0.22.1).
+    #[arg(long, default_value = "main")]
+    pub reduce: Reduce,
+    /// Override the preset's global micro-batch (`[train] batch_size`), split across
+    /// --devices; with --grad-accum K an optimiser step sees K·B paths.
+    #[arg(long, value_parser = super::positive)]
+    pub batch: Option<usize>,
+    /// Override the preset's micro-batches per optimiser step (`[train] grad_accum`); halve
+    /// --batch and double --grad-accum to keep the paper's step on a smaller device.
+    #[arg(long, value_parser = super::positive)]
+    pub grad_accum: Option<usize>,
 }
 
 /// Runs `pdd train`.
 pub fn run(a: TrainArgs) -> anyhow::Result<()> {
+    let parallel = ParallelConfig::parse(&a.devices, a.device, a.reduce)?;
+    let device = parallel.main_device().clone();
     let req = TrainRequest {
         preset: Preset::load(&a.preset)?,
         data: a.data,
@@ -56,8 +79,10 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
         objective: if a.sa_pdd { Some(Objective::SaPdd) } else { a.objective },
         resume: a.resume,
         overwrite: a.overwrite,
+        batch: a.batch,
+        grad_accum: a.grad_accum,
+        parallel: (parallel.replicas() > 1).then_some(parallel),
     };
-    let device = a.device.device()?;
     let bar = crate::progress::terminal_bar();
     let mut last_print = std::time::Instant::now();
     let mut cb = |e: &TrainEvent| match e {

@@ -30,5 +30,5 @@ pub use device::{
 };
 pub use etd::{etd1_multipliers, phi1};
 pub use process::{DiffusionConfig, ForwardProcess, ForwardProcessBuilder, Table, VARIANCE_FLOOR};
-pub use qsample::white_noise;
+pub use qsample::{white_noise, white_noise_rows};
 pub use synthetic::{synthetic_mode_variance, synthetic_trajectory};

@@ -19,12 +19,20 @@ use rayon::prelude::*;
 /// Callers that draw noise for many batches should vary `seed` per batch (for example
 /// `seed + step`), since example `b` of two calls with the same seed gets the same noise.
 pub fn white_noise(shape: &[usize], seed: u64) -> ArrayD<f32> {
+    white_noise_rows(shape, seed, 0)
+}
+
+/// Rows `first .. first + shape[0]` of [`white_noise`] of a larger batch: example `b` of the
+/// result `[B, …]` comes from `rng::stream(seed, first + b)`. Data-parallel training draws
+/// each replica's shard of a batch with it (docs/scaling.md), so the shards together hold
+/// exactly the noise of the whole batch.
+pub fn white_noise_rows(shape: &[usize], seed: u64, first: usize) -> ArrayD<f32> {
     let mut out = ArrayD::<f32>::zeros(IxDyn(shape));
     let per = shape.iter().skip(1).product::<usize>();
     if per > 0 {
         let data = out.as_slice_mut().expect("fresh arrays are contiguous");
         data.par_chunks_mut(per).enumerate().for_each(|(b, chunk)| {
-            let mut r = rng::stream(seed, b as u64);
+            let mut r = rng::stream(seed, (first + b) as u64);
             rng::fill_normal(&mut r, chunk);
         });
     }

@@ -1,5 +1,6 @@
-//! Training (docs/reference.md §9): configuration, deterministic batches, objectives, the loop,
-//! checkpoints, EMA, the loss log and run directories.
+//! Training (docs/reference.md §9; data-parallel replicas: docs/scaling.md): configuration,
+//! deterministic batches, objectives, the loop, checkpoints, EMA, the loss log and run
+//! directories.
 
 mod batches;
 pub mod checkpoint;
@@ -8,6 +9,7 @@ mod ema;
 mod lock;
 pub mod log;
 mod objective;
+mod parallel;
 mod run;
 mod session;
 mod trainer;
@@ -17,10 +19,11 @@ pub use config::{Normalization, Objective, TrainConfig};
 pub use ema::Ema;
 pub use lock::{LOCK_FILE, RunLock};
 pub use log::LogRow;
-pub use objective::{ModelInit, PddObjective, TrainObjective};
+pub use objective::{ModelInit, PddObjective, Shard, TrainObjective};
+pub use parallel::{ParallelConfig, Reduce};
 pub use run::{DataInfo, ModelKind, RunConfig, RunDir};
 pub use session::{
     TrainRequest, TrainedRun, newest_intact, open_checkpoint, open_run, run_config, split_set,
     stats_for, train_predictor, train_preset,
 };
-pub use trainer::{TrainEvent, TrainOptions, TrainSummary, beyond_budget, train};
+pub use trainer::{TrainEvent, TrainJob, TrainOptions, TrainSummary, beyond_budget, train};

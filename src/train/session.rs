@@ -3,8 +3,9 @@
 use super::batches::{BatchPlan, TrajectorySet};
 use super::config::{Normalization, Objective, TrainConfig};
 use super::objective::{ModelInit, PddObjective, TrainObjective};
+use super::parallel::ParallelConfig;
 use super::run::{DataInfo, ModelKind, RunConfig, RunDir};
-use super::trainer::{TrainEvent, TrainOptions, TrainSummary, train};
+use super::trainer::{TrainEvent, TrainJob, TrainOptions, TrainSummary, train};
 use crate::baseline::{DdpmConfig, DdpmGen, DdpmObjective, DdpmSim};
 use crate::diffusion::DiffusionConfig;
 use crate::error::{Error, Result};
@@ -39,6 +40,14 @@ pub struct TrainRequest {
     pub resume: bool,
     /// Replace a different run in `out`.
     pub overwrite: bool,
+    /// Override of `train.batch_size`, the global micro-batch (split across the replicas of
+    /// `parallel`; docs/scaling.md).
+    pub batch: Option<usize>,
+    /// Override of `train.grad_accum` (micro-batches per optimiser step).
+    pub grad_accum: Option<usize>,
+    /// Data-parallel replicas (docs/scaling.md); `None` trains on the device given to
+    /// [`train_preset`] / [`train_predictor`] alone.
+    pub parallel: Option<ParallelConfig>,
 }
 
 /// `data` as the run directory `out` should record it: relative to `out` (e.g.
@@ -101,6 +110,12 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
     let mut train: TrainConfig = req.preset.section("train")?;
     if let Some(s) = req.steps {
         train.steps = s;
+    }
+    if let Some(b) = req.batch {
+        train.batch_size = b;
+    }
+    if let Some(k) = req.grad_accum {
+        train.grad_accum = k;
     }
     if let Some(objective) = req.objective {
         if req.model != ModelKind::Pdd {
@@ -259,7 +274,7 @@ impl Fit<'_> {
 
     /// Loads the splits, prepares the run directory and trains the objective `make` builds from
     /// the batch plan (`steps` diffusion indices).
-    fn run<O: TrainObjective>(
+    fn run<O: TrainObjective + Sync>(
         &self,
         steps: usize,
         callback: &mut dyn FnMut(&TrainEvent),
@@ -282,22 +297,18 @@ impl Fit<'_> {
             // refused before config.toml or README.md are rewritten with the smaller budget
             return Err(super::trainer::beyond_budget(step, cfg.train.steps));
         }
+        if let Some(p) = &self.req.parallel {
+            p.shards(cfg.train.batch_size)?; // refused before the run directory is touched
+        }
         let run = RunDir::prepare(&self.req.out, cfg, self.req.resume, self.req.overwrite)?;
-        let options =
-            TrainOptions { device: self.device.clone(), resume: self.req.resume, stop_after: None };
+        let mut options = TrainOptions::new(self.device.clone()).resume(self.req.resume);
+        if let Some(p) = &self.req.parallel {
+            options = options.with_parallel(p.clone());
+        }
         let arch = cfg.architecture();
-        let summary = train(
-            &run,
-            &cfg.train,
-            &arch,
-            &objective,
-            &plan,
-            &train_set,
-            valid_set.as_ref(),
-            &options,
-            self.progress,
-            callback,
-        )?;
+        let job = TrainJob::new(&run, &cfg.train, &arch, &objective, &plan, &train_set)
+            .with_valid(valid_set.as_ref());
+        let summary = train(&job, &options, self.progress, callback)?;
         write_summary(&run, cfg, &summary)?;
         Ok(summary)
     }

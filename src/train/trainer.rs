@@ -1,6 +1,6 @@
-//! The training loop (docs/reference.md §9.1): Adam, gradient accumulation, optional EMA,
-//! validation loss, CSV log, atomic checkpoints, resume, NaN guard, progress and a per-step
-//! callback.
+//! The training loop (docs/reference.md §9.1; data-parallel replicas: docs/scaling.md): Adam,
+//! gradient accumulation, optional EMA, validation loss, CSV log, atomic checkpoints, resume, NaN
+//! guard, progress and a per-step callback.
 
 use super::batches::{BatchPlan, TrajectorySet};
 use super::checkpoint::{self, CheckpointState};
@@ -8,11 +8,12 @@ use super::config::TrainConfig;
 use super::ema::Ema;
 use super::log::{self, LogRow};
 use super::objective::TrainObjective;
+use super::parallel::{MicroLoss, ParallelConfig, Replicas};
 use super::run::RunDir;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsAccumulator, GradientsParams};
+use burn::optim::{AdamConfig, GradientsAccumulator};
 use burn::prelude::*;
 use std::time::Instant;
 
@@ -40,13 +41,48 @@ pub enum TrainEvent {
 /// How to run the loop (what is not part of the run's configuration).
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
-    /// Compute device (without autodiff; the trainer adds it).
+    /// Compute device (without autodiff; the trainer adds it): the main device, the first of
+    /// `parallel.devices`.
     pub device: Device,
+    /// Data-parallel replicas (docs/scaling.md); [`ParallelConfig::single`] of `device` for
+    /// ordinary training.
+    pub parallel: ParallelConfig,
     /// Continue from the latest checkpoint of the run, if any.
     pub resume: bool,
     /// Stop after this many steps in this call even if `train.steps` is not reached (the run
     /// can be resumed later); `None` runs to the end.
     pub stop_after: Option<usize>,
+}
+
+impl TrainOptions {
+    /// Ordinary training on `device` from scratch, to the end of the step budget.
+    pub fn new(device: Device) -> Self {
+        Self {
+            parallel: ParallelConfig::single(device.clone()),
+            device,
+            resume: false,
+            stop_after: None,
+        }
+    }
+
+    /// Data-parallel training on `parallel`'s replicas (its first device becomes `device`).
+    pub fn with_parallel(mut self, parallel: ParallelConfig) -> Self {
+        self.device = parallel.main_device().clone();
+        self.parallel = parallel;
+        self
+    }
+
+    /// The same options resuming (`true`) or not.
+    pub fn resume(mut self, resume: bool) -> Self {
+        self.resume = resume;
+        self
+    }
+
+    /// The same options stopping after `steps` steps in this call (`None`: at the end).
+    pub fn stop_after(mut self, steps: Option<usize>) -> Self {
+        self.stop_after = steps;
+        self
+    }
 }
 
 /// What a finished (or stopped) call of [`train`] reports.
@@ -71,156 +107,257 @@ pub struct TrainSummary {
     pub steps_per_second: f64,
 }
 
-/// Trains `objective` on `train` (standardised) into `run`, validating on `valid` if given.
+/// What [`train`] trains: the run directory, its settings and its data.
+pub struct TrainJob<'a, O> {
+    /// The run directory (prepared, locked).
+    pub run: &'a RunDir,
+    /// The `[train]` settings.
+    pub cfg: &'a TrainConfig,
+    /// The architecture fingerprint written into checkpoints (a resume refuses others).
+    pub architecture: &'a str,
+    /// The model family and its loss.
+    pub objective: &'a O,
+    /// The micro-batch plan over `train_set`.
+    pub plan: &'a BatchPlan,
+    /// Standardised training paths `[N, C, F, *grid]`.
+    pub train_set: &'a TrajectorySet,
+    /// Standardised validation paths, if validation is on.
+    pub valid_set: Option<&'a TrajectorySet>,
+}
+
+impl<'a, O> TrainJob<'a, O> {
+    /// The job of training `objective` on `train_set` with `plan` into `run` under `cfg`
+    /// (checkpoints fingerprinted `architecture`), without validation.
+    pub fn new(
+        run: &'a RunDir,
+        cfg: &'a TrainConfig,
+        architecture: &'a str,
+        objective: &'a O,
+        plan: &'a BatchPlan,
+        train_set: &'a TrajectorySet,
+    ) -> Self {
+        Self { run, cfg, architecture, objective, plan, train_set, valid_set: None }
+    }
+
+    /// The same job validating on `valid_set` every `cfg.valid_every` steps.
+    pub fn with_valid(mut self, valid_set: Option<&'a TrajectorySet>) -> Self {
+        self.valid_set = valid_set;
+        self
+    }
+}
+
+/// The state carried from step to step.
+struct State<M: Module> {
+    model: M,
+    optim: burn::optim::ModuleOptimizer,
+    ema: Option<Ema<M>>,
+    /// Step of the resumed checkpoint (0 when fresh).
+    start: usize,
+}
+
+/// Trains `job.objective` on `job.train_set` (standardised) into `job.run`, validating on
+/// `job.valid_set` if given, on one device or data-parallel on `options.parallel`
+/// (docs/scaling.md: the same weights as one device with the same global batch, up to float
+/// summation order).
 ///
 /// Deterministic given `train.seed`: a run stopped (or killed) after a checkpoint and resumed
 /// reaches the same weights as an uninterrupted run. A non-finite loss stops the run with an
 /// error naming the step; the last checkpoint written before it stays intact.
-#[allow(clippy::too_many_arguments)]
-pub fn train<O: TrainObjective>(
-    run: &RunDir,
-    cfg: &TrainConfig,
-    architecture: &str,
-    objective: &O,
-    plan: &BatchPlan,
-    train_set: &TrajectorySet,
-    valid_set: Option<&TrajectorySet>,
+pub fn train<O: TrainObjective + Sync>(
+    job: &TrainJob<'_, O>,
     options: &TrainOptions,
     progress: &dyn Progress,
     callback: &mut dyn FnMut(&TrainEvent),
 ) -> Result<TrainSummary> {
+    let cfg = job.cfg;
     cfg.validate()?;
-    let inner = options.device.clone();
-    let ad = inner.clone().autodiff();
-    inner.seed(cfg.seed);
-    ad.seed(cfg.seed);
-    let mut model = objective.init_model(&ad)?;
-    let mut optim = AdamConfig::new()
-        .with_beta_1(cfg.beta1 as f32)
-        .with_beta_2(cfg.beta2 as f32)
-        .with_epsilon(cfg.eps as f32)
-        .init();
-    let mut start = 0;
-    let mut ema: Option<Ema<O::Model>> = None;
-    if options.resume
-        && let Some(r) =
-            checkpoint::restore_newest(&run.checkpoints(), &model, &optim, architecture)?
-    {
-        if r.state.step > cfg.steps {
-            return Err(beyond_budget(r.state.step, cfg.steps));
-        }
-        model = r.model;
-        optim = r.optim;
-        start = r.state.step;
-        if let Some(d) = cfg.ema_decay {
-            let shadow = r.ema.unwrap_or_else(|| model.clone());
-            ema = Some(Ema { shadow: shadow.no_grad(), decay: d });
-        }
-        log::truncate(&run.log_path(), start)?;
-        callback(&TrainEvent::Resumed { step: start, skipped: r.skipped });
+    if options.parallel.main_device() != &options.device {
+        return Err(Error::config(
+            "devices",
+            "TrainOptions::device must be the first of parallel.devices (use TrainOptions::with_parallel)",
+        ));
     }
-    if start == 0 {
-        if run.log_path().exists() {
-            std::fs::remove_file(run.log_path()).map_err(|e| Error::io(run.log_path(), e))?;
-        }
-        ema = cfg.ema_decay.map(|d| Ema::new(&model, d));
-    }
-    let end = match options.stop_after {
-        Some(n) => cfg.steps.min(start + n),
-        None => cfg.steps,
-    };
+    let replicas = Replicas::new(job.objective, &options.parallel, job.plan.batch)?;
+    let mut state = restore_or_init(job, options, callback)?;
+    let start = state.start;
+    let end = options.stop_after.map_or(cfg.steps, |n| cfg.steps.min(start + n));
     progress.start("training", (end.saturating_sub(start)) as u64);
     let t0 = Instant::now();
     let mut pending: Vec<LogRow> = Vec::new();
     let mut losses: Vec<f64> = Vec::new();
     let mut last_valid: Option<f64> = None;
-    let accum = cfg.grad_accum as u64;
     for step in start + 1..=end {
-        let mut acc = GradientsAccumulator::<O::Model>::new();
-        let (mut tot, mut drift, mut noise) = (0.0f64, 0.0f64, 0.0f64);
-        for micro in 0..accum {
-            let m = (step as u64 - 1) * accum + micro;
-            let mut x0 = train_set.tensor(&plan.indices(m), &inner);
-            if let Some(len) = cfg.crop_frames {
-                let f = train_set.frames();
-                x0 = x0.narrow(2, plan.crop_start(m, f, len), len.min(f));
+        let loss = match step_once(job, &replicas, &mut state, step) {
+            Ok(loss) => loss,
+            Err(e) => {
+                log::append(&job.run.log_path(), &pending)?;
+                return Err(e);
             }
-            let parts = objective.loss(&model, x0, m)?;
-            let scaled = parts.total.clone().div_scalar(accum as f32);
-            let grads = scaled.backward();
-            acc.accumulate(&model, GradientsParams::from_grads(grads, &model));
-            tot += parts.total.into_scalar::<f32>() as f64 / accum as f64;
-            drift += parts.drift.into_scalar::<f32>() as f64 / accum as f64;
-            noise += parts.noise.map_or(f64::NAN, |n| n.into_scalar::<f32>() as f64) / accum as f64;
-        }
-        if !tot.is_finite() {
-            log::append(&run.log_path(), &pending)?;
-            let last = checkpoint::latest(&run.checkpoints())
-                .map_or("none".to_string(), |(s, _)| format!("step {s}"));
-            return Err(Error::NonFinite {
-                context: format!(
-                    "training loss at step {step} (last good checkpoint: {last}; resume from it with a lower lr)"
-                ),
-            });
-        }
-        model = optim.step(cfg.lr, model, acc.grads());
-        if let Some(e) = ema.as_mut() {
-            e.update(&model);
-        }
-        losses.push(tot);
-        let valid = if cfg.valid_every > 0 && step % cfg.valid_every == 0 {
-            valid_set
-                .map(|v| validation_loss(objective, &model, v, cfg, &inner))
-                .transpose()?
-                .unwrap_or(f64::NAN)
-        } else {
-            f64::NAN
         };
-        if valid.is_finite() {
-            last_valid = Some(valid);
-        }
-        let row =
-            LogRow { step, loss: tot, drift, noise, valid, seconds: t0.elapsed().as_secs_f64() };
+        losses.push(loss.total);
+        let valid = validate_at(job, &state.model, step, &options.device)?;
+        last_valid = valid.or(last_valid);
+        let row = LogRow {
+            step,
+            loss: loss.total,
+            drift: loss.drift,
+            noise: loss.noise,
+            valid: valid.unwrap_or(f64::NAN),
+            seconds: t0.elapsed().as_secs_f64(),
+        };
         callback(&TrainEvent::Step(row));
-        if step % cfg.log_every == 0 || step == end || valid.is_finite() {
+        if step % cfg.log_every == 0 || step == end || valid.is_some() {
             pending.push(row);
         }
         progress.advance(1);
         if step % cfg.checkpoint_every == 0 || step == end {
-            log::append(&run.log_path(), &pending)?;
+            log::append(&job.run.log_path(), &pending)?;
             pending.clear();
-            let state = CheckpointState {
-                step,
-                architecture: architecture.to_string(),
-                loss: tot,
-                pdd_version: env!("CARGO_PKG_VERSION").to_string(),
-            };
-            let path = checkpoint::save(
-                &run.checkpoints(),
-                &state,
-                &model,
-                &optim,
-                ema.as_ref().map(|e| &e.shadow),
-            )?;
+            let path = save_checkpoint(job, &state, step, loss.total)?;
             callback(&TrainEvent::Checkpoint { step, path });
         }
     }
     progress.finish();
     if end == cfg.steps {
-        let final_model = ema.as_ref().map_or(&model, |e| &e.shadow);
-        checkpoint::export_safetensors(final_model, &run.root().join("model.safetensors"))?;
+        let final_model = state.ema.as_ref().map_or(&state.model, |e| &e.shadow);
+        checkpoint::export_safetensors(final_model, &job.run.root().join("model.safetensors"))?;
     }
-    let secs = t0.elapsed().as_secs_f64();
+    Ok(summary(start, end, &losses, last_valid, t0.elapsed().as_secs_f64()))
+}
+
+/// A fresh model and optimiser seeded by `train.seed`, replaced by the newest intact
+/// checkpoint when `options.resume` (which truncates the log to it and reports
+/// [`TrainEvent::Resumed`]); a fresh start removes an old log.
+fn restore_or_init<O: TrainObjective>(
+    job: &TrainJob<'_, O>,
+    options: &TrainOptions,
+    callback: &mut dyn FnMut(&TrainEvent),
+) -> Result<State<O::Model>> {
+    let (cfg, run) = (job.cfg, job.run);
+    let inner = options.device.clone();
+    let ad = inner.clone().autodiff();
+    inner.seed(cfg.seed);
+    ad.seed(cfg.seed);
+    let model = job.objective.init_model(&ad)?;
+    let optim = AdamConfig::new()
+        .with_beta_1(cfg.beta1 as f32)
+        .with_beta_2(cfg.beta2 as f32)
+        .with_epsilon(cfg.eps as f32)
+        .init();
+    if options.resume
+        && let Some(r) =
+            checkpoint::restore_newest(&run.checkpoints(), &model, &optim, job.architecture)?
+    {
+        if r.state.step > cfg.steps {
+            return Err(beyond_budget(r.state.step, cfg.steps));
+        }
+        let start = r.state.step;
+        let ema = cfg.ema_decay.map(|d| {
+            let shadow = r.ema.unwrap_or_else(|| r.model.clone());
+            Ema { shadow: shadow.no_grad(), decay: d }
+        });
+        log::truncate(&run.log_path(), start)?;
+        callback(&TrainEvent::Resumed { step: start, skipped: r.skipped });
+        return Ok(State { model: r.model, optim: r.optim, ema, start });
+    }
+    if run.log_path().exists() {
+        std::fs::remove_file(run.log_path()).map_err(|e| Error::io(run.log_path(), e))?;
+    }
+    let ema = cfg.ema_decay.map(|d| Ema::new(&model, d));
+    Ok(State { model, optim, ema, start: 0 })
+}
+
+/// One optimiser step: `grad_accum` micro-batches, each split across the replicas, their
+/// gradients summed (weighted by shard size, scaled by `1/grad_accum`), then Adam and the EMA.
+/// A non-finite loss is an error naming the step and the last good checkpoint.
+fn step_once<O: TrainObjective + Sync>(
+    job: &TrainJob<'_, O>,
+    replicas: &Replicas<'_, O>,
+    state: &mut State<O::Model>,
+    step: usize,
+) -> Result<MicroLoss> {
+    let cfg = job.cfg;
+    let accum = cfg.grad_accum as u64;
+    let mut acc = GradientsAccumulator::<O::Model>::new();
+    let mut loss = MicroLoss::default();
+    for micro in 0..accum {
+        let m = (step as u64 - 1) * accum + micro;
+        let part = replicas.micro_batch(&state.model, job.train_set, job.plan, cfg, m, &mut acc)?;
+        loss.total += part.total;
+        loss.drift += part.drift;
+        loss.noise += part.noise;
+    }
+    if !loss.total.is_finite() {
+        let last = checkpoint::latest(&job.run.checkpoints())
+            .map_or("none".to_string(), |(s, _)| format!("step {s}"));
+        return Err(Error::NonFinite {
+            context: format!(
+                "training loss at step {step} (last good checkpoint: {last}; resume from it with a lower lr)"
+            ),
+        });
+    }
+    state.model = state.optim.step(cfg.lr, state.model.clone(), acc.grads());
+    if let Some(e) = state.ema.as_mut() {
+        e.update(&state.model);
+    }
+    Ok(loss)
+}
+
+/// The validation loss when `step` is a validation step and there is a validation set.
+fn validate_at<O: TrainObjective>(
+    job: &TrainJob<'_, O>,
+    model: &O::Model,
+    step: usize,
+    device: &Device,
+) -> Result<Option<f64>> {
+    let cfg = job.cfg;
+    if cfg.valid_every == 0 || !step.is_multiple_of(cfg.valid_every) {
+        return Ok(None);
+    }
+    let Some(v) = job.valid_set else { return Ok(None) };
+    Ok(Some(validation_loss(job.objective, model, v, cfg, device)?).filter(|l: &f64| l.is_finite()))
+}
+
+/// Writes the checkpoint of `step` (model, optimiser, EMA copy, `loss`).
+fn save_checkpoint<O: TrainObjective>(
+    job: &TrainJob<'_, O>,
+    state: &State<O::Model>,
+    step: usize,
+    loss: f64,
+) -> Result<std::path::PathBuf> {
+    let cs = CheckpointState {
+        step,
+        architecture: job.architecture.to_string(),
+        loss,
+        pdd_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    checkpoint::save(
+        &job.run.checkpoints(),
+        &cs,
+        &state.model,
+        &state.optim,
+        state.ema.as_ref().map(|e| &e.shadow),
+    )
+}
+
+/// The summary of a call that ran steps `start + 1 ..= end` with step losses `losses`.
+fn summary(
+    start: usize,
+    end: usize,
+    losses: &[f64],
+    valid: Option<f64>,
+    secs: f64,
+) -> TrainSummary {
     let k = (losses.len() / 10).max(1);
-    Ok(TrainSummary {
+    TrainSummary {
         step: end,
         started_from: start,
         first_loss: median(&losses[..k.min(losses.len())]),
         last_loss: median(&losses[losses.len().saturating_sub(k)..]),
-        valid_loss: last_valid,
+        valid_loss: valid,
         seconds: secs,
         steps_per_second: (end - start) as f64 / secs.max(1e-9),
-    })
+    }
 }
 
 /// The refusal to resume a run whose checkpoint `step` is beyond the step budget `steps`.
