@@ -156,9 +156,7 @@ fn run_config(p: &Paper, cfg: &TrainConfig, diffusion: DiffusionConfig) -> RunCo
         diffusion,
         model: p.model.clone(),
         train: cfg.clone(),
-        sample: Default::default(),
-        eval: Default::default(),
-        ddpm: None,
+        stages: Default::default(),
     }
 }
 

@@ -72,7 +72,8 @@ fn main() -> anyhow::Result<()> {
     let samples: usize = args.get(2).map_or(Ok(4), |s| s.parse())?;
     let steps: usize = args.get(3).map_or(Ok(40), |s| s.parse())?;
     let device = burn::prelude::Device::flex();
-    let mut eval = pdd::train::TrainedRun::load(&run, &device)?.config.eval;
+    let mut eval: pdd::eval::EvalConfig =
+        pdd::train::TrainedRun::load(&run, &device)?.config.stage("eval")?;
     eval.samples = samples;
     eval.batch = samples;
     eval.sr_source = match args.get(4).map(String::as_str) {

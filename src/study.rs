@@ -31,8 +31,8 @@ use crate::presets::Preset;
 use crate::progress::Progress;
 use crate::systems::DataConfig;
 use crate::train::{
-    LogRow, ModelKind, RunConfig, RunDir, TrainEvent, TrainRequest, TrainedRun, run_config,
-    train_predictor, train_preset,
+    LogRow, ModelKind, RunConfig, RunDir, TrainEvent, TrainRequest, TrainSummary, TrainedRun,
+    run_config, train_builtin, train_predictor,
 };
 use burn::prelude::*;
 use ndarray::Axis;
@@ -247,7 +247,7 @@ impl Study {
         &self,
         run: TrainedRun<P>,
     ) -> Result<Evaluator> {
-        let eval = self.eval_overrides(run.config.eval.clone());
+        let eval = self.eval_overrides(run.config.stage("eval")?);
         self.with_lambda_steps(Evaluator::from_run(run, None, &self.device, Some(eval))?)
     }
 
@@ -255,7 +255,7 @@ impl Study {
     pub fn evaluator(&self) -> Result<Evaluator> {
         let run = self.run_dir();
         let (_, config) = crate::train::open_run(&run, &[ModelKind::Pdd])?;
-        let eval = self.eval_overrides(config.eval);
+        let eval = self.eval_overrides(config.stage("eval")?);
         self.with_lambda_steps(Evaluator::new_with(&run, None, &self.device, Some(eval))?)
     }
 
@@ -409,6 +409,30 @@ impl Study {
     /// A figure of the evaluation of the custom run `DIR/<name>` ([`evaluate_run`](Self::evaluate_run)).
     pub fn figure_of(&self, name: &str, figure: EvalFigure) -> Result<Figure> {
         Figure::open(self.dir.join(name).join("figures").join(figure.file_name()))
+    }
+}
+
+/// Trains what `req.model` names on the preset: the PDD model with its built-in backbone
+/// ([`train_builtin`]) or a DDPM baseline ([`crate::baseline::train_ddpm`]), after checking the
+/// preset's `[sample]` and `[eval]` sections, which the run records for the stages after
+/// training.
+pub fn train_preset(
+    req: &TrainRequest,
+    device: &Device,
+    progress: &dyn Progress,
+    callback: &mut dyn FnMut(&TrainEvent),
+) -> Result<TrainSummary> {
+    if req.preset.has_section("sample") {
+        req.preset.section::<crate::sample::SamplerConfig>("sample")?.validate()?;
+    }
+    if req.preset.has_section("eval") {
+        req.preset.section::<crate::eval::EvalConfig>("eval")?.validate()?;
+    }
+    match req.model {
+        ModelKind::Pdd => train_builtin(req, device, progress, callback),
+        ModelKind::DdpmSim | ModelKind::DdpmGen => {
+            crate::baseline::train_ddpm(req, device, progress, callback)
+        }
     }
 }
 

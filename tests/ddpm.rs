@@ -209,7 +209,7 @@ fn train_cfg(steps: usize, lr: f64) -> TrainConfig {
 
 fn run_config(kind: ModelKind, train: TrainConfig) -> RunConfig {
     RunConfig {
-        ddpm: Some(DdpmConfig { stride: 100, ..DdpmConfig::default() }),
+        stages: common::ddpm_stage(DdpmConfig { stride: 100, ..DdpmConfig::default() }),
         ..common::run_config(kind.name(), &train)
     }
 }

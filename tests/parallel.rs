@@ -178,7 +178,7 @@ fn ddpm_baseline_shards_match_one_device() {
     let mut tc = train_cfg(2);
     tc.objective = pdd::train::Objective::Pdd;
     let rc = RunConfig {
-        ddpm: Some(DdpmConfig { stride: 100, ..DdpmConfig::default() }),
+        stages: common::ddpm_stage(DdpmConfig { stride: 100, ..DdpmConfig::default() }),
         ..common::run_config("ddpm-sim", &tc)
     };
     // ddpm-sim cuts every path into F − w examples: shards must keep them together

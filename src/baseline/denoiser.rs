@@ -42,11 +42,9 @@ pub(crate) fn unet_with_channels(
     Ok(u)
 }
 
-/// The `[ddpm]` settings of a DDPM run configuration.
+/// The `[ddpm]` settings of a run configuration (the defaults when it has none), validated.
 pub fn ddpm_config(cfg: &RunConfig) -> Result<DdpmConfig> {
-    let d = cfg.ddpm.clone().ok_or_else(|| {
-        Error::config("ddpm", format!("a `{}` run needs a [ddpm] section in config.toml", cfg.kind))
-    })?;
+    let d: DdpmConfig = cfg.stage("ddpm")?;
     d.validate()?;
     Ok(d)
 }

@@ -23,7 +23,7 @@ mod simulation;
 pub use config::DdpmConfig;
 pub use denoiser::{Denoiser, ddpm_config};
 pub use generation::{DdpmGen, ddpm_generate};
-pub use objective::DdpmObjective;
+pub use objective::{DdpmObjective, train_ddpm};
 pub use run::{DdpmModel, DdpmRun};
 pub use sampler::{ChainStep, DdpmSampler, ReverseStep};
 pub use schedule::DdpmSchedule;

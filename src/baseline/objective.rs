@@ -1,13 +1,20 @@
 //! The DDPM training objective (Ho et al.'s "simple" loss): ε-regression at a uniformly drawn
 //! index per example, for any [`Denoiser`], plugged into the generic trainer.
 
+use super::config::DdpmConfig;
 use super::denoiser::{Denoiser, ddpm_config};
+use super::generation::DdpmGen;
 use super::schedule::DdpmSchedule;
+use super::simulation::DdpmSim;
 use crate::diffusion::white_noise_rows;
 use crate::error::{Error, Result};
 use crate::predictor::LossParts;
+use crate::progress::Progress;
 use crate::rng;
-use crate::train::{ModelInit, RunConfig, Shard, TrainObjective};
+use crate::train::{
+    ModelInit, ModelKind, RunConfig, RunDir, Shard, TrainEvent, TrainObjective, TrainRequest,
+    TrainSummary, train_objective,
+};
 use burn::prelude::*;
 use rand::Rng;
 use std::sync::Arc;
@@ -96,4 +103,41 @@ impl<M: Denoiser> TrainObjective for DdpmObjective<M> {
     fn on_device(&self, _device: &Device) -> Result<Self> {
         Ok(Self { schedule: self.schedule.clone(), seed: self.seed, init: self.init.clone() })
     }
+}
+
+/// Trains the DDPM baseline `req.model` (`ddpm-sim` or `ddpm-gen`) through the same trainer,
+/// run directory and resume as PDD ([`train_objective`]). A run in `req.out` whose `[ddpm]`
+/// section differs from the preset's is refused unless `req.overwrite`.
+pub fn train_ddpm(
+    req: &TrainRequest,
+    device: &Device,
+    progress: &dyn Progress,
+    callback: &mut dyn FnMut(&TrainEvent),
+) -> Result<TrainSummary> {
+    check_same_ddpm(req)?;
+    fn make<M: Denoiser + 'static>(cfg: &RunConfig) -> Result<(usize, DdpmObjective<M>)> {
+        let objective = DdpmObjective::<M>::for_run(cfg)?;
+        Ok((objective.schedule.steps(), objective))
+    }
+    match req.model {
+        ModelKind::DdpmSim => train_objective(req, device, progress, callback, make::<DdpmSim>),
+        ModelKind::DdpmGen => train_objective(req, device, progress, callback, make::<DdpmGen>),
+        ModelKind::Pdd => Err(Error::config("model", "`pdd` is not a DDPM baseline")),
+    }
+}
+
+/// Refuses to continue a run in `req.out` trained with another `[ddpm]` section.
+fn check_same_ddpm(req: &TrainRequest) -> Result<()> {
+    if req.overwrite || !req.out.join("config.toml").exists() {
+        return Ok(());
+    }
+    let have = ddpm_config(&RunDir::open(&req.out)?.config()?)?;
+    if have != DdpmConfig::from_preset(&req.preset)? {
+        return Err(Error::Other(format!(
+            "{} holds a run whose [ddpm] differs from preset `{}`; pass --overwrite to replace it",
+            req.out.display(),
+            req.preset.name
+        )));
+    }
+    Ok(())
 }

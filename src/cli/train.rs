@@ -2,9 +2,7 @@
 
 use crate::backend::DeviceChoice;
 use crate::presets::Preset;
-use crate::train::{
-    ModelKind, Objective, ParallelConfig, Reduce, TrainEvent, TrainRequest, train_preset,
-};
+use crate::train::{ModelKind, Objective, ParallelConfig, Reduce, TrainEvent, TrainRequest};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -104,7 +102,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
             eprintln!("resuming from the checkpoint of step {step}");
         }),
     };
-    let s = train_preset(&req, &device, &bar, &mut cb)?;
+    let s = crate::study::train_preset(&req, &device, &bar, &mut cb)?;
     bar.finish_and_clear();
     println!(
         "trained {} {} → step {} in {:.1} s ({:.3} steps/s); loss {:.4} → {:.4} (medians of the first and last 10 % of steps){}; run in {}",

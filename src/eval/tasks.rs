@@ -66,7 +66,10 @@ impl Evaluator {
         device: &Device,
         eval: Option<EvalConfig>,
     ) -> Result<Self> {
-        let eval = eval.unwrap_or_else(|| run.config.eval.clone());
+        let eval = match eval {
+            Some(e) => e,
+            None => run.config.stage("eval")?,
+        };
         eval.validate()?;
         let path =
             data.map(Path::to_path_buf).unwrap_or_else(|| run.config.data.path_from(&run.dir));
@@ -86,7 +89,7 @@ impl Evaluator {
         let test = TrajectorySet::new(all.gather(&(0..n).collect::<Vec<_>>()), grid)?;
         let device_process = DeviceProcess::new(&run.process, device)?;
         let score = path_score(&run, device)?;
-        let sampler = run.config.sample.clone();
+        let sampler: SamplerConfig = run.config.stage("sample")?;
         let run = run.map(|m| Box::new(m) as Box<dyn Predictor>);
         let device = device.clone();
         Ok(Self { run, device, device_process, sampler, eval, test, test_split: all, score })

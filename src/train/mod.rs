@@ -24,6 +24,6 @@ pub use parallel::{ParallelConfig, Reduce};
 pub use run::{DataInfo, ModelKind, RunConfig, RunDir};
 pub use session::{
     TrainRequest, TrainedRun, newest_intact, open_checkpoint, open_run, run_config, split_set,
-    stats_for, train_predictor, train_preset,
+    stats_for, train_builtin, train_objective, train_predictor,
 };
 pub use trainer::{TrainEvent, TrainJob, TrainOptions, TrainSummary, beyond_budget, train};

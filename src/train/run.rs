@@ -68,9 +68,11 @@ impl DataInfo {
     }
 }
 
-/// The resolved configuration of a run, stored as `config.toml`.
+/// The resolved configuration of a run, stored as `config.toml`: what training needs
+/// (`[data]`, `[diffusion]`, `[model]`, `[train]`) typed, and the sections of the stages after
+/// training (`[sample]`, `[eval]`, `[ddpm]`) carried as the preset wrote them; each stage reads
+/// its own with [`RunConfig::stage`] (docs/architecture.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RunConfig {
     /// Preset the run was made from.
     pub preset: String,
@@ -85,15 +87,10 @@ pub struct RunConfig {
     pub model: ModelConfig,
     /// Optimisation.
     pub train: TrainConfig,
-    /// Reverse-λ sampler settings used by `pdd generate|super-resolve|eval`.
-    #[serde(default)]
-    pub sample: crate::sample::SamplerConfig,
-    /// Evaluation settings used by `pdd eval`.
-    #[serde(default)]
-    pub eval: crate::eval::EvalConfig,
-    /// Schedule and sampler of the DDPM baselines (`ddpm-sim` / `ddpm-gen` runs only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ddpm: Option<crate::baseline::DdpmConfig>,
+    /// The preset's other sections (`[sample]`: the reverse-λ sampler; `[eval]`: `pdd eval`;
+    /// `[ddpm]`: the DDPM baselines), unparsed: training does not read them.
+    #[serde(flatten)]
+    pub stages: toml::Table,
 }
 
 fn default_kind() -> String {
@@ -134,15 +131,29 @@ impl std::fmt::Display for ModelKind {
 }
 
 impl RunConfig {
+    /// The stage section `key` (e.g. `"eval"`) parsed as `T`, its defaults when the run has none;
+    /// a malformed section is an error naming it.
+    pub fn stage<T: serde::de::DeserializeOwned + Default>(&self, key: &str) -> Result<T> {
+        match self.stages.get(key) {
+            None => Ok(T::default()),
+            Some(v) => v.clone().try_into().map_err(|e| Error::config(key, e.to_string())),
+        }
+    }
+
+    /// Whether the run has the stage section `key`.
+    pub fn has_stage(&self, key: &str) -> bool {
+        self.stages.contains_key(key)
+    }
+
     /// The model family of the run (an unknown `kind` is an error naming it).
     pub fn model_kind(&self) -> Result<ModelKind> {
         self.kind.parse()
     }
 
     /// The first part (`preset`, `kind`, `[data]`, …) in which two runs differ, ignoring the
-    /// step budget, the sampling/evaluation settings and where the dataset file lies (a moved
-    /// or copied dataset is the same data: its system, grid, frames and statistics match);
-    /// `None` if they are the same run.
+    /// step budget, the stage sections (the DDPM baselines compare their own `[ddpm]`) and where
+    /// the dataset file lies (a moved or copied dataset is the same data: its system, grid,
+    /// frames and statistics match); `None` if they are the same run.
     pub fn difference(&self, other: &Self) -> Option<&'static str> {
         let mut train = self.train.clone();
         train.steps = other.train.steps;
@@ -158,7 +169,6 @@ impl RunConfig {
             (self.diffusion == other.diffusion, "[diffusion]"),
             (self.model == other.model, "[model]"),
             (train == other.train, "[train]"),
-            (self.ddpm == other.ddpm, "[ddpm]"),
         ]
         .into_iter()
         .find_map(|(same, name)| (!same).then_some(name))

@@ -6,7 +6,6 @@ use super::objective::{ModelInit, PddObjective, TrainObjective};
 use super::parallel::ParallelConfig;
 use super::run::{DataInfo, ModelKind, RunConfig, RunDir};
 use super::trainer::{TrainEvent, TrainJob, TrainOptions, TrainSummary, train};
-use crate::baseline::{DdpmConfig, DdpmGen, DdpmObjective, DdpmSim};
 use crate::diffusion::DiffusionConfig;
 use crate::error::{Error, Result};
 use crate::io::{Dataset, Split, Stats};
@@ -150,13 +149,17 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
         diffusion: DiffusionConfig::from_preset(&req.preset)?,
         model,
         train,
-        sample: optional_section(&req.preset, "sample")?,
-        eval: optional_section(&req.preset, "eval")?,
-        ddpm: match req.model {
-            ModelKind::Pdd => None,
-            ModelKind::DdpmSim | ModelKind::DdpmGen => Some(DdpmConfig::from_preset(&req.preset)?),
-        },
+        stages: stage_sections(&req.preset),
     })
+}
+
+/// The preset's tables that training does not read (`[sample]`, `[eval]`, `[ddpm]`, …), carried
+/// into the run's configuration for the stages after training.
+fn stage_sections(preset: &Preset) -> toml::Table {
+    const TRAINING: [&str; 4] = ["data", "diffusion", "model", "train"];
+    let tables =
+        preset.table().iter().filter(|(k, v)| v.is_table() && !TRAINING.contains(&k.as_str()));
+    tables.map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 /// Refuses a predictor window that leaves no frame to predict: a window of `w` slices needs
@@ -175,16 +178,10 @@ fn check_window(window: usize, frames: usize, crop: Option<usize>) -> Result<()>
     Ok(())
 }
 
-fn optional_section<T: serde::de::DeserializeOwned + Default>(
-    preset: &Preset,
-    key: &str,
-) -> Result<T> {
-    if preset.has_section(key) { preset.section(key) } else { Ok(T::default()) }
-}
-
 /// Trains the preset's PDD (or SA-PDD) model with its built-in backbone (`[model] backbone =
-/// "unet" | "fno"`), or the DDPM baseline `req.model`, on `req.data` into `req.out`.
-pub fn train_preset(
+/// "unet" | "fno"`) on `req.data` into `req.out`; `req.model` must be PDD (the DDPM baselines
+/// train through [`crate::baseline::train_ddpm`], both behind [`crate::study::train_preset`]).
+pub fn train_builtin(
     req: &TrainRequest,
     device: &Device,
     progress: &dyn Progress,
@@ -192,18 +189,27 @@ pub fn train_preset(
 ) -> Result<TrainSummary> {
     let ds = Dataset::open(&req.data)?;
     let cfg = run_config(req, &ds)?;
-    let fit = Fit { req, ds: &ds, cfg: &cfg, device, progress };
-    match req.model {
-        ModelKind::Pdd => with_builtin(&cfg.model, FitVisitor { fit: &fit, callback }),
-        ModelKind::DdpmSim => {
-            let objective = DdpmObjective::<DdpmSim>::for_run(&cfg)?;
-            fit.run(objective.schedule.steps(), callback, |_| Ok(objective))
-        }
-        ModelKind::DdpmGen => {
-            let objective = DdpmObjective::<DdpmGen>::for_run(&cfg)?;
-            fit.run(objective.schedule.steps(), callback, |_| Ok(objective))
-        }
+    if req.model != ModelKind::Pdd {
+        return Err(Error::config("model", format!("`{}` is not a PDD run", req.model)));
     }
+    let fit = Fit { req, ds: &ds, cfg: &cfg, device, progress };
+    with_builtin(&cfg.model, FitVisitor { fit: &fit, callback })
+}
+
+/// Trains an objective built by a stage above this one (the DDPM baselines) with the same
+/// data, run directory, checkpoints, resume and log as PDD: `make` builds it from the run's
+/// configuration and returns it with the number of diffusion indices its batches draw from.
+pub fn train_objective<O: TrainObjective + Sync>(
+    req: &TrainRequest,
+    device: &Device,
+    progress: &dyn Progress,
+    callback: &mut dyn FnMut(&TrainEvent),
+    make: impl FnOnce(&RunConfig) -> Result<(usize, O)>,
+) -> Result<TrainSummary> {
+    let ds = Dataset::open(&req.data)?;
+    let cfg = run_config(req, &ds)?;
+    let (steps, objective) = make(&cfg)?;
+    Fit { req, ds: &ds, cfg: &cfg, device, progress }.run(steps, callback, |_| Ok(objective))
 }
 
 /// Trains the predictor `spec` builds (one of your own, see

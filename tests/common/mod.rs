@@ -84,8 +84,13 @@ pub fn run_config(kind: &str, train_cfg: &TrainConfig) -> RunConfig {
         diffusion: process().config().clone(),
         model: toml::from_str("window = 2\ndim = 8\ndim_mults = [1, 2]\nattention_levels = [1]\nheads = 2\ndim_head = 4\n").unwrap(),
         train: train_cfg.clone(),
-        sample: Default::default(),
-        eval: Default::default(),
-        ddpm: None,
+        stages: Default::default(),
     }
+}
+
+/// A run's stage sections holding just `[ddpm] = d`.
+pub fn ddpm_stage(d: pdd::baseline::DdpmConfig) -> toml::Table {
+    let mut t = toml::Table::new();
+    t.insert("ddpm".into(), toml::Value::try_from(d).unwrap());
+    t
 }
