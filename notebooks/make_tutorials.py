@@ -291,7 +291,7 @@ apply to all of them."""),
 let ci = std::env::var("PDD_NOTEBOOK_CI").is_ok();
 let device = DeviceChoice::Auto.device().expect("a compute device");
 let options = StudyOptions {
-    train_steps: Some(if ci { 10 } else { 200 }),
+    train_steps: Some(if ci { 10 } else { 100 }),
     eval_samples: Some(if ci { 1 } else { 8 }),
     lambda_steps: if ci { Some(3) } else { None },
     no_generation: ci,
@@ -308,9 +308,10 @@ println!("device {:?}, output in {}", device, ablation.study.dir.display());""")
             """Algorithm 2 is evaluated deterministically (σ_λ = 0), but the predictor was
 trained as the drift of a stochastic path density with transition noise σ_λ (Eq. 6, 58). Fig. 10
 simulates with that noise at λ = 0.2 and 0.4: the paths look like the coarse-grained physics,
-noise included. Here the same run is simulated both ways; the table gives the L² and spectral error
-against `C_λ u₀`, the figure shows physics, deterministic and noisy paths side by side. No training
-is needed beyond the preset's run."""),
+noise included. Here the same run is simulated both ways and scored against the noise-free
+`C_λ u₀` and against the noised data `u_λ = C_λ u₀ + √Σ_λ ε` (what the path density models); the
+figure shows physics, noised physics, deterministic and noisy paths side by side. No training is
+needed beyond the preset's run."""),
         *ablation_cells(
             "window", "2. The history window", "Figs. 11–12",
             """A window of one slice simulates well at λ = 0 but fails at λ = 0.2 (Fig. 11);

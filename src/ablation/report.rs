@@ -106,10 +106,12 @@ impl AblationReport {
     }
 }
 
-/// A table cell: 3 significant decimals, `–` for NaN.
+/// A table cell: whole numbers as such (windows, λ = 0), else 3 decimals; `–` for NaN.
 fn cell(v: f64) -> String {
     if v.is_nan() {
         "–".into()
+    } else if v.fract() == 0.0 && v.abs() < 1e4 {
+        format!("{v:.0}")
     } else if v.abs() >= 1e4 {
         format!("{v:.2e}")
     } else {
