@@ -12,13 +12,7 @@ use pdd::prelude::*;
 fn main() -> pdd::Result<()> {
     let ci = std::env::var("PDD_NOTEBOOK_CI").is_ok();
     let dir = std::env::args().nth(1).unwrap_or_else(|| "target/notebooks/ablations".into());
-    let options = StudyOptions {
-        train_steps: Some(if ci { 10 } else { 100 }),
-        eval_samples: Some(if ci { 1 } else { 8 }),
-        lambda_steps: if ci { Some(3) } else { None },
-        no_generation: ci,
-        ..StudyOptions::default()
-    };
+    let options = pdd::ablation::tutorial_size(ci);
     let device = DeviceChoice::Auto.device()?;
     let study = Study::new("lorenz96-quick", &dir, device)?.with_options(options);
     let ablation = Ablation::new(study, AblationOptions::default())?;

@@ -290,13 +290,8 @@ apply to all of them."""),
         code("""use pdd::ablation::{Ablation, AblationKind, AblationOptions};
 let ci = std::env::var("PDD_NOTEBOOK_CI").is_ok();
 let device = DeviceChoice::Auto.device().expect("a compute device");
-let options = StudyOptions {
-    train_steps: Some(if ci { 10 } else { 100 }),
-    eval_samples: Some(if ci { 1 } else { 8 }),
-    lambda_steps: if ci { Some(3) } else { None },
-    no_generation: ci,
-    ..StudyOptions::default()
-};
+// 100 training steps per run, 8 test paths (CI: 10 steps, one path, no generation)
+let options = pdd::ablation::tutorial_size(ci);
 let study = Study::new("lorenz96-quick", "../target/notebooks/ablations", device.clone())
     .expect("the embedded preset")
     .with_options(options);

@@ -40,5 +40,5 @@ mod window;
 pub use laplacian::hierarchy_decades;
 pub use options::{AblationKind, AblationOptions};
 pub use report::{AblationReport, AblationRow};
-pub use runner::Ablation;
+pub use runner::{Ablation, tutorial_size};
 pub use variant::Variant;

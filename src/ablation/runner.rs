@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::eval::Evaluator;
 use crate::metrics::{MeanStd, relative_l2_at_step, relative_spectral_error};
 use crate::progress::Progress;
-use crate::study::Study;
+use crate::study::{Study, StudyOptions};
 use ndarray::ArrayD;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -126,6 +126,19 @@ impl Ablation {
         figure.save_overwrite(self.out_dir().join(&file))?;
         report.figures.push(file);
         Ok(())
+    }
+}
+
+/// The size of the ablations tutorial (`notebooks/ablations.ipynb`, `examples/ablations.rs`):
+/// 100 training steps per run and 8 test paths; with `ci` the smoke size of the notebooks' CI run
+/// (10 steps, one test path, 3 reverse-λ steps, no generation).
+pub fn tutorial_size(ci: bool) -> StudyOptions {
+    StudyOptions {
+        train_steps: Some(if ci { 10 } else { 100 }),
+        eval_samples: Some(if ci { 1 } else { 8 }),
+        lambda_steps: if ci { Some(3) } else { None },
+        no_generation: ci,
+        ..StudyOptions::default()
     }
 }
 
