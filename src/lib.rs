@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod ablation;
 pub mod backend;
 pub mod baseline;
 #[cfg(feature = "cli")]

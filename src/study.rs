@@ -64,17 +64,33 @@ pub struct Study {
     pub device: Device,
     /// Size overrides.
     pub options: StudyOptions,
+    /// The training run's directory under `dir` (`run` unless [`with_run_dir`](Self::with_run_dir)).
+    run_name: PathBuf,
 }
 
 impl Study {
     /// A study of the preset `preset` (a name or a TOML file) in `dir` on `device`.
     pub fn new(preset: &str, dir: impl AsRef<Path>, device: Device) -> Result<Self> {
-        Ok(Self {
-            preset: Preset::load(preset)?,
+        Ok(Self::from_preset(Preset::load(preset)?, dir, device))
+    }
+
+    /// A study of `preset` (already loaded, e.g. a variant from
+    /// [`Preset::with_value`]) in `dir` on `device`.
+    pub fn from_preset(preset: Preset, dir: impl AsRef<Path>, device: Device) -> Self {
+        Self {
+            preset,
             dir: dir.as_ref().to_path_buf(),
             device,
             options: StudyOptions::default(),
-        })
+            run_name: PathBuf::from("run"),
+        }
+    }
+
+    /// The same study training into and evaluating `DIR/<name>` instead of `DIR/run` (`name`
+    /// relative, e.g. `variants/window-1`): variants of a preset share `DIR/data.h5`.
+    pub fn with_run_dir(mut self, name: impl AsRef<Path>) -> Self {
+        self.run_name = name.as_ref().to_path_buf();
+        self
     }
 
     /// The same study with size overrides.
@@ -88,9 +104,9 @@ impl Study {
         self.dir.join("data.h5")
     }
 
-    /// `DIR/run`.
+    /// `DIR/run` (or the directory of [`with_run_dir`](Self::with_run_dir)).
     pub fn run_dir(&self) -> PathBuf {
-        self.dir.join("run")
+        self.dir.join(&self.run_name)
     }
 
     /// `DIR/report.md` (with `report.json` and `figures/` beside it).
@@ -363,7 +379,8 @@ impl Study {
 
     /// Training and validation loss of `DIR/run/log.csv` against the step.
     pub fn loss_figure(&self) -> Result<Figure> {
-        self.loss_curves(&["run"], |r| r.loss, true, "training loss")
+        let run = self.run_name.to_string_lossy();
+        self.loss_curves(&[&run], |r| r.loss, true, "training loss")
     }
 
     /// The PDD action term (the `drift` column of `log.csv`: the loss both objectives share) of

@@ -4,7 +4,7 @@
 use crate::backend::DeviceChoice;
 use crate::study::{Study, StudyOptions};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Arguments of `pdd demo`.
@@ -20,6 +20,14 @@ pub struct DemoArgs {
     /// Compute device: auto, cpu, wgpu, cuda.
     #[arg(long, default_value = "auto")]
     pub device: DeviceChoice,
+    /// Size overrides.
+    #[command(flatten)]
+    pub size: SizeArgs,
+}
+
+/// Size overrides of a [`Study`] on the command line (`pdd demo`, `pdd ablate`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct SizeArgs {
     /// Trajectories to generate (default: the preset's); the preset's splits are scaled in
     /// proportion.
     #[arg(long, value_parser = super::positive)]
@@ -38,22 +46,35 @@ pub struct DemoArgs {
     pub no_generation: bool,
 }
 
+impl SizeArgs {
+    /// The [`StudyOptions`] these arguments set.
+    pub fn options(&self) -> StudyOptions {
+        StudyOptions {
+            trajectories: self.trajectories,
+            train_steps: self.train_steps,
+            eval_samples: self.samples,
+            lambda_steps: self.lambda_steps,
+            no_generation: self.no_generation,
+        }
+    }
+}
+
+/// The study directory of preset `name` (an embedded name or a TOML path) under `out`:
+/// `out/<file stem>`, as `pdd demo` and `pdd ablate` lay it out.
+pub fn study_dir(out: &Path, name: &str) -> PathBuf {
+    let stem = name.trim_end_matches(".toml").rsplit('/').next().unwrap_or(name);
+    out.join(stem)
+}
+
 /// Runs `pdd demo`.
 pub fn run(a: DemoArgs) -> anyhow::Result<()> {
     let device = a.device.device()?;
-    let options = StudyOptions {
-        trajectories: a.trajectories,
-        train_steps: a.train_steps,
-        eval_samples: a.samples,
-        lambda_steps: a.lambda_steps,
-        no_generation: a.no_generation,
-    };
+    let options = a.size.options();
     let t_all = Instant::now();
     let mut summary = Vec::new();
     for name in &a.presets {
-        let stem = name.trim_end_matches(".toml").rsplit('/').next().unwrap_or(name).to_string();
-        let study =
-            Study::new(name, a.out.join(&stem), device.clone())?.with_options(options.clone());
+        let study = Study::new(name, study_dir(&a.out, name), device.clone())?
+            .with_options(options.clone());
         println!("== {name} → {}", study.dir.display());
         let bar = crate::progress::terminal_bar();
         let t = Instant::now();

@@ -1,6 +1,7 @@
 //! Command-line interface: argument types (clap) and handlers, one file per subcommand group.
 //! The `pdd` binary only parses and dispatches, so every command is also callable from Rust.
 
+pub mod ablate;
 pub mod data;
 pub mod demo;
 
@@ -43,6 +44,9 @@ pub enum Command {
     Eval(sample::EvalArgs),
     /// The quick end-to-end demo: data → training → evaluation for each preset (resumable).
     Demo(demo::DemoArgs),
+    /// The paper's ablations (Figs. 10–16): noisy simulation, history window, Laplacian term,
+    /// noise-free coarse-graining; trains the variants (resumable) and writes a report per study.
+    Ablate(ablate::AblateArgs),
 }
 
 /// Runs a parsed command line.
@@ -66,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SuperResolve(args) => sample::super_resolve(args),
         Command::Eval(args) => sample::eval(args),
         Command::Demo(args) => demo::run(args),
+        Command::Ablate(args) => ablate::run(args),
     }
 }
 

@@ -327,6 +327,7 @@ pub struct DeviceProcess {
     pub(crate) etd_score: SpectralOperator,
     sigma2: Vec<f64>,
     steps: usize,
+    forward_noise: bool,
 }
 
 impl DeviceProcess {
@@ -343,6 +344,7 @@ impl DeviceProcess {
             etd_score: SpectralOperator::single(&basis, process.etd_score_factor())?,
             sigma2: process.sigma2_table().to_vec(),
             steps: process.steps(),
+            forward_noise: process.config().forward_noise,
             basis,
         })
     }
@@ -382,7 +384,8 @@ impl DeviceProcess {
         Ok(Tensor::from_data(TensorData::new(v, [t.len(), 1, 1, 1, 1]), self.basis.device()))
     }
 
-    /// `u_λ = F⁻¹{ Â_t F{x0} + B̂_t F{ε} }` with the given white noise (same shape as `x0`).
+    /// `u_λ = F⁻¹{ Â_t F{x0} + B̂_t F{ε} }` with the given white noise (same shape as `x0`);
+    /// `C_λ u₀` alone when the process has `forward_noise = false` (Eq. 68).
     ///
     /// `x0`, `noise`: `[B, C, F, Ny, Nx]`; `t`: `B` diffusion indices.
     pub fn q_sample_given_noise(
@@ -406,6 +409,9 @@ impl DeviceProcess {
                 t.len(),
             ));
         }
+        if !self.forward_noise {
+            return self.coarse_grain(x0, t);
+        }
         let a = self.damping.multiplier(t)?;
         let b = self.noise_std.multiplier(t)?;
         let z = self.basis.forward(x0) * a + self.basis.forward(noise) * b;
@@ -415,12 +421,17 @@ impl DeviceProcess {
     /// q-sample with white noise drawn on the device (`Tensor::random`; seed it with
     /// `device.seed(..)`); returns `(u_λ, ε)`. Fastest, but the noise differs from the host's.
     pub fn q_sample(&self, x0: Tensor<5>, t: &[usize]) -> Result<(Tensor<5>, Tensor<5>)> {
-        let noise = Tensor::random(x0.shape(), Distribution::Normal(0.0, 1.0), &x0.device());
+        let noise = if self.forward_noise {
+            Tensor::random(x0.shape(), Distribution::Normal(0.0, 1.0), &x0.device())
+        } else {
+            x0.zeros_like()
+        };
         Ok((self.q_sample_given_noise(x0, t, noise.clone())?, noise))
     }
 
     /// q-sample with the host's noise streams ([`white_noise`]`(shape, seed)`, uploaded), so the
-    /// result equals [`ForwardProcess::q_sample`] with the same seed; returns `(u_λ, ε)`.
+    /// result equals [`ForwardProcess::q_sample`] with the same seed; returns `(u_λ, ε)` (ε zero
+    /// without forward noise).
     pub fn q_sample_seeded(
         &self,
         x0: Tensor<5>,
@@ -428,9 +439,12 @@ impl DeviceProcess {
         seed: u64,
     ) -> Result<(Tensor<5>, Tensor<5>)> {
         let d = self.basis.check(&x0, "DeviceProcess::q_sample_seeded x0")?;
-        let host = white_noise(&d, seed);
-        let noise =
-            Tensor::from_data(TensorData::new(host.into_raw_vec_and_offset().0, d), &x0.device());
+        let noise = if self.forward_noise {
+            let host = white_noise(&d, seed);
+            Tensor::from_data(TensorData::new(host.into_raw_vec_and_offset().0, d), &x0.device())
+        } else {
+            x0.zeros_like()
+        };
         Ok((self.q_sample_given_noise(x0, t, noise.clone())?, noise))
     }
 

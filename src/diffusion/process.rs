@@ -31,6 +31,14 @@ fn default_steps() -> usize {
     1000
 }
 
+fn default_true() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
 /// The `[diffusion]` section of a preset.
 ///
 /// ```toml
@@ -40,6 +48,7 @@ fn default_steps() -> usize {
 /// noise_amplitude_squared = 2.0   # β² (default 2)
 /// steps = 1000                    # T (default 1000)
 /// laplacian = "discrete"          # or "continuous" (default discrete)
+/// forward_noise = true            # false: u_λ = C_λ u₀, the noise-free ablation (Eq. 68)
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,6 +67,12 @@ pub struct DiffusionConfig {
     /// Which Laplacian eigenvalues to use.
     #[serde(default)]
     pub laplacian: LaplacianKind,
+    /// Whether the forward samples carry noise (default `true`: `u_λ = C_λ u₀ + √Σ_λ ε`).
+    /// `false` is the paper's noise-free coarse-graining ablation (Eq. 68, Figs. 15–16):
+    /// training sees `u_λ = C_λ u₀` (ε ≡ 0), while β² still sets the PDD loss weight σ²_λ and
+    /// the reverse sampler's noise (docs/ablations.md).
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub forward_noise: bool,
 }
 
 impl DiffusionConfig {
@@ -74,10 +89,19 @@ impl DiffusionConfig {
         Ok(config)
     }
 
-    /// Checks every field; the error names the offending one (`diffusion.<field>`).
+    /// Checks every field; the error names the offending one (`diffusion.<field>`). α = 0
+    /// with γ = 0 is refused: `∂_λ u = βη` would damp no mode (Eq. 67), so `C_λ = 1` and the
+    /// process has neither a spatial hierarchy nor a stationary end.
     pub fn validate(&self) -> Result<()> {
         non_negative("diffusion.laplacian_factor", self.laplacian_factor)?;
         non_negative("diffusion.mass_factor", self.mass_factor)?;
+        if self.laplacian_factor == 0.0 && self.mass_factor == 0.0 {
+            return Err(Error::config(
+                "diffusion.laplacian_factor",
+                "is 0 and diffusion.mass_factor is 0 too: the process would have no damping \
+                 (C_λ = 1 for every mode, Eq. 67); set laplacian_factor > 0 or mass_factor > 0",
+            ));
+        }
         non_negative("diffusion.noise_amplitude_squared", self.noise_amplitude_squared)?;
         if self.steps == 0 {
             return Err(Error::config("diffusion.steps", "must be at least 1"));
@@ -94,6 +118,7 @@ impl DiffusionConfig {
             .beta2(self.noise_amplitude_squared)
             .steps(self.steps)
             .laplacian(self.laplacian)
+            .forward_noise(self.forward_noise)
             .build()
     }
 }
@@ -115,6 +140,7 @@ pub struct ForwardProcessBuilder {
     beta2: f64,
     steps: usize,
     laplacian: LaplacianKind,
+    forward_noise: bool,
 }
 
 impl ForwardProcessBuilder {
@@ -155,6 +181,12 @@ impl ForwardProcessBuilder {
         self
     }
 
+    /// Whether forward samples carry noise (default `true`; `false`: `u_λ = C_λ u₀`, Eq. 68).
+    pub fn forward_noise(mut self, on: bool) -> Self {
+        self.forward_noise = on;
+        self
+    }
+
     /// Validates the settings and precomputes every table (in f64, stored as f32).
     pub fn build(self) -> Result<ForwardProcess> {
         let grid =
@@ -168,6 +200,7 @@ impl ForwardProcessBuilder {
             noise_amplitude_squared: self.beta2,
             steps: self.steps,
             laplacian: self.laplacian,
+            forward_noise: self.forward_noise,
         };
         config.validate()?;
         Ok(ForwardProcess::compute(grid, config))
@@ -250,6 +283,7 @@ impl ForwardProcess {
             beta2: default_beta2(),
             steps: default_steps(),
             laplacian: LaplacianKind::Discrete,
+            forward_noise: true,
         }
     }
 

@@ -105,7 +105,8 @@ impl ForwardProcess {
     }
 
     /// Like [`q_sample`](Self::q_sample), and also returns the white noise ε it used
-    /// (`[B, C, F, *grid]`; SA-PDD regresses on it).
+    /// (`[B, C, F, *grid]`; SA-PDD regresses on it). Without forward noise
+    /// (`forward_noise = false`, Eq. 68) `u_λ = C_λ u₀` and ε is zero.
     pub fn q_sample_with_noise(
         &self,
         x0: &ArrayViewD<f32>,
@@ -114,14 +115,19 @@ impl ForwardProcess {
     ) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
         let x = self.grid().checked_batch(x0, "q_sample x0")?;
         self.check_indices(t, x.shape.batch, "q_sample")?;
-        let noise = white_noise(x0.shape(), seed);
+        let noise = if self.config().forward_noise {
+            white_noise(x0.shape(), seed)
+        } else {
+            ArrayD::zeros(IxDyn(x0.shape()))
+        };
         let u =
             self.q_sample_checked(&x, t, noise.as_slice().expect("fresh arrays are contiguous"));
         Ok((u, noise))
     }
 
     /// `u_λ = Re F⁻¹{ Â_t F{x0} + B̂_t F{ε} }` with the given white noise `noise`
-    /// (same shape as `x0`, `[B, C, F, *grid]`).
+    /// (same shape as `x0`, `[B, C, F, *grid]`); `C_λ u₀` alone (the noise unused) when the
+    /// process has `forward_noise = false` (Eq. 68).
     pub fn q_sample_given_noise(
         &self,
         x0: &ArrayViewD<f32>,
@@ -144,7 +150,8 @@ impl ForwardProcess {
     /// q-sample of a validated batch with noise of the same layout.
     fn q_sample_checked(&self, x: &CheckedBatch, t: &[usize], noise: &[f32]) -> ArrayD<f32> {
         let rows: Vec<_> = t.iter().map(|&i| (self.damping(i), self.noise_std(i))).collect();
-        let out = self.spectral_combine(&x.shape, x.as_slice(), Some(noise), &rows);
+        let noise = self.config().forward_noise.then_some(noise);
+        let out = self.spectral_combine(&x.shape, x.as_slice(), noise, &rows);
         ArrayD::from_shape_vec(IxDyn(x.shape_vec()), out).expect("same shape")
     }
 

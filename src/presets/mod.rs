@@ -121,6 +121,40 @@ impl Preset {
         &self.table
     }
 
+    /// The same preset with the setting at the dotted `path` (`"model.window"`,
+    /// `"diffusion.mass_factor"`) set to `value`; missing tables on the way are created. The
+    /// path must start with one of the [`SECTIONS`] and have a key below it; whether the value
+    /// suits the field is checked where the section is read ([`section`](Self::section)).
+    ///
+    /// ```
+    /// use pdd::presets::Preset;
+    /// let p = Preset::named("lorenz96-quick")?.with_value("model.window", 1)?;
+    /// assert_eq!(p.table()["model"]["window"].as_integer(), Some(1));
+    /// # Ok::<(), pdd::Error>(())
+    /// ```
+    pub fn with_value(mut self, path: &str, value: impl Into<toml::Value>) -> Result<Self> {
+        let keys: Vec<&str> = path.split('.').collect();
+        let bad = |why: &str| Error::config(path, format!("preset `{}`: {why}", self.name));
+        if keys.len() < 2 || keys.iter().any(|k| k.is_empty()) {
+            return Err(bad("a setting is `section.key` (e.g. `model.window`)"));
+        }
+        if !SECTIONS.contains(&keys[0]) {
+            return Err(bad(&format!("unknown section (known: {})", SECTIONS.join(", "))));
+        }
+        let mut table = &mut self.table;
+        for key in &keys[..keys.len() - 1] {
+            let entry = table
+                .entry(key.to_string())
+                .or_insert_with(|| toml::Value::Table(Default::default()));
+            table = match entry {
+                toml::Value::Table(t) => t,
+                _ => return Err(bad(&format!("`{key}` is a value, not a table"))),
+            };
+        }
+        table.insert(keys[keys.len() - 1].to_string(), value.into());
+        Ok(self)
+    }
+
     /// The preset as TOML text.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(&self.table).expect("a TOML table serialises")
@@ -215,6 +249,19 @@ mod tests {
         let p = Preset::parse("t", "[train]\na = 1\nb = \"x\"\n").unwrap();
         let e = p.section::<T>("train").unwrap_err().to_string();
         assert!(e.contains("`train.b`"), "{e}");
+    }
+
+    #[test]
+    fn with_value_sets_only_that_setting() {
+        let quick = Preset::named("lorenz96-quick").unwrap();
+        let p = quick.clone().with_value("diffusion.mass_factor", 0.5).unwrap();
+        assert_eq!(p.table()["diffusion"]["mass_factor"].as_float(), Some(0.5));
+        for key in ["data", "model", "train", "sample", "eval"] {
+            assert_eq!(p.table().get(key), quick.table().get(key), "[{key}]");
+        }
+        for bad in ["window", "modle.window", "model.", "data.lorenz96.k.x"] {
+            assert!(quick.clone().with_value(bad, 1).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,0 +1,135 @@
+//! Which ablation to run ([`AblationKind`]) and its settings ([`AblationOptions`]).
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// One of the paper's ablation studies (see the [module docs](super)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AblationKind {
+    /// Fig. 10: simulation with the transition noise σ_λ > 0 (Eq. 6, 58), no new training.
+    Noise,
+    /// Figs. 11–12: the history window (Mori–Zwanzig memory at coarse λ).
+    Window,
+    /// Figs. 13–14: α = 0 with a mass term γ > 0 (Eq. 67) against the preset's α.
+    Laplacian,
+    /// Figs. 15–16: noise-free coarse-graining `u_λ = C_λ u₀` (Eq. 68).
+    CoarseGraining,
+}
+
+impl AblationKind {
+    /// Every study, in the paper's order.
+    pub const ALL: [AblationKind; 4] = [
+        AblationKind::Noise,
+        AblationKind::Window,
+        AblationKind::Laplacian,
+        AblationKind::CoarseGraining,
+    ];
+
+    /// The name on the command line and in file names (`noise`, `window`, `laplacian`,
+    /// `coarse-graining`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AblationKind::Noise => "noise",
+            AblationKind::Window => "window",
+            AblationKind::Laplacian => "laplacian",
+            AblationKind::CoarseGraining => "coarse-graining",
+        }
+    }
+
+    /// The paper's figures of this study.
+    pub fn figures(self) -> &'static str {
+        match self {
+            AblationKind::Noise => "Fig. 10",
+            AblationKind::Window => "Figs. 11–12",
+            AblationKind::Laplacian => "Figs. 13–14",
+            AblationKind::CoarseGraining => "Figs. 15–16",
+        }
+    }
+
+    /// The study called `name` ([`name`](Self::name)); an error lists the known ones.
+    pub fn parse(name: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
+            let known: Vec<_> = Self::ALL.iter().map(|k| k.name()).collect();
+            Error::config(
+                "ablation study",
+                format!("unknown `{name}` (known: {})", known.join(", ")),
+            )
+        })
+    }
+}
+
+impl std::str::FromStr for AblationKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::parse(s)
+    }
+}
+
+/// Settings of the studies (the defaults follow the paper).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AblationOptions {
+    /// History windows of the window study (Figs. 11–12: 1, 5, 15); each must be ≥ 1 and
+    /// shorter than the test paths.
+    pub windows: Vec<usize>,
+    /// Scales at which the window and Laplacian studies simulate (default 0 and 0.2).
+    pub lambdas: Vec<f64>,
+    /// Scales of the noisy simulation (Fig. 10: 0.2 and 0.4).
+    pub noise_lambdas: Vec<f64>,
+    /// γ of the α = 0 variant (Eq. 67); must be > 0. Default 1: `C_λ = e^{−λ}`, every mode
+    /// alike.
+    pub mass_factor: f64,
+    /// Seed of the noisy simulation and of the samplers.
+    pub seed: u64,
+}
+
+impl Default for AblationOptions {
+    fn default() -> Self {
+        Self {
+            windows: vec![1, 5, 15],
+            lambdas: vec![0.0, 0.2],
+            noise_lambdas: vec![0.2, 0.4],
+            mass_factor: 1.0,
+            seed: 0,
+        }
+    }
+}
+
+impl AblationOptions {
+    /// Checks the settings against test paths of `frames` frames; the error names the field
+    /// (`ablation.windows`, …).
+    pub fn validate(&self, frames: usize) -> Result<()> {
+        if self.windows.is_empty() {
+            return Err(Error::config("ablation.windows", "needs at least one window"));
+        }
+        if let Some(&w) = self.windows.iter().find(|&&w| w == 0 || w >= frames) {
+            return Err(Error::config(
+                "ablation.windows",
+                format!(
+                    "window {w} must be in 1 ..= {} (the test paths have {frames} frames)",
+                    frames.saturating_sub(1)
+                ),
+            ));
+        }
+        for (field, lambdas) in
+            [("ablation.lambdas", &self.lambdas), ("ablation.noise_lambdas", &self.noise_lambdas)]
+        {
+            if lambdas.is_empty() {
+                return Err(Error::config(field, "needs at least one λ"));
+            }
+            if let Some(l) = lambdas.iter().find(|l| !(0.0..1.0).contains(*l)) {
+                return Err(Error::config(field, format!("λ = {l} must be in [0, 1)")));
+            }
+        }
+        if !(self.mass_factor.is_finite() && self.mass_factor > 0.0) {
+            return Err(Error::config(
+                "ablation.mass_factor",
+                format!(
+                    "γ = {} must be > 0: with α = 0 and γ = 0 the process has no damping (Eq. 67)",
+                    self.mass_factor
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
