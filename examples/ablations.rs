@@ -17,7 +17,7 @@ fn main() -> pdd::Result<()> {
     let study = Study::new("lorenz96-quick", &dir, device)?.with_options(options);
     let ablation = Ablation::new(study, AblationOptions::default())?;
     let t0 = std::time::Instant::now();
-    for kind in AblationKind::ALL {
+    for &kind in AblationKind::ALL {
         let report = ablation.run(kind, &PrintProgress::new())?;
         print!("{}", report.markdown());
     }

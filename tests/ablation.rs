@@ -178,7 +178,10 @@ fn cli_refuses_an_unknown_study() {
     let tmp = tempfile::tempdir().unwrap();
     let (ok, text) =
         common::pdd(&["ablate", "--study", "windows", "--out", &common::s(tmp.path())]);
-    assert!(!ok && text.contains("unknown `windows`") && text.contains("laplacian"), "{text}");
+    assert!(
+        !ok && text.contains("unknown study `windows`") && text.contains("laplacian"),
+        "{text}"
+    );
 }
 
 #[test]

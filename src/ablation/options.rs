@@ -4,8 +4,20 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// One of the paper's ablation studies (see the [module docs](super)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum AblationKind {
     /// Fig. 10: simulation with the transition noise σ_λ > 0 (Eq. 6, 58), no new training.
     Noise,
@@ -19,22 +31,12 @@ pub enum AblationKind {
 
 impl AblationKind {
     /// Every study, in the paper's order.
-    pub const ALL: [AblationKind; 4] = [
-        AblationKind::Noise,
-        AblationKind::Window,
-        AblationKind::Laplacian,
-        AblationKind::CoarseGraining,
-    ];
+    pub const ALL: &'static [AblationKind] = <AblationKind as strum::VariantArray>::VARIANTS;
 
     /// The name on the command line and in file names (`noise`, `window`, `laplacian`,
     /// `coarse-graining`).
     pub fn name(self) -> &'static str {
-        match self {
-            AblationKind::Noise => "noise",
-            AblationKind::Window => "window",
-            AblationKind::Laplacian => "laplacian",
-            AblationKind::CoarseGraining => "coarse-graining",
-        }
+        self.into()
     }
 
     /// The paper's figures of this study.
@@ -49,13 +51,7 @@ impl AblationKind {
 
     /// The study called `name` ([`name`](Self::name)); an error lists the known ones.
     pub fn parse(name: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
-            let known: Vec<_> = Self::ALL.iter().map(|k| k.name()).collect();
-            Error::config(
-                "ablation study",
-                format!("unknown `{name}` (known: {})", known.join(", ")),
-            )
-        })
+        crate::error::parse_named(name, "ablation study", "study")
     }
 }
 

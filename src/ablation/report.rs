@@ -99,9 +99,9 @@ impl AblationReport {
     pub fn write(&self, dir: &Path) -> Result<PathBuf> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let md = dir.join(format!("{}.md", self.study.name()));
-        crate::train::atomic_write(&md, self.markdown().as_bytes())?;
+        crate::io::write_atomic(&md, self.markdown().as_bytes(), true)?;
         let json = serde_json::to_string_pretty(self).map_err(|e| Error::Other(e.to_string()))?;
-        crate::train::atomic_write(&md.with_extension("json"), json.as_bytes())?;
+        crate::io::write_atomic(&md.with_extension("json"), json.as_bytes(), true)?;
         Ok(md)
     }
 }
