@@ -134,7 +134,7 @@ fn data_train_sample_eval_through_the_cli() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("report/r.json")).unwrap())
             .unwrap();
-    assert!(json["sim_l2"]["mean"].as_f64().unwrap().is_finite());
+    assert!(json["simulation"]["l2"]["mean"].as_f64().unwrap().is_finite());
 
     // refusals: no checkpoint, λ out of range, existing output
     std::fs::create_dir_all(dir.path().join("empty")).unwrap();

@@ -149,16 +149,18 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
         diffusion: DiffusionConfig::from_preset(&req.preset)?,
         model,
         train,
-        stages: stage_sections(&req.preset),
+        stages: stage_sections(&req.preset, req.model),
     })
 }
 
-/// The preset's tables that training does not read (`[sample]`, `[eval]`, `[ddpm]`, …), carried
-/// into the run's configuration for the stages after training.
-fn stage_sections(preset: &Preset) -> toml::Table {
-    const TRAINING: [&str; 4] = ["data", "diffusion", "model", "train"];
+/// The preset's tables that training does not read (`[sample]`, `[eval]`, …), carried into the
+/// run's configuration for the stages after training; `[ddpm]` only for a DDPM baseline run.
+fn stage_sections(preset: &Preset, model: ModelKind) -> toml::Table {
+    let skip_ddpm = (model == ModelKind::Pdd).then_some("ddpm");
+    let training = ["data", "diffusion", "model", "train"].into_iter().chain(skip_ddpm);
+    let training: Vec<&str> = training.collect();
     let tables =
-        preset.table().iter().filter(|(k, v)| v.is_table() && !TRAINING.contains(&k.as_str()));
+        preset.table().iter().filter(|(k, v)| v.is_table() && !training.contains(&k.as_str()));
     tables.map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
