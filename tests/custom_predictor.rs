@@ -118,3 +118,41 @@ fn a_custom_predictor_may_not_take_a_builtin_name() {
     let e = study.train_custom("run", &spec("x", 3), 2, &NoProgress).err().unwrap();
     assert!(e.to_string().contains("must be a plain name other than `run`"), "{e}");
 }
+
+/// A study directory moved elsewhere resumes its run and finds its data: the run records the
+/// dataset relative to itself.
+#[test]
+fn a_moved_study_resumes_and_finds_its_data() {
+    // in this binary, not beside tests that spawn `pdd` processes: a child forked while the
+    // dataset is being written would inherit HDF5's file lock
+    let _guard = common::serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let preset = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tiny_lorenz96.toml"
+    ));
+    let options = |steps| StudyOptions {
+        train_steps: Some(steps),
+        eval_samples: Some(2),
+        lambda_steps: Some(3),
+        no_generation: true,
+        ..Default::default()
+    };
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let study = |dir: &std::path::Path, steps| {
+        Study::new(preset.to_str().unwrap(), dir, Device::flex())
+            .unwrap()
+            .with_options(options(steps))
+    };
+    let first = study(&a, 3);
+    first.data(&NoProgress).unwrap();
+    assert_eq!(first.train(&NoProgress).unwrap().step, 3);
+    std::fs::rename(&a, &b).unwrap();
+    let moved = study(&b, 6);
+    let config = pdd::train::RunDir::open(moved.run_dir()).unwrap().config().unwrap();
+    assert_eq!(config.data.path, "../data.h5", "the data recorded relative to the run");
+    assert_eq!(moved.train(&NoProgress).unwrap().step, 6, "resumed to 6 steps");
+    let run = pdd::train::TrainedRun::load(&moved.run_dir(), &Device::flex()).unwrap();
+    let ev = Evaluator::from_run(run, None, &Device::flex(), None).unwrap();
+    assert_eq!(ev.test.len(), 4, "the moved dataset's test paths ([eval] samples = 4)");
+}

@@ -321,37 +321,3 @@ fn demo_resumes_and_eval_takes_ddpm_baselines() {
     ]);
     assert!(!ok && t.contains("baseline"), "{t}");
 }
-
-/// A study directory moved elsewhere resumes its run and finds its data: the run records the
-/// dataset relative to itself.
-#[test]
-fn a_moved_study_resumes_and_finds_its_data() {
-    use pdd::prelude::*;
-    let tmp = tempfile::tempdir().unwrap();
-    let preset = tmp.path().join("tiny.toml");
-    std::fs::write(&preset, PRESET).unwrap();
-    let options = |steps| StudyOptions {
-        train_steps: Some(steps),
-        eval_samples: Some(2),
-        lambda_steps: Some(3),
-        no_generation: true,
-        ..Default::default()
-    };
-    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    let study = |dir: &Path, steps| {
-        Study::new(preset.to_str().unwrap(), dir, Device::flex())
-            .unwrap()
-            .with_options(options(steps))
-    };
-    let first = study(&a, 3);
-    first.data(&NoProgress).unwrap();
-    assert_eq!(first.train(&NoProgress).unwrap().step, 3);
-    std::fs::rename(&a, &b).unwrap();
-    let moved = study(&b, 6);
-    let config = pdd::train::RunDir::open(moved.run_dir()).unwrap().config().unwrap();
-    assert_eq!(config.data.path, "../data.h5", "the data recorded relative to the run");
-    assert_eq!(moved.train(&NoProgress).unwrap().step, 6, "resumed to 6 steps");
-    let run = pdd::train::TrainedRun::load(&moved.run_dir(), &Device::flex()).unwrap();
-    let ev = Evaluator::from_run(run, None, &Device::flex(), None).unwrap();
-    assert_eq!(ev.test.len(), 4, "the moved dataset's test paths ([eval] samples = 4)");
-}
