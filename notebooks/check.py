@@ -255,10 +255,16 @@ def _make_client(nb, args, result: Result, log):
 
 
 def write_atomic(nb, path: Path) -> None:
-    """Writes `nb` to a temporary file next to `path`, then renames it over `path`."""
+    """Writes `nb` to a temporary file next to `path`, then renames it over `path`.
+
+    The file keeps the permissions of the one it replaces (0644 for a new file): `mkstemp`
+    creates its file 0600, which would hide a notebook from the other users of a shared checkout.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             nbformat.write(nb, f)
         os.replace(tmp, path)

@@ -131,6 +131,19 @@ REQUIRE = os.environ.get("PDD_REQUIRE_KERNEL") == "1"
 
 
 @unittest.skipUnless(kernel_available() or REQUIRE, "the rust-pdd kernel is not installed")
+class AtomicWrite(unittest.TestCase):
+    def test_written_notebook_keeps_the_mode_of_the_one_it_replaces(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "a.ipynb"
+            check.write_atomic(notebook(executed("let x = 1;")), path)
+            self.assertEqual(path.stat().st_mode & 0o777, 0o644)  # new file: 0644, not mkstemp's 0600
+            path.chmod(0o664)
+            check.write_atomic(notebook(executed("let y = 2;")), path)
+            self.assertEqual(path.stat().st_mode & 0o777, 0o664)
+            self.assertIn("let y = 2;", path.read_text())
+            self.assertEqual([p.name for p in Path(tmp).iterdir()], ["a.ipynb"])  # no temporary left
+
+
 class WithKernel(unittest.TestCase):
     """Tiny notebooks run by the real kernel (no pdd dependency, so each compiles in seconds)."""
 
