@@ -89,6 +89,7 @@ impl<'a> TaskContext<'a> {
     ) -> Result<SimulationScores> {
         progress.start("simulation", 1);
         let (truth, path) = self.ev.simulate(0.0, false, 0)?;
+        progress.advance(1);
         let (l2, spectral) = self.sim_metrics(&truth, &path)?;
         let (persistence_l2, persistence_spectral) =
             self.sim_metrics(&truth, &persistence(&truth, self.window))?;
