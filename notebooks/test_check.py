@@ -130,7 +130,6 @@ def kernel_available() -> bool:
 REQUIRE = os.environ.get("PDD_REQUIRE_KERNEL") == "1"
 
 
-@unittest.skipUnless(kernel_available() or REQUIRE, "the rust-pdd kernel is not installed")
 class AtomicWrite(unittest.TestCase):
     def test_written_notebook_keeps_the_mode_of_the_one_it_replaces(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -144,6 +143,7 @@ class AtomicWrite(unittest.TestCase):
             self.assertEqual([p.name for p in Path(tmp).iterdir()], ["a.ipynb"])  # no temporary left
 
 
+@unittest.skipUnless(kernel_available() or REQUIRE, "the rust-pdd kernel is not installed")
 class WithKernel(unittest.TestCase):
     """Tiny notebooks run by the real kernel (no pdd dependency, so each compiles in seconds)."""
 

@@ -38,6 +38,7 @@ pub(super) fn run(ab: &Ablation, progress: &dyn Progress) -> Result<AblationRepo
             relative_l2_at_step(&sim.truth.view(), &pers.view(), &grid, w, ev.eval.l2_step)?;
         progress.start(&format!("super-resolution ({label})"), 1);
         let (low, high) = ev.super_resolve(seed, &mut |_| {})?;
+        progress.advance(1);
         progress.finish();
         let sr = relative_spectral_error(&x0.view(), &high.view(), &grid, 0)?;
         let lr = relative_spectral_error(&x0.view(), &low.view(), &grid, 0)?;
@@ -47,6 +48,7 @@ pub(super) fn run(ab: &Ablation, progress: &dyn Progress) -> Result<AblationRepo
             let n = ev.eval.generation_samples.unwrap_or(x0.shape()[0]);
             progress.start(&format!("generation ({label})"), 1);
             let g = ev.generate(n, seed, &mut |_| {})?;
+            progress.advance(1);
             progress.finish();
             let e = relative_spectral_error(&x0.view(), &g.view(), &grid, 0)?;
             gen_sets.push((format!("generated, {label}"), g));
