@@ -158,7 +158,9 @@ impl Study {
     /// noise head), from the preset and `DIR/data.h5` (call [`data`](Self::data) first).
     pub fn predictor_shape(&self) -> Result<PredictorShape> {
         let ds = Dataset::open(self.data_path())?;
-        run_config(&self.request(self.run_dir(), None), &ds)?.predictor_shape()
+        let cfg = run_config(&self.request(self.run_dir(), None), &ds)?;
+        let skip = crate::train::gaussian_skip(&cfg, || crate::train::estimate_second_order(&ds, &cfg))?;
+        Ok(cfg.predictor_shape()?.with_skip(skip))
     }
 
     /// The training request of a run in `out` with `steps` (the study's override if `None`):

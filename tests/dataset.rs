@@ -286,6 +286,12 @@ fn embedded_presets_are_valid_and_match_the_reference_counts() {
         .unwrap()
         .kolmogorov_config();
     assert_eq!((kf.solver_grid, kf.output_grid, kf.frames, kf.dt), (256, 40, 40, 1e-3));
+    // the paper presets reproduce the reference's data: bicubic downsampling, per-point X
+    assert_eq!(kf.downsample, pdd::systems::DownsampleMethod::Bicubic);
+    let l96 = DataConfig::from_preset(&Preset::named("lorenz96-paper").unwrap())
+        .unwrap()
+        .lorenz96_config();
+    assert_eq!(l96.init, pdd::systems::L96Init::PerPoint);
 }
 
 /// h5py reads the same numbers and attributes (skipped with a notice if h5py is missing).

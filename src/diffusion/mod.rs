@@ -20,6 +20,7 @@
 
 mod device;
 mod etd;
+mod half_spectrum;
 mod process;
 mod qsample;
 mod synthetic;
@@ -29,6 +30,7 @@ pub use device::{
     real_fourier_basis, tensor_to_batch,
 };
 pub use etd::{etd1_multipliers, phi1};
+pub use half_spectrum::HalfSpectrum;
 pub use process::{DiffusionConfig, ForwardProcess, ForwardProcessBuilder, Table, VARIANCE_FLOOR};
 pub use qsample::{white_noise, white_noise_rows};
 pub use synthetic::{synthetic_mode_variance, synthetic_trajectory};

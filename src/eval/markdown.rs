@@ -4,7 +4,8 @@
 use super::figure_kind::EvalFigure;
 use super::paper::PaperNumbers;
 use super::report::{
-    BaselineTask, EvalResults, GenerationScores, SimulationScores, SuperResolutionScores,
+    BaselineScores, BaselineTask, EvalResults, GenerationScores, SimulationScores,
+    SuperResolutionScores,
 };
 use crate::metrics::SpectralFloor;
 use crate::sample::SrSource;
@@ -16,6 +17,13 @@ fn cell(p: Option<PaperNumbers>, f: impl Fn(&PaperNumbers) -> crate::metrics::Me
 
 const NOT_RUN: &str = "Not run in this evaluation.\n\n";
 
+/// The row label of the pointwise W₁ (per channel, in units of the truth's std).
+const W1_LABEL: &str = "pointwise W₁ / std per channel (floor)";
+
+fn w1_cell(w: &Option<crate::metrics::Wasserstein>) -> String {
+    w.as_ref().map_or("–".into(), |w| w.to_string())
+}
+
 impl EvalResults {
     /// The Markdown report: Tables 1–3 beside the paper's, the λ sweep, timings, figure links.
     pub fn markdown(&self) -> String {
@@ -23,7 +31,7 @@ impl EvalResults {
         let mut s = self.title();
         s += &self.table1(self.simulation.as_ref(), p);
         s += &self.table2(self.generation.as_ref(), p);
-        s += &table3(self.super_resolution.as_ref(), p, self.samples);
+        s += &self.table3(self.super_resolution.as_ref(), p);
         if let Some(sim) = &self.simulation {
             s += &self.sweep_table(sim);
         }
@@ -135,20 +143,62 @@ impl EvalResults {
         for b in &self.baselines {
             s += &format!(" {} |", b.cell(&b.sim_spectral, BaselineTask::Simulation));
         }
-        s + &format!(" {} |\n\n", cell(p, |p| p.ddpm_sim_spectral))
+        s += &format!(" {} |\n", cell(p, |p| p.ddpm_sim_spectral));
+        s += &format!("| {W1_LABEL} | {} | – | – |", w1_cell(&sim.w1));
+        for b in &self.baselines {
+            s += &format!(" {} |", b.cell(&b.w1.simulation, BaselineTask::Simulation));
+        }
+        s + " – |\n\n"
     }
 
     fn table2(&self, generation: Option<&GenerationScores>, p: Option<PaperNumbers>) -> String {
         let mut s =
             String::from("## Table 2 — unconditional generation, relative spectral error\n\n");
         let Some(g) = generation else { return s + NOT_RUN };
-        s += &self.header_with_baselines(&format!("| {} | paper PDD |", self.ours()), 2);
-        s += &format!("| {:.3} | {} |", g.spectral, cell(p, |p| p.generation));
+        s += &self.header_with_baselines(&format!("| metric | {} | paper PDD |", self.ours()), 3);
+        s += &format!("| relative spectral error | {:.3} | {} |", g.spectral, cell(p, |p| p.generation));
         for b in &self.baselines {
             s += &format!(" {} |", b.cell(&b.gen_spectral, BaselineTask::Generation));
         }
-        s += &format!(" {} |\n\n", cell(p, |p| p.ddpm_generation));
+        s += &format!(" {} |\n", cell(p, |p| p.ddpm_generation));
+        s += &format!("| {W1_LABEL} | {} | – |", w1_cell(&g.w1));
+        for b in &self.baselines {
+            s += &format!(" {} |", b.cell(&b.w1.generation, BaselineTask::Generation));
+        }
+        s += " – |\n\n";
         s + &floor_note(g.samples, &g.floor, "generated")
+    }
+
+    fn table3(&self, sr: Option<&SuperResolutionScores>, p: Option<PaperNumbers>) -> String {
+        let mut s = String::from(
+            "## Table 3 — super-resolution λ = 0.2 → 0, relative spectral error vs the fine \
+             reference\n\n",
+        );
+        let Some(sr) = sr else { return s + NOT_RUN };
+        let bs: Vec<_> = self.baselines.iter().filter(|b| b.sr_spectral.is_some()).collect();
+        s += &format!("Coarse input: {}.\n\n| | ours | paper |", describe(sr.source));
+        bs.iter().for_each(|b| s += &format!(" {} |", b.name));
+        s += &format!("\n|---|---|---|{}\n", "---|".repeat(bs.len()));
+        let row = |label: &str, ours: String, paper: String, f: &dyn Fn(&BaselineScores) -> String| {
+            let cells: String = bs.iter().map(|b| format!(" {} |", f(b))).collect();
+            format!("| {label} | {ours} | {paper} |{cells}\n")
+        };
+        let ratio = |b: &BaselineScores| match (&b.sr_spectral, &b.sr_input_spectral) {
+            (Some(h), Some(l)) => format!("{:.3}", h.mean / l.mean),
+            _ => "–".into(),
+        };
+        s += &row("super-resolved", format!("{:.3}", sr.spectral), cell(p, |p| p.super_resolution), &|b| {
+            b.cell(&b.sr_spectral, BaselineTask::SuperResolution)
+        });
+        s += &row("low-resolution input", format!("{:.3}", sr.input_spectral), cell(p, |p| p.low_resolution), &|b| {
+            b.cell(&b.sr_input_spectral, BaselineTask::SuperResolution)
+        });
+        let paper_ratio = p.map_or("–".into(), |p| format!("{:.3}", p.sr_ratio()));
+        s += &row("ratio SR / LR", format!("{:.3}", sr.ratio()), paper_ratio, &ratio);
+        s += &row(W1_LABEL, w1_cell(&sr.w1), "–".into(), &|b| {
+            b.cell(&b.w1.super_resolution, BaselineTask::SuperResolution)
+        });
+        s + "\n" + &floor_note(self.samples, &sr.floor, "super-resolved")
     }
 
     fn sweep_table(&self, sim: &SimulationScores) -> String {
@@ -177,25 +227,6 @@ impl EvalResults {
     }
 }
 
-fn table3(sr: Option<&SuperResolutionScores>, p: Option<PaperNumbers>, samples: usize) -> String {
-    let mut s = String::from(
-        "## Table 3 — super-resolution λ = 0.2 → 0, relative spectral error vs the fine \
-         reference\n\n",
-    );
-    let Some(sr) = sr else { return s + NOT_RUN };
-    s += &format!(
-        "Coarse input: {}.\n\n| | ours | paper |\n|---|---|---|\n| super-resolved | {:.3} | {} |\n\
-         | low-resolution input | {:.3} | {} |\n| ratio SR / LR | {:.3} | {} |\n\n",
-        describe(sr.source),
-        sr.spectral,
-        cell(p, |p| p.super_resolution),
-        sr.input_spectral,
-        cell(p, |p| p.low_resolution),
-        sr.ratio(),
-        p.map_or("–".into(), |p| format!("{:.3}", p.sr_ratio())),
-    );
-    s + &floor_note(samples, &sr.floor, "super-resolved")
-}
 
 fn describe(source: SrSource) -> &'static str {
     match source {

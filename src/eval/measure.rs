@@ -11,8 +11,8 @@ use super::report::{
 use super::tasks::{Evaluator, persistence};
 use crate::error::{Error, Result};
 use crate::metrics::{
-    LambdaSweep, MeanStd, relative_l2_at_step, relative_spectral_error, spectral_floor,
-    sweep_lambda,
+    LambdaSweep, MeanStd, Wasserstein, relative_l2_at_step, relative_spectral_error,
+    spectral_floor, sweep_lambda, wasserstein1, wasserstein1_floor,
 };
 use crate::plot::Figure;
 use crate::progress::Progress;
@@ -81,6 +81,16 @@ impl<'a> TaskContext<'a> {
         relative_spectral_error(&self.x0.view(), &x.view(), &self.grid, 0)
     }
 
+    /// Pointwise W₁ of `x` against `truth` (frames `skip..`), with the floor of as many paths
+    /// of the evaluated split.
+    fn w1(&self, truth: &ArrayD<f32>, x: &ArrayD<f32>, skip: usize) -> Result<Wasserstein> {
+        let split = self.ev.test_split.data().view();
+        Ok(Wasserstein {
+            value: wasserstein1(&truth.view(), &x.view(), &self.grid, skip)?,
+            floor: wasserstein1_floor(&split, &self.grid, skip, x.shape()[0])?,
+        })
+    }
+
     /// Table 1 (with each baseline's simulation), Figs. 2–3 and the λ sweep of Fig. 7.
     pub(super) fn simulation(
         &self,
@@ -91,6 +101,7 @@ impl<'a> TaskContext<'a> {
         let (truth, path) = self.ev.simulate(0.0, false, 0)?;
         progress.advance(1);
         let (l2, spectral) = self.sim_metrics(&truth, &path)?;
+        let w1 = Some(self.w1(&truth, &path, self.window)?);
         let (persistence_l2, persistence_spectral) =
             self.sim_metrics(&truth, &persistence(&truth, self.window))?;
         let mut sets: Sets = vec![("physics".into(), truth.clone()), ("PDD".into(), path.clone())];
@@ -103,6 +114,7 @@ impl<'a> TaskContext<'a> {
             if let Some(p) = sim {
                 let (l2, spectral) = self.sim_metrics(&truth, &p)?;
                 (s.sim_l2, s.sim_spectral) = (Some(l2), Some(spectral));
+                s.w1.simulation = Some(self.w1(&truth, &p, self.window)?);
                 sets.push((b.name(), p));
             }
         }
@@ -123,6 +135,7 @@ impl<'a> TaskContext<'a> {
             persistence_spectral,
             sweep_l2,
             sweep_spectral,
+            w1,
         })
     }
 
@@ -180,6 +193,7 @@ impl<'a> TaskContext<'a> {
         }
         let floor = spectral_floor(&self.ev.test_split.data().view(), &self.grid, 0, n)?;
         let first = first.expect("seeds ≥ 1");
+        let w1 = Some(self.w1(&self.x0, &first, 0)?);
         let mut sets: Sets = vec![("test data".into(), self.x0.clone()), ("PDD".into(), first)];
         for (b, s) in self.baselines.iter().zip(scores.iter_mut()) {
             self.baseline_generation(*b, n, s, &mut sets)?;
@@ -190,7 +204,7 @@ impl<'a> TaskContext<'a> {
         let title = "time-averaged PSD of generated paths";
         self.save(EvalFigure::GenerationPsd, compare_psd(&refs(&sets), g, 0, 0, title)?)?;
         progress.finish();
-        Ok(GenerationScores { spectral: MeanStd::of(&ours), samples: n, floor })
+        Ok(GenerationScores { spectral: MeanStd::of(&ours), samples: n, floor, w1 })
     }
 
     /// One baseline's generation over the seeds; its first seed's paths join `sets`.
@@ -211,6 +225,7 @@ impl<'a> TaskContext<'a> {
             if let Some(p) = generated {
                 vals.push(self.spectral(&p)?);
                 if seed == 0 {
+                    s.w1.generation = Some(self.w1(&self.x0, &p, 0)?);
                     sets.push((b.name(), p));
                 }
             }
@@ -221,9 +236,10 @@ impl<'a> TaskContext<'a> {
         Ok(())
     }
 
-    /// Table 3 and Fig. 5.
+    /// Table 3 (with each baseline's super-resolution) and Fig. 5.
     pub(super) fn super_resolution(
         &self,
+        scores: &mut [BaselineScores],
         progress: &dyn Progress,
     ) -> Result<SuperResolutionScores> {
         let cfg = &self.ev.eval;
@@ -239,6 +255,10 @@ impl<'a> TaskContext<'a> {
         let n = self.x0.shape()[0];
         let floor = spectral_floor(&self.ev.test_split.data().view(), &self.grid, 0, n)?;
         let (l, h) = first.expect("seeds ≥ 1");
+        let w1 = Some(self.w1(&self.x0, &h, 0)?);
+        for (b, s) in self.baselines.iter().zip(scores.iter_mut()) {
+            self.baseline_super_resolution(*b, s)?;
+        }
         let sets =
             [("low resolution (λ = 0.2)", &l), ("super-resolved", &h), ("physics", &self.x0)];
         let (g, dt) = (&self.grid, self.dt);
@@ -252,6 +272,30 @@ impl<'a> TaskContext<'a> {
             input_spectral: MeanStd::of(&lo),
             source: cfg.sr_source,
             floor,
+            w1,
         })
+    }
+
+    /// One baseline's super-resolution over the seeds (its W₁ from the first).
+    fn baseline_super_resolution(&self, b: &dyn Baseline, s: &mut BaselineScores) -> Result<()> {
+        let (mut hi, mut lo) = (Vec::new(), Vec::new());
+        for seed in 0..self.ev.eval.seeds as u64 {
+            let sr = b.super_resolve(seed).unwrap_or_else(|e| {
+                let message = format!("seed {seed}: {e}");
+                s.failures.push(TaskFailure { task: BaselineTask::SuperResolution, message });
+                None
+            });
+            if let Some((l, h)) = sr {
+                hi.push(self.spectral(&h)?);
+                lo.push(self.spectral(&l)?);
+                if seed == 0 {
+                    s.w1.super_resolution = Some(self.w1(&self.x0, &h, 0)?);
+                }
+            }
+        }
+        if !hi.is_empty() {
+            (s.sr_spectral, s.sr_input_spectral) = (Some(MeanStd::of(&hi)), Some(MeanStd::of(&lo)));
+        }
+        Ok(())
     }
 }

@@ -5,6 +5,7 @@ mod baselines;
 mod config;
 mod figure_kind;
 mod figures;
+mod linear_gaussian;
 mod markdown;
 mod measure;
 mod paper;
@@ -15,9 +16,10 @@ pub use baselines::{DdpmBaseline, load_baselines};
 pub use config::EvalConfig;
 pub use figure_kind::EvalFigure;
 pub use figures::{compare_paths, compare_psd, lambda_figure, path_panel};
+pub use linear_gaussian::LinearGaussianBaseline;
 pub use paper::PaperNumbers;
 pub use report::{
     Baseline, BaselineScores, BaselineTask, EvalResults, EvalTasks, GenerationScores,
-    SimulationScores, SuperResolutionScores, TaskFailure, evaluate,
+    SimulationScores, SuperResolutionScores, TaskFailure, TaskW1, evaluate,
 };
 pub use tasks::{Evaluator, concat, persistence};

@@ -5,7 +5,7 @@
 use super::measure::TaskContext;
 use super::tasks::Evaluator;
 use crate::error::{Error, Result};
-use crate::metrics::{LambdaSweep, MeanStd, SpectralFloor};
+use crate::metrics::{LambdaSweep, MeanStd, SpectralFloor, Wasserstein};
 use crate::progress::Progress;
 use crate::sample::SrSource;
 use ndarray::ArrayD;
@@ -22,6 +22,11 @@ pub trait Baseline {
     fn simulate(&self, x0: &ArrayD<f32>, window: usize, seed: u64) -> Result<Option<ArrayD<f32>>>;
     /// `n` unconditional paths of the shape of `x0`; `None` if the model does not generate.
     fn generate(&self, x0: &ArrayD<f32>, n: usize, seed: u64) -> Result<Option<ArrayD<f32>>>;
+    /// Super-resolution of the evaluator's test paths from `[eval] sr_lambda`: `(low, high)`;
+    /// `None` (the default) if the model does not super-resolve.
+    fn super_resolve(&self, _seed: u64) -> Result<Option<(ArrayD<f32>, ArrayD<f32>)>> {
+        Ok(None)
+    }
 }
 
 /// Scores of one baseline.
@@ -35,6 +40,15 @@ pub struct BaselineScores {
     pub sim_spectral: Option<f64>,
     /// Relative spectral error of its generated paths (mean ± std over seeds).
     pub gen_spectral: Option<MeanStd>,
+    /// Relative spectral error of its super-resolved paths (mean ± std over seeds).
+    #[serde(default)]
+    pub sr_spectral: Option<MeanStd>,
+    /// Relative spectral error of its super-resolution's low-resolution input.
+    #[serde(default)]
+    pub sr_input_spectral: Option<MeanStd>,
+    /// Pointwise W₁ of its simulation, generation (first seed) and super-resolution (first seed).
+    #[serde(default)]
+    pub w1: TaskW1,
     /// Tasks that failed (e.g. a diverging chain), with the error; the evaluation goes on and
     /// the tables say `failed`.
     #[serde(default)]
@@ -49,6 +63,19 @@ pub enum BaselineTask {
     Simulation,
     /// Unconditional generation (Table 2).
     Generation,
+    /// Super-resolution (Table 3).
+    SuperResolution,
+}
+
+/// The pointwise W₁ ([`Wasserstein`]) of each task, where measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct TaskW1 {
+    /// Simulation at λ = 0, after the conditioning frames.
+    pub simulation: Option<Wasserstein>,
+    /// Generation (first seed).
+    pub generation: Option<Wasserstein>,
+    /// Super-resolution (first seed).
+    pub super_resolution: Option<Wasserstein>,
 }
 
 /// One failed baseline task and why.
@@ -65,6 +92,7 @@ impl std::fmt::Display for TaskFailure {
         let task = match self.task {
             BaselineTask::Simulation => "simulation",
             BaselineTask::Generation => "generation",
+            BaselineTask::SuperResolution => "super-resolution",
         };
         write!(f, "{task}: {}", self.message)
     }
@@ -86,6 +114,10 @@ pub struct SimulationScores {
     pub sweep_l2: LambdaSweep,
     /// Fig. 7: relative spectral error vs λ.
     pub sweep_spectral: LambdaSweep,
+    /// Pointwise W₁ of the λ = 0 simulation after the conditioning frames (reports before
+    /// issue 23 have none).
+    #[serde(default)]
+    pub w1: Option<Wasserstein>,
 }
 
 /// Table 2: unconditional generation.
@@ -98,6 +130,9 @@ pub struct GenerationScores {
     /// What independent sets of true paths of this size score (the sampling floor,
     /// [`crate::metrics::spectral_floor`]); `None` when the split is too small.
     pub floor: Option<SpectralFloor>,
+    /// Pointwise W₁ of the first seed's paths, with its floor.
+    #[serde(default)]
+    pub w1: Option<Wasserstein>,
 }
 
 /// Table 3: super-resolution from λ = 0.2 to 0.
@@ -111,6 +146,9 @@ pub struct SuperResolutionScores {
     pub source: SrSource,
     /// The sampling floor at the super-resolution's path count.
     pub floor: Option<SpectralFloor>,
+    /// Pointwise W₁ of the first seed's super-resolved paths, with its floor.
+    #[serde(default)]
+    pub w1: Option<Wasserstein>,
 }
 
 impl SuperResolutionScores {
@@ -173,6 +211,8 @@ impl Default for EvalTasks {
 }
 
 /// Runs the chosen tasks, writes figures (SVG) under `figures_dir`, and returns the numbers.
+/// The linear-Gaussian baseline of the run ([`super::LinearGaussianBaseline`]) is always the
+/// first baseline, before `baselines`.
 pub fn evaluate(
     ev: &Evaluator,
     baselines: &[&dyn Baseline],
@@ -180,6 +220,11 @@ pub fn evaluate(
     figures_dir: &Path,
     progress: &dyn Progress,
 ) -> Result<EvalResults> {
+    let lg = super::linear_gaussian::LinearGaussianBaseline::new(ev)?;
+    let baselines: Vec<&dyn Baseline> = std::iter::once(&lg as &dyn Baseline)
+        .chain(baselines.iter().copied())
+        .collect();
+    let baselines = baselines.as_slice();
     let ctx = TaskContext::new(ev, baselines, figures_dir)?;
     let mut r = EvalResults::header(ev);
     r.baselines =
@@ -199,7 +244,7 @@ pub fn evaluate(
     }
     if tasks.super_resolution {
         let t0 = Instant::now();
-        r.super_resolution = Some(ctx.super_resolution(progress)?);
+        r.super_resolution = Some(ctx.super_resolution(&mut r.baselines, progress)?);
         timed("super-resolution", t0);
     }
     r.seconds = seconds;
@@ -270,6 +315,9 @@ mod tests {
             sim_l2: None,
             sim_spectral: None,
             gen_spectral: Some(MeanStd::exact(0.5)),
+            sr_spectral: None,
+            sr_input_spectral: None,
+            w1: TaskW1::default(),
             failures: vec![TaskFailure {
                 task: BaselineTask::Simulation,
                 message: "non-finite value in DDPM reverse chain".into(),
@@ -299,12 +347,14 @@ mod tests {
                 spectral: MeanStd::of(&[0.8, 0.9]),
                 samples: 4,
                 floor: None,
+                w1: None,
             }),
             super_resolution: Some(SuperResolutionScores {
                 spectral: MeanStd::exact(0.5),
                 input_spectral: MeanStd::exact(0.8),
                 source: SrSource::CoarseTruth,
                 floor: None,
+                w1: None,
             }),
             baselines: vec![],
             seconds: vec![("generation".into(), 1.5)],

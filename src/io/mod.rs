@@ -9,6 +9,7 @@ pub mod atomic;
 pub mod dataset;
 pub mod generate;
 pub mod samples;
+pub mod second_order;
 
 pub use atomic::{AtomicFile, check_output, check_target, write_atomic};
 pub use dataset::{
@@ -16,3 +17,4 @@ pub use dataset::{
 };
 pub use generate::generate;
 pub use samples::{read_samples, write_samples};
+pub use second_order::{read_second_order, write_second_order};

@@ -13,6 +13,8 @@
 //! - [`spectral_floor`]: what two independent sets of true paths score on Eq. 64 (the floor of a
 //!   sampler evaluated with that many paths).
 //! - [`sweep_lambda`]: a metric as a function of λ ([`LambdaSweep`], the paper's Fig. 7).
+//! - [`wasserstein1`]: the pointwise one-point distance, per channel, with its floor
+//!   ([`Wasserstein`]): a metric a Gaussian field with the right spectrum cannot fake.
 
 mod floor;
 mod l2;
@@ -20,6 +22,7 @@ mod psd;
 mod spectral_error;
 mod summary;
 mod sweep;
+mod wasserstein;
 
 pub use floor::{SpectralFloor, spectral_floor};
 pub use l2::{relative_l2_at_step, relative_l2_per_frame};
@@ -27,6 +30,7 @@ pub use psd::{SpatialPsd, spatial_psd};
 pub use spectral_error::{SpatiotemporalPower, relative_spectral_error};
 pub use summary::MeanStd;
 pub use sweep::{LambdaSweep, sweep_lambda};
+pub use wasserstein::{Wasserstein, wasserstein1, wasserstein1_floor};
 
 use crate::error::{Error, Result};
 use crate::spectral::{CheckedBatch, Grid};

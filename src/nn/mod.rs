@@ -12,6 +12,7 @@ mod norm;
 mod periodic;
 mod resblock;
 mod unet;
+mod zeroed;
 
 pub use attention::{FullAttention, LinearAttention};
 pub use embedding::{TimeMlp, sinusoidal_embedding};
@@ -22,6 +23,7 @@ pub use norm::{ChannelLayerNorm, ChannelRmsNorm};
 pub use periodic::{PeriodicConv, PeriodicConvConfig, Spatial, pad_periodic, upsample_nearest};
 pub use resblock::{Block, ResBlock};
 pub use unet::{Heads, Level, UNet, UNetConfig};
+pub use zeroed::zeroed;
 
 /// Number of trainable scalars in a module.
 pub fn num_params<M: burn::module::Module>(module: &M) -> usize {

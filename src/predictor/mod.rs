@@ -3,6 +3,7 @@
 
 mod action;
 mod backbone;
+mod linear_gaussian;
 mod loss;
 mod model;
 mod spec;
@@ -10,8 +11,9 @@ mod window;
 
 pub use action::{Action, ActionScale, PathAction};
 pub use backbone::Backbone;
+pub use linear_gaussian::{LinearGaussian, LinearGaussianPredictor};
 pub use loss::{LossParts, path_residual, pdd_loss, sa_pdd_loss};
-pub use model::{FnoSection, ModelConfig, PddModel};
+pub use model::{FnoSection, ModelConfig, PddModel, Skip};
 pub use spec::{
     BUILTIN_BACKBONES, Builtin, BuiltinBackbone, BuiltinVisitor, CustomPredictor, PredictorInit,
     PredictorShape, PredictorSpec, check_spec, record_spec, with_builtin,

@@ -13,6 +13,49 @@ fn is_unet(name: &str) -> bool {
     name == "unet"
 }
 
+/// The predictor's skip connection (`[model] skip`; docs/method.md, "The Gaussian skip").
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Skip {
+    /// The network alone (the paper).
+    #[default]
+    None,
+    /// The linear-Gaussian predictor plus the network, whose output layers start at zero: the
+    /// untrained model *is* the linear-Gaussian predictor.
+    Gaussian,
+}
+
+impl Skip {
+    /// Whether there is no skip.
+    pub fn is_none(&self) -> bool {
+        *self == Skip::None
+    }
+
+    /// The preset / command-line spelling (`none`, `gaussian`).
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl std::str::FromStr for Skip {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        crate::error::parse_named(s, "model.skip", "skip")
+    }
+}
+
 /// The `[model]` section of a preset: the sliding window, the backbone, and the U-Net
 /// hyper-parameters (docs/method.md, "Networks"). Channels, grid and the noise head follow
 /// from the data and the objective.
@@ -45,6 +88,9 @@ pub struct ModelConfig {
     /// A custom predictor's own settings, recorded by the run and checked on reopening.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<toml::Table>,
+    /// The skip connection: `none` (the paper, default) or `gaussian`.
+    #[serde(skip_serializing_if = "Skip::is_none")]
+    pub skip: Skip,
 }
 
 /// The `[model.fno]` section: a Fourier Neural Operator backbone (paper Appendix D.5, Fig. 17;
@@ -86,6 +132,7 @@ impl Default for ModelConfig {
             time_base: u.time_base,
             fno: None,
             settings: None,
+            skip: Skip::None,
         }
     }
 }

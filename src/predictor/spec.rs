@@ -7,10 +7,11 @@
 //! so a checkpoint is never loaded into a network built by a different recipe.
 
 use super::backbone::Backbone;
+use super::linear_gaussian::LinearGaussian;
 use super::model::ModelConfig;
 use super::window::{Predictor, PredictorBuilder, SlidingWindow};
 use crate::error::{Error, Result};
-use crate::nn::{Fno, Spatial, UNet};
+use crate::nn::{Fno, Spatial, UNet, zeroed};
 use crate::spectral::Grid;
 use burn::module::Module;
 use burn::tensor::Device;
@@ -31,13 +32,24 @@ pub struct PredictorShape {
     pub grid: Grid,
     /// Whether the objective (SA-PDD) needs a noise head besides the drift.
     pub noise_head: bool,
+    /// The Gaussian skip (`[model] skip = "gaussian"`), added by [`wrap`](Self::wrap). A
+    /// backbone built for a shape with a skip should start with zero output layers
+    /// ([`crate::nn::zeroed`]), so that the untrained predictor is the linear-Gaussian one; the
+    /// built-in backbones do.
+    pub skip: Option<Arc<LinearGaussian>>,
 }
 
 impl PredictorShape {
     /// The shape of `channels` channels on `grid`, window `window`.
     pub fn new(channels: usize, window: usize, grid: &Grid, noise_head: bool) -> Result<Self> {
         let spatial = Spatial::of(grid)?;
-        Ok(Self { channels, window, spatial, grid: grid.clone(), noise_head })
+        Ok(Self { channels, window, spatial, grid: grid.clone(), noise_head, skip: None })
+    }
+
+    /// The same shape with the Gaussian skip `skip`.
+    pub fn with_skip(mut self, skip: Option<Arc<LinearGaussian>>) -> Self {
+        self.skip = skip;
+        self
     }
 
     /// Input channels of a backbone: the window's slices stacked, `C·w`.
@@ -47,7 +59,11 @@ impl PredictorShape {
 
     /// Wraps `backbone` (`[N, C·w, Ny, Nx] → [N, C, Ny, Nx]`) in the causal sliding window.
     pub fn wrap<B: Backbone>(&self, backbone: B) -> Result<SlidingWindow<B>> {
-        PredictorBuilder::new().window(self.window).channels(self.channels).build(backbone)
+        PredictorBuilder::new()
+            .window(self.window)
+            .channels(self.channels)
+            .skip(self.skip.clone())
+            .build(backbone)
     }
 }
 
@@ -76,14 +92,27 @@ pub trait BuiltinBackbone: Backbone + burn::module::ModuleDisplay + Sized + 'sta
 impl BuiltinBackbone for UNet {
     const NAME: &'static str = "unet";
     fn build(model: &ModelConfig, shape: &PredictorShape, device: &Device) -> Result<Self> {
-        model.unet(shape.channels, &shape.grid, shape.noise_head)?.init(device)
+        let mut net = model.unet(shape.channels, &shape.grid, shape.noise_head)?.init(device)?;
+        if shape.skip.is_some() {
+            net.drift_head = zeroed(net.drift_head);
+            net.noise_head = net.noise_head.map(zeroed);
+        }
+        Ok(net)
     }
 }
 
 impl BuiltinBackbone for Fno {
     const NAME: &'static str = "fno";
     fn build(model: &ModelConfig, shape: &PredictorShape, device: &Device) -> Result<Self> {
-        model.fno(shape.channels, &shape.grid, shape.noise_head)?.init(device)
+        let mut net = model.fno(shape.channels, &shape.grid, shape.noise_head)?.init(device)?;
+        if shape.skip.is_some() {
+            net.drift_head.fc2 = zeroed(net.drift_head.fc2);
+            net.noise_head = net.noise_head.map(|mut h| {
+                h.fc2 = zeroed(h.fc2);
+                h
+            });
+        }
+        Ok(net)
     }
 }
 

@@ -1,9 +1,11 @@
 //! The causal sliding-window predictor (docs/reference.md §8.1).
 
 use super::backbone::Backbone;
+use super::linear_gaussian::{LinearGaussian, host_indices};
 use crate::error::{Error, Result};
 use crate::nn::Heads;
 use burn::prelude::*;
+use std::sync::Arc;
 
 /// Outputs of a predictor over whole trajectories, each `[B, C, F, Ny, Nx]`: output frame `f`
 /// depends only on input frames `f − w + 1 … f`.
@@ -58,6 +60,12 @@ pub struct SlidingWindow<M: Backbone> {
     pub window: usize,
     /// Channels per slice `C`.
     pub channels: usize,
+    /// The Gaussian-optimal skip (`[model] skip = "gaussian"`): when set, the drift is the
+    /// linear-Gaussian predictor's plus the backbone's, and the noise head's output is added to
+    /// the linear estimate of the noise (docs/method.md, "The Gaussian skip"). Not part of the
+    /// record: it is rebuilt from the data's statistics.
+    #[module(skip)]
+    pub skip: Option<Arc<LinearGaussian>>,
 }
 
 /// Builder for [`SlidingWindow`]: `PredictorBuilder::new().window(5).channels(2).build(net)`.
@@ -65,6 +73,7 @@ pub struct SlidingWindow<M: Backbone> {
 pub struct PredictorBuilder {
     window: usize,
     channels: Option<usize>,
+    skip: Option<Arc<LinearGaussian>>,
 }
 
 impl<M: Backbone> SlidingWindow<M> {
@@ -86,6 +95,13 @@ impl<M: Backbone> SlidingWindow<M> {
         (folded, tt, dims)
     }
 
+    /// The skip's drift and noise estimate on every frame of `x`, if the predictor has one.
+    fn skip_heads(&self, x: &Tensor<5>, t: &Tensor<1>) -> Option<(Tensor<5>, Tensor<5>)> {
+        let skip = self.skip.as_ref()?;
+        let out = skip.apply(x.clone(), &host_indices(t.clone()));
+        Some(out.expect("the Gaussian skip matches the predictor's window, channels and indices"))
+    }
+
     fn unfold(y: Tensor<4>, [b, c, f, ny, nx]: [usize; 5]) -> Tensor<5> {
         y.reshape([b, f, c, ny, nx]).swap_dims(1, 2)
     }
@@ -100,7 +116,13 @@ impl Default for PredictorBuilder {
 impl PredictorBuilder {
     /// Starts a builder (window 5 by default; channels required).
     pub fn new() -> Self {
-        Self { window: 5, channels: None }
+        Self { window: 5, channels: None, skip: None }
+    }
+
+    /// Adds the Gaussian skip (its window and channels must match).
+    pub fn skip(mut self, skip: Option<Arc<LinearGaussian>>) -> Self {
+        self.skip = skip;
+        self
     }
 
     /// Window size (≥ 1).
@@ -125,7 +147,20 @@ impl PredictorBuilder {
         if channels == 0 {
             return Err(Error::config("predictor.channels", "must be ≥ 1"));
         }
-        Ok(SlidingWindow { backbone, window: self.window, channels })
+        if let Some(s) = &self.skip
+            && (s.window() != self.window || s.channels() != channels)
+        {
+            return Err(Error::config(
+                "model.skip",
+                format!(
+                    "the linear-Gaussian skip has window {} and {} channels, the predictor {} and {channels}",
+                    s.window(),
+                    s.channels(),
+                    self.window
+                ),
+            ));
+        }
+        Ok(SlidingWindow { backbone, window: self.window, channels, skip: self.skip })
     }
 }
 
@@ -139,17 +174,30 @@ impl<M: Backbone> Predictor for SlidingWindow<M> {
     }
 
     fn forward(&self, x: Tensor<5>, t: Tensor<1>) -> PathPrediction {
+        let skip = self.skip_heads(&x, &t);
         let (folded, tt, dims) = self.stack(x, t);
         let heads = self.backbone.forward(folded, tt);
-        PathPrediction {
+        let out = PathPrediction {
             drift: Self::unfold(heads.drift, dims),
             noise: heads.noise.map(|n| Self::unfold(n, dims)),
+        };
+        match skip {
+            None => out,
+            Some((d, n)) => PathPrediction { drift: out.drift + d, noise: out.noise.map(|v| v + n) },
         }
     }
 
     fn step(&self, window: Tensor<5>, t: Tensor<1>) -> Heads {
         let [b, c, w, ny, nx] = window.dims();
         assert_eq!(w, self.window, "step() needs exactly `window` slices");
-        self.backbone.forward(window.reshape([b, c * w, ny, nx]), t)
+        let skip = self.skip_heads(&window, &t);
+        let heads = self.backbone.forward(window.reshape([b, c * w, ny, nx]), t);
+        match skip {
+            None => heads,
+            Some((d, n)) => {
+                let last = |z: Tensor<5>| z.narrow(2, w - 1, 1).reshape([b, c, ny, nx]);
+                Heads { drift: heads.drift + last(d), noise: heads.noise.map(|v| v + last(n)) }
+            }
+        }
     }
 }

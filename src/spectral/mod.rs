@@ -8,8 +8,10 @@
 mod batch;
 mod fft;
 mod grid;
+mod second_order;
 
 pub use batch::{BatchShape, CheckedBatch};
 pub use fft::{Scratch, SpectralPlan};
 pub use grid::{Grid, LaplacianKind};
+pub use second_order::SecondOrder;
 pub use num_complex::Complex;

@@ -26,7 +26,7 @@ use std::ops::Range;
 pub use downsample::{DownsampleMethod, Downsampler};
 pub use generate::{Shard, check_size, shard_range, simulate_range};
 pub use kolmogorov::{Kolmogorov, KolmogorovConfig};
-pub use lorenz96::{Lorenz96, Lorenz96Config};
+pub use lorenz96::{L96Init, Lorenz96, Lorenz96Config};
 
 /// Which physical system a dataset holds.
 #[derive(

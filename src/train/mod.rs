@@ -11,6 +11,7 @@ pub mod log;
 mod objective;
 mod parallel;
 mod run;
+mod second_order;
 mod session;
 mod trainer;
 
@@ -22,6 +23,9 @@ pub use log::LogRow;
 pub use objective::{ModelInit, PddObjective, Shard, TrainObjective};
 pub use parallel::{ParallelConfig, Reduce};
 pub use run::{DataInfo, ModelKind, RunConfig, RunDir};
+pub use second_order::{
+    SECOND_ORDER_FILE, estimate_second_order, gaussian_skip, linear_gaussian, run_second_order,
+};
 pub use session::{
     TrainRequest, TrainedRun, newest_intact, open_checkpoint, open_run, run_config, split_set,
     stats_for, train_builtin, train_objective, train_predictor,

@@ -269,7 +269,8 @@ impl Fit<'_> {
     ) -> Result<TrainSummary> {
         let cfg = self.cfg;
         check_spec(&cfg.model, spec)?;
-        let shape = cfg.predictor_shape()?;
+        let skip = super::gaussian_skip(cfg, || super::estimate_second_order(self.ds, cfg))?;
+        let shape = cfg.predictor_shape()?.with_skip(skip);
         // fail on a model/grid mismatch before touching the run directory
         spec.init(&shape, self.device)?;
         let process = cfg.diffusion.process(&shape.grid)?;
@@ -412,7 +413,8 @@ impl<P: Predictor + burn::module::Module> TrainedRun<P> {
     ) -> Result<Self> {
         let (run, config) = open_run(dir, &[ModelKind::Pdd])?;
         check_spec(&config.model, spec)?;
-        let fresh = spec.init(&config.predictor_shape()?, device)?;
+        let skip = super::gaussian_skip(&config, || super::run_second_order(dir, &config))?;
+        let fresh = spec.init(&config.predictor_shape()?.with_skip(skip), device)?;
         let (step, model, skipped) = newest_intact(&run, &config, |weights| {
             super::checkpoint::load_weights(fresh.clone(), weights)
         })?;
