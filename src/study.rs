@@ -159,7 +159,8 @@ impl Study {
     pub fn predictor_shape(&self) -> Result<PredictorShape> {
         let ds = Dataset::open(self.data_path())?;
         let cfg = run_config(&self.request(self.run_dir(), None), &ds)?;
-        let skip = crate::train::gaussian_skip(&cfg, || crate::train::estimate_second_order(&ds, &cfg))?;
+        let skip =
+            crate::train::gaussian_skip(&cfg, || crate::train::estimate_second_order(&ds, &cfg))?;
         Ok(cfg.predictor_shape()?.with_skip(skip))
     }
 

@@ -20,9 +20,9 @@ fn ar1_stats(grid: &Grid, power: &[f64], rho: f64, theta: f64, lags: usize) -> S
     let (mut re, mut im) = (Vec::new(), Vec::new());
     for tau in 0..=lags {
         let z = Complex::from_polar(rho.powi(tau as i32), -theta * tau as f64);
-        for q in 0..k {
-            re.push(power[q] * z.re);
-            im.push(power[q] * z.im);
+        for p in &power[..k] {
+            re.push(p * z.re);
+            im.push(p * z.im);
         }
     }
     SecondOrder::from_parts(grid, 1, lags, &re, &im).unwrap()
@@ -41,11 +41,11 @@ fn window_one_coefficients_are_the_closed_form() {
     let p = process(&grid, 2.0);
     let lg = LinearGaussian::new(&stats, &p, 1).unwrap();
     for t in [0, 20, 49] {
-        for q in 0..9 {
+        for (q, &s) in power.iter().enumerate() {
             let (a, v) = (p.damping(t)[q] as f64, p.variance(t)[q] as f64);
-            let marginal = a * a * power[q] + v;
+            let marginal = a * a * s + v;
             // b = Â² S ρ e^{−iθ} / (Â² S + Q̂), drift = b − 1; noise c = B̂ / (Â² S + Q̂)
-            let b = Complex::from_polar(a * a * power[q] * rho / marginal, -theta);
+            let b = Complex::from_polar(a * a * s * rho / marginal, -theta);
             let got = lg.drift_coefficient(t, 0, 0, q);
             assert!((got.re as f64 - (b.re - 1.0)).abs() < 1e-5, "t {t} k {q}: {got}");
             assert!((got.im as f64 - b.im).abs() < 1e-5, "t {t} k {q}: {got}");
@@ -65,7 +65,10 @@ fn a_noise_free_ar1_needs_only_its_last_frame() {
     let expected = Complex::from_polar(0.9, -0.5);
     for q in 0..grid.half_len() {
         let a0 = lg.drift_coefficient(0, 0, 0, q);
-        assert!((a0.re as f64 - (expected.re - 1.0)).abs() < 1e-4 && (a0.im as f64 - expected.im).abs() < 1e-4);
+        assert!(
+            (a0.re as f64 - (expected.re - 1.0)).abs() < 1e-4
+                && (a0.im as f64 - expected.im).abs() < 1e-4
+        );
         for j in 1..3 {
             assert!(lg.drift_coefficient(0, 0, j, q).norm() < 1e-4, "lag {j} bin {q}");
         }
@@ -86,7 +89,8 @@ fn a_travelling_wave_is_predicted_on_the_device_in_1d_and_2d() {
             (0..ny * nx)
                 .map(|i| {
                     let (y, x) = ((i / nx) as f64, (i % nx) as f64);
-                    let phase = std::f64::consts::TAU * (ky as f64 * y / ny as f64 + kx as f64 * x / nx as f64);
+                    let phase = std::f64::consts::TAU
+                        * (ky as f64 * y / ny as f64 + kx as f64 * x / nx as f64);
                     (phase - theta * f as f64).cos() as f32
                 })
                 .collect()
@@ -112,7 +116,7 @@ fn the_spectral_score_of_white_noise_data_is_the_exact_forward_score() {
     // (the PDD action has no term for frame 0)
     let d = Device::flex();
     let grid = Grid::line(16);
-    let stats = ar1_stats(&grid, &vec![0.0; 9], 0.0, 0.0, 2);
+    let stats = ar1_stats(&grid, &[0.0; 9], 0.0, 0.0, 2);
     let p = process(&grid, 2.0);
     let lg = LinearGaussianPredictor::new(Arc::new(LinearGaussian::new(&stats, &p, 2).unwrap()));
     let pdd = PddScore::new(lg.clone(), &p, Action::Spectral, &d).unwrap();
@@ -146,7 +150,8 @@ fn an_untrained_skip_model_is_the_linear_gaussian_predictor() {
         .unwrap();
     net.drift_head = zeroed(net.drift_head);
     net.noise_head = net.noise_head.map(zeroed);
-    let model = PredictorBuilder::new().window(3).channels(2).skip(Some(lg.clone())).build(net).unwrap();
+    let model =
+        PredictorBuilder::new().window(3).channels(2).skip(Some(lg.clone())).build(net).unwrap();
     let plain = LinearGaussianPredictor::new(lg);
     d.seed(5);
     let x = Tensor::<5>::random([2, 2, 6, 1, 16], burn::tensor::Distribution::Normal(0.0, 1.0), &d);
@@ -160,11 +165,13 @@ fn an_untrained_skip_model_is_the_linear_gaussian_predictor() {
     let b = SaPddScore::new(plain.clone(), &p, &d).unwrap().score(x.clone(), 17).unwrap();
     assert!(to_vec(a - b).iter().all(|v| v.abs() < 1e-6));
     let t = Tensor::<1>::from_floats([17.0, 17.0], &d);
-    let (sa, sb) = (model.step(x.clone().narrow(2, 0, 3), t.clone()), plain.step(x.narrow(2, 0, 3), t));
+    let (sa, sb) =
+        (model.step(x.clone().narrow(2, 0, 3), t.clone()), plain.step(x.narrow(2, 0, 3), t));
     assert!(to_vec(sa.drift - sb.drift).iter().all(|v| v.abs() < 1e-6));
-    let wrong = PredictorBuilder::new().window(2).channels(2).skip(Some(Arc::new(
-        LinearGaussian::new(&stats, &p, 3).unwrap(),
-    )));
+    let wrong = PredictorBuilder::new()
+        .window(2)
+        .channels(2)
+        .skip(Some(Arc::new(LinearGaussian::new(&stats, &p, 3).unwrap())));
     let net = UNetConfig::new(Spatial::Line, 4, 2, vec![1], vec![]).with_dim(8).init(&d).unwrap();
     assert!(wrong.build(net).is_err(), "a skip of another window is refused");
 }
@@ -172,14 +179,15 @@ fn an_untrained_skip_model_is_the_linear_gaussian_predictor() {
 #[test]
 fn statistics_estimated_from_ar1_paths_match_their_construction() {
     let grid = Grid::line(32);
-    let paths: Vec<_> = (0..60).map(|s| synthetic_trajectory(&grid, 1, 30, 1.0, 0.6, s).unwrap()).collect();
+    let paths: Vec<_> =
+        (0..60).map(|s| synthetic_trajectory(&grid, 1, 30, 1.0, 0.6, s).unwrap()).collect();
     let views: Vec<_> = paths.iter().map(|p| p.view()).collect();
     let data = ndarray::stack(ndarray::Axis(0), &views).unwrap();
     let stats = SecondOrder::estimate(&data.view(), &grid, 2).unwrap();
     let s = pdd::diffusion::synthetic_mode_variance(&grid, 1.0);
-    for q in 1..grid.half_len() {
-        let rel = (stats.power(0)[q] - s[q]).abs() / s[q];
-        assert!(rel < 0.15, "bin {q}: {} vs {}", stats.power(0)[q], s[q]);
+    for (q, &sq) in s.iter().enumerate().skip(1) {
+        let rel = (stats.power(0)[q] - sq).abs() / sq;
+        assert!(rel < 0.15, "bin {q}: {} vs {sq}", stats.power(0)[q]);
         let r2 = stats.correlation(0, 2)[q];
         assert!((r2.re - 0.36).abs() < 0.1 && r2.im.abs() < 0.1, "bin {q}: {r2}");
     }

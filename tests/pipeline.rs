@@ -291,8 +291,19 @@ fn demo_resumes_and_eval_takes_ddpm_baselines() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("r/r.json")).unwrap())
             .unwrap();
     assert_eq!(json["objective"], "pdd", "the preset's default objective, in its preset spelling");
-    let b = json["baselines"].as_array().unwrap();
-    assert_eq!(b.len(), 2);
+    let all = json["baselines"].as_array().unwrap();
+    assert_eq!(all.len(), 3, "the linear-Gaussian baseline, then the two given");
+    // the linear-Gaussian baseline does all three tasks, with W1 beside each
+    let lg = &all[0];
+    assert_eq!(lg["name"], "linear-Gaussian");
+    for key in ["sim_l2", "gen_spectral", "sr_spectral", "sr_input_spectral"] {
+        assert!(lg[key]["mean"].as_f64().unwrap().is_finite(), "{key}: {lg}");
+    }
+    for task in ["simulation", "generation", "super_resolution"] {
+        assert!(lg["w1"][task]["value"][0].as_f64().unwrap().is_finite(), "{task}: {lg}");
+        assert!(json[task]["w1"]["value"][0].as_f64().unwrap().is_finite(), "{task}");
+    }
+    let b = &all[1..];
     assert_eq!(b[0]["name"], "DDPM-sim");
     assert!(
         b[0]["sim_l2"]["mean"].as_f64().unwrap().is_finite() && b[0]["gen_spectral"].is_null(),
@@ -307,6 +318,7 @@ fn demo_resumes_and_eval_takes_ddpm_baselines() {
     );
     let md = std::fs::read_to_string(dir.path().join("r/r.md")).unwrap();
     assert!(md.contains("DDPM-sim (ours)") && md.contains("DDPM-gen (ours)"), "{md}");
+    assert!(md.contains("linear-Gaussian (ours)") && md.contains("pointwise W₁"), "{md}");
     // a PDD run is not a baseline
     let (ok, t) = pdd(&[
         "eval",

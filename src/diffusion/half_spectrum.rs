@@ -132,7 +132,8 @@ mod tests {
         for grid in [Grid::line(10), Grid::line(9), Grid::plane(6, 8), Grid::plane(5, 7)] {
             let (ny, nx) = plane_dims(&grid);
             let field: Vec<f32> = (0..ny * nx).map(|i| ((i * 7 % 11) as f32 - 5.0) / 3.0).collect();
-            let x = Tensor::<5>::from_data(TensorData::new(field.clone(), [1, 1, 1, ny, nx]), &device);
+            let x =
+                Tensor::<5>::from_data(TensorData::new(field.clone(), [1, 1, 1, ny, nx]), &device);
             let t = HalfSpectrum::new(&grid, &device);
             let (re, im) = t.forward(x.clone());
             let re: Vec<f32> = crate::backend::to_vec(re.clone());
@@ -140,7 +141,8 @@ mod tests {
             for (q, (a, b)) in host_spectrum(&grid, &field).into_iter().enumerate() {
                 assert!((re[q] as f64 - a).abs() < 1e-5 && (im_v[q] as f64 - b).abs() < 1e-5);
             }
-            let re_t = Tensor::<5>::from_data(TensorData::new(re, [1, 1, 1, ny, nx / 2 + 1]), &device);
+            let re_t =
+                Tensor::<5>::from_data(TensorData::new(re, [1, 1, 1, ny, nx / 2 + 1]), &device);
             let back: Vec<f32> = crate::backend::to_vec(t.inverse(re_t, im));
             assert!(field.iter().zip(&back).all(|(a, b)| (a - b).abs() < 1e-5), "{grid:?}");
         }

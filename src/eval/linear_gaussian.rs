@@ -35,7 +35,8 @@ impl LinearGaussianBaseline {
             skipped: vec![],
         };
         let data = Some(run.config.data.path_from(&run.dir));
-        let mut inner = Evaluator::from_run(lg, data.as_deref(), &ev.device, Some(ev.eval.clone()))?;
+        let mut inner =
+            Evaluator::from_run(lg, data.as_deref(), &ev.device, Some(ev.eval.clone()))?;
         inner.sampler = ev.sampler.clone();
         Ok(Self { ev: inner })
     }
@@ -46,7 +47,12 @@ impl Baseline for LinearGaussianBaseline {
         "linear-Gaussian".into()
     }
 
-    fn simulate(&self, _x0: &ArrayD<f32>, _window: usize, seed: u64) -> Result<Option<ArrayD<f32>>> {
+    fn simulate(
+        &self,
+        _x0: &ArrayD<f32>,
+        _window: usize,
+        seed: u64,
+    ) -> Result<Option<ArrayD<f32>>> {
         Ok(Some(self.ev.simulate(0.0, false, seed)?.1))
     }
 

@@ -156,7 +156,11 @@ impl EvalResults {
             String::from("## Table 2 — unconditional generation, relative spectral error\n\n");
         let Some(g) = generation else { return s + NOT_RUN };
         s += &self.header_with_baselines(&format!("| metric | {} | paper PDD |", self.ours()), 3);
-        s += &format!("| relative spectral error | {:.3} | {} |", g.spectral, cell(p, |p| p.generation));
+        s += &format!(
+            "| relative spectral error | {:.3} | {} |",
+            g.spectral,
+            cell(p, |p| p.generation)
+        );
         for b in &self.baselines {
             s += &format!(" {} |", b.cell(&b.gen_spectral, BaselineTask::Generation));
         }
@@ -179,20 +183,27 @@ impl EvalResults {
         s += &format!("Coarse input: {}.\n\n| | ours | paper |", describe(sr.source));
         bs.iter().for_each(|b| s += &format!(" {} |", b.name));
         s += &format!("\n|---|---|---|{}\n", "---|".repeat(bs.len()));
-        let row = |label: &str, ours: String, paper: String, f: &dyn Fn(&BaselineScores) -> String| {
-            let cells: String = bs.iter().map(|b| format!(" {} |", f(b))).collect();
-            format!("| {label} | {ours} | {paper} |{cells}\n")
-        };
+        let row =
+            |label: &str, ours: String, paper: String, f: &dyn Fn(&BaselineScores) -> String| {
+                let cells: String = bs.iter().map(|b| format!(" {} |", f(b))).collect();
+                format!("| {label} | {ours} | {paper} |{cells}\n")
+            };
         let ratio = |b: &BaselineScores| match (&b.sr_spectral, &b.sr_input_spectral) {
             (Some(h), Some(l)) => format!("{:.3}", h.mean / l.mean),
             _ => "–".into(),
         };
-        s += &row("super-resolved", format!("{:.3}", sr.spectral), cell(p, |p| p.super_resolution), &|b| {
-            b.cell(&b.sr_spectral, BaselineTask::SuperResolution)
-        });
-        s += &row("low-resolution input", format!("{:.3}", sr.input_spectral), cell(p, |p| p.low_resolution), &|b| {
-            b.cell(&b.sr_input_spectral, BaselineTask::SuperResolution)
-        });
+        s += &row(
+            "super-resolved",
+            format!("{:.3}", sr.spectral),
+            cell(p, |p| p.super_resolution),
+            &|b| b.cell(&b.sr_spectral, BaselineTask::SuperResolution),
+        );
+        s += &row(
+            "low-resolution input",
+            format!("{:.3}", sr.input_spectral),
+            cell(p, |p| p.low_resolution),
+            &|b| b.cell(&b.sr_input_spectral, BaselineTask::SuperResolution),
+        );
         let paper_ratio = p.map_or("–".into(), |p| format!("{:.3}", p.sr_ratio()));
         s += &row("ratio SR / LR", format!("{:.3}", sr.ratio()), paper_ratio, &ratio);
         s += &row(W1_LABEL, w1_cell(&sr.w1), "–".into(), &|b| {
@@ -226,7 +237,6 @@ impl EvalResults {
         format!("\n## Baseline failures\n\n{}", failures.concat())
     }
 }
-
 
 fn describe(source: SrSource) -> &'static str {
     match source {

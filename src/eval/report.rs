@@ -221,9 +221,8 @@ pub fn evaluate(
     progress: &dyn Progress,
 ) -> Result<EvalResults> {
     let lg = super::linear_gaussian::LinearGaussianBaseline::new(ev)?;
-    let baselines: Vec<&dyn Baseline> = std::iter::once(&lg as &dyn Baseline)
-        .chain(baselines.iter().copied())
-        .collect();
+    let baselines: Vec<&dyn Baseline> =
+        std::iter::once(&lg as &dyn Baseline).chain(baselines.iter().copied()).collect();
     let baselines = baselines.as_slice();
     let ctx = TaskContext::new(ev, baselines, figures_dir)?;
     let mut r = EvalResults::header(ev);

@@ -35,7 +35,8 @@ pub fn write_second_order(path: &Path, stats: &SecondOrder, overwrite: bool) -> 
         put(&file, "covariance_im", &im, &[c, l + 1, k])?;
         let power: Vec<f64> = (0..c).flat_map(|ch| stats.power(ch)).collect();
         put(&file, "power", &power, &[c, k])?;
-        let rho: Vec<_> = (0..c).flat_map(|ch| (1..=l).flat_map(move |t| stats.correlation(ch, t))).collect();
+        let rho: Vec<_> =
+            (0..c).flat_map(|ch| (1..=l).flat_map(move |t| stats.correlation(ch, t))).collect();
         let (rr, ri): (Vec<f64>, Vec<f64>) = rho.iter().map(|z| (z.re, z.im)).unzip();
         put(&file, "autocorrelation_re", &rr, &[c, l, k])?;
         put(&file, "autocorrelation_im", &ri, &[c, l, k])?;
@@ -64,7 +65,8 @@ pub fn read_second_order(path: &Path) -> Result<SecondOrder> {
         let im: Vec<f64> = file.dataset("covariance_im")?.read_raw()?;
         Ok((format.as_str().to_string(), grid, c as usize, l as usize, re, im))
     };
-    let (format, grid, c, l, re, im) = read().map_err(|e| bad(format!("damaged statistics: {e}")))?;
+    let (format, grid, c, l, re, im) =
+        read().map_err(|e| bad(format!("damaged statistics: {e}")))?;
     if format != FORMAT {
         return Err(bad(format!("format `{format}`, expected `{FORMAT}`")));
     }

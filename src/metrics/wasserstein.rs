@@ -79,7 +79,11 @@ pub fn wasserstein1(
     let t = checked_set(truth, grid, skip_frames, "W1: truth")?;
     let s = checked_set(sample, grid, skip_frames, "W1: samples")?;
     if t.shape.channels != s.shape.channels {
-        return Err(crate::Error::shape("W1: samples' channels", t.shape.channels, s.shape.channels));
+        return Err(crate::Error::shape(
+            "W1: samples' channels",
+            t.shape.channels,
+            s.shape.channels,
+        ));
     }
     Ok((0..t.shape.channels)
         .map(|c| {
@@ -137,7 +141,10 @@ mod tests {
         // a shift by c gives |c| (in units of the truth's std, ≈ 1 here)
         let shifted = p.mapv(|v| v + 0.3);
         let w = wasserstein1(&p.view(), &shifted.view(), &g, 0).unwrap()[0];
-        let sd = { let m = p.mean().unwrap(); (p.mapv(|v| (v - m).powi(2)).mean().unwrap()).sqrt() } as f64;
+        let sd = {
+            let m = p.mean().unwrap();
+            (p.mapv(|v| (v - m).powi(2)).mean().unwrap()).sqrt()
+        } as f64;
         assert!((w * sd - 0.3).abs() < 1e-5, "{w}");
         // N(0,1) vs N(0, s²): |s − 1| √(2/π), here with unequal sizes
         let q = normal(64 * 1000, 2, 2.0, 0.0);
@@ -153,6 +160,8 @@ mod tests {
         let f4 = wasserstein1_floor(&p.view(), &g, 0, 4).unwrap().unwrap()[0];
         let f100 = wasserstein1_floor(&p.view(), &g, 0, 100).unwrap().unwrap()[0];
         assert!(f100 < f4 && f100 < 0.05, "{f4} {f100}");
-        assert!(wasserstein1_floor(&p.slice_axis(Axis(0), (0..1).into()), &g, 0, 4).unwrap().is_none());
+        assert!(
+            wasserstein1_floor(&p.slice_axis(Axis(0), (0..1).into()), &g, 0, 4).unwrap().is_none()
+        );
     }
 }

@@ -29,6 +29,9 @@ use std::sync::Arc;
 
 type C64 = Complex<f64>;
 
+/// Drift and noise coefficients of one index, each `[C, w, K]` as (re, im).
+type IndexCoefficients = (Vec<[f32; 2]>, Vec<[f32; 2]>);
+
 /// The per-index, per-mode coefficients of the linear-Gaussian predictor (host tables).
 #[derive(Clone, PartialEq)]
 pub struct LinearGaussian {
@@ -59,7 +62,8 @@ impl std::fmt::Debug for LinearGaussian {
 /// by Gaussian elimination with partial pivoting. `None` if `M` is singular.
 fn solve(mut m: Vec<C64>, mut rhs: Vec<Vec<C64>>, n: usize) -> Option<Vec<Vec<C64>>> {
     for col in 0..n {
-        let pivot = (col..n).max_by(|&a, &b| m[a * n + col].norm().total_cmp(&m[b * n + col].norm()))?;
+        let pivot =
+            (col..n).max_by(|&a, &b| m[a * n + col].norm().total_cmp(&m[b * n + col].norm()))?;
         if m[pivot * n + col].norm() <= 1e-300 {
             return None;
         }
@@ -110,7 +114,10 @@ impl LinearGaussian {
         if window == 0 || stats.max_lag() < window {
             return Err(Error::config(
                 "linear-Gaussian predictor",
-                format!("window {window} needs statistics up to lag {window} (have {})", stats.max_lag()),
+                format!(
+                    "window {window} needs statistics up to lag {window} (have {})",
+                    stats.max_lag()
+                ),
             ));
         }
         if stats.grid().dims() != process.grid().dims() {
@@ -121,7 +128,7 @@ impl LinearGaussian {
             ));
         }
         let (c, k, steps) = (stats.channels(), process.grid().half_len(), process.steps());
-        let per_index: Vec<(Vec<[f32; 2]>, Vec<[f32; 2]>)> = (0..steps)
+        let per_index: Vec<IndexCoefficients> = (0..steps)
             .into_par_iter()
             .map(|t| index_coefficients(stats, process, t, window))
             .collect::<Result<_>>()?;
@@ -188,7 +195,11 @@ impl LinearGaussian {
     pub fn apply(&self, x: Tensor<5>, t: &[usize]) -> Result<(Tensor<5>, Tensor<5>)> {
         let [b, c, f, ny, _] = x.dims();
         if b != t.len() || c != self.channels {
-            return Err(Error::shape("linear-Gaussian predictor input", (t.len(), self.channels), (b, c)));
+            return Err(Error::shape(
+                "linear-Gaussian predictor input",
+                (t.len(), self.channels),
+                (b, c),
+            ));
         }
         if let Some(&bad) = t.iter().find(|&&i| i >= self.steps) {
             return Err(Error::OutOfRange {
@@ -210,7 +221,8 @@ impl LinearGaussian {
             let (ar, ai) = self.table(which, t, &device);
             let (mut dr, mut di) = (None::<Tensor<5>>, None::<Tensor<5>>);
             for j in 0..w {
-                let (yr, yi) = (zr.clone().narrow(2, w - 1 - j, f), zi.clone().narrow(2, w - 1 - j, f));
+                let (yr, yi) =
+                    (zr.clone().narrow(2, w - 1 - j, f), zi.clone().narrow(2, w - 1 - j, f));
                 let (cr, ci) = (ar.clone().narrow(2, j, 1), ai.clone().narrow(2, j, 1));
                 let re = yr.clone() * cr.clone() - yi.clone() * ci.clone();
                 let im = yi * cr + yr * ci;
@@ -229,17 +241,17 @@ fn index_coefficients(
     process: &ForwardProcess,
     t: usize,
     w: usize,
-) -> Result<(Vec<[f32; 2]>, Vec<[f32; 2]>)> {
+) -> Result<IndexCoefficients> {
     let (damping, variance) = (process.damping(t), process.variance(t));
     let k = process.grid().half_len();
-    let (mut drift, mut noise) = (vec![[0f32; 2]; stats.channels() * w * k], vec![[0f32; 2]; stats.channels() * w * k]);
+    let (mut drift, mut noise) =
+        (vec![[0f32; 2]; stats.channels() * w * k], vec![[0f32; 2]; stats.channels() * w * k]);
     for c in 0..stats.channels() {
         let covs: Vec<&[C64]> = (0..=w).map(|tau| stats.covariance(c, tau)).collect();
         for q in 0..k {
             let (a2, var) = ((damping[q] as f64).powi(2), variance[q] as f64);
-            let r: Vec<C64> = (0..=w)
-                .map(|tau| covs[tau][q] * a2 + if tau == 0 { var } else { 0.0 })
-                .collect();
+            let r: Vec<C64> =
+                (0..=w).map(|tau| covs[tau][q] * a2 + if tau == 0 { var } else { 0.0 }).collect();
             let (a, e) = mode_coefficients(&r, var.max(0.0).sqrt(), w).ok_or_else(|| {
                 Error::config(
                     "linear-Gaussian predictor",
@@ -274,8 +286,7 @@ impl LinearGaussianPredictor {
 
 /// The diffusion indices of a float index tensor `[B]` (as predictors receive them).
 pub(crate) fn host_indices(t: Tensor<1>) -> Vec<usize> {
-    crate::backend::to_vec(t)
-        .into_iter().map(|i| i.round().max(0.0) as usize).collect()
+    crate::backend::to_vec(t).into_iter().map(|i| i.round().max(0.0) as usize).collect()
 }
 
 impl Predictor for LinearGaussianPredictor {

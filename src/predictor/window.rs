@@ -183,7 +183,9 @@ impl<M: Backbone> Predictor for SlidingWindow<M> {
         };
         match skip {
             None => out,
-            Some((d, n)) => PathPrediction { drift: out.drift + d, noise: out.noise.map(|v| v + n) },
+            Some((d, n)) => {
+                PathPrediction { drift: out.drift + d, noise: out.noise.map(|v| v + n) }
+            }
         }
     }
 

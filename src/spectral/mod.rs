@@ -13,5 +13,5 @@ mod second_order;
 pub use batch::{BatchShape, CheckedBatch};
 pub use fft::{Scratch, SpectralPlan};
 pub use grid::{Grid, LaplacianKind};
-pub use second_order::SecondOrder;
 pub use num_complex::Complex;
+pub use second_order::SecondOrder;

@@ -109,12 +109,18 @@ impl SecondOrder {
     pub fn correlation(&self, c: usize, lag: usize) -> Vec<Complex<f64>> {
         let s = self.power(c);
         let cov = self.covariance(c, lag);
-        cov.iter().zip(&s).map(|(z, &p)| if p > 0.0 { z / p } else { Complex::new(0.0, 0.0) }).collect()
+        cov.iter()
+            .zip(&s)
+            .map(|(z, &p)| if p > 0.0 { z / p } else { Complex::new(0.0, 0.0) })
+            .collect()
     }
 
     /// The covariance as real and imaginary parts, each `[C, L + 1, K]` row-major.
     pub fn covariance_parts(&self) -> (Vec<f64>, Vec<f64>) {
-        (self.covariance.iter().map(|z| z.re).collect(), self.covariance.iter().map(|z| z.im).collect())
+        (
+            self.covariance.iter().map(|z| z.re).collect(),
+            self.covariance.iter().map(|z| z.im).collect(),
+        )
     }
 }
 
