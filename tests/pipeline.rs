@@ -333,3 +333,26 @@ fn demo_resumes_and_eval_takes_ddpm_baselines() {
     ]);
     assert!(!ok && t.contains("baseline"), "{t}");
 }
+
+#[test]
+fn a_gaussian_skip_run_trains_from_zero_heads_and_reopens_from_its_own_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let preset = PRESET.replacen("[model]\n", "[model]\nskip = \"gaussian\"\n", 1);
+    assert_ne!(preset, PRESET, "the fixture has a [model] section");
+    std::fs::write(dir.path().join("skip.toml"), preset).unwrap();
+    let (ok, t) = pdd(&["data", "generate", "--preset", &s("skip.toml"), "--out", &s("d.h5")]);
+    assert!(ok, "{t}");
+    let args = ["--data", &s("d.h5"), "--out", &s("run"), "--device", "cpu", "--steps", "2"];
+    let (ok, t) = pdd(&[&["train", "--preset", &s("skip.toml")][..], &args].concat());
+    assert!(ok, "{t}");
+    assert!(dir.path().join("run/second_order.h5").is_file(), "the statistics travel with the run");
+    // the heads started at zero and trained: the drift head is no longer zero
+    let r = pdd::train::TrainedRun::load(&dir.path().join("run"), &Device::flex()).unwrap();
+    assert!(r.model.skip.is_some());
+    let head = pdd::backend::to_vec(r.model.backbone.drift_head.conv.weight.val());
+    assert!(head.iter().any(|v| *v != 0.0) && head.iter().all(|v| v.abs() < 0.1), "{head:?}");
+    // without its dataset the run reopens from second_order.h5
+    std::fs::rename(dir.path().join("d.h5"), dir.path().join("moved.h5")).unwrap();
+    assert!(pdd::train::TrainedRun::load(&dir.path().join("run"), &Device::flex()).is_ok());
+}

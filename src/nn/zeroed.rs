@@ -9,13 +9,16 @@ struct Zero;
 
 impl ModuleMapper for Zero {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        param.map(|t| t.zeros_like())
+        // a fresh parameter with the same id: `Param::map` would take the activity of the new
+        // tensor, which does not require grad, and freeze the layer
+        let (id, t, _) = param.consume();
+        Param::initialized(id, t.zeros_like()).set_require_grad(true)
     }
 }
 
-/// `module` with every float parameter set to zero (weights and biases): apply it to the last
-/// layer of an output head only, so that the gradients reaching the layers below it are
-/// non-zero after the first step.
+/// `module` with every float parameter set to zero (weights and biases), each trainable: apply
+/// it to the last layer of an output head only, so that the gradients reaching the layers below
+/// it are non-zero after the first step.
 pub fn zeroed<M: Module>(module: M) -> M {
     module.map(&mut Zero)
 }
@@ -33,5 +36,12 @@ mod tests {
         assert_eq!(y.dims(), [4, 2]);
         assert_eq!(y.abs().sum().into_scalar::<f32>(), 0.0);
         assert_eq!(layer.num_params(), 8);
+        // the zeroed layer trains: its weight gets a gradient on an autodiff device
+        let ad = device.autodiff();
+        let layer = zeroed(LinearConfig::new(3, 2).init(&ad));
+        let loss = layer.forward(Tensor::<2>::ones([4, 3], &ad)).sum();
+        let grads = loss.backward();
+        let g = layer.weight.grad(&grads).expect("the zeroed weight is trainable");
+        assert_eq!(g.sum().into_scalar::<f32>(), 24.0);
     }
 }

@@ -269,16 +269,27 @@ impl Fit<'_> {
     ) -> Result<TrainSummary> {
         let cfg = self.cfg;
         check_spec(&cfg.model, spec)?;
-        let skip = super::gaussian_skip(cfg, || super::estimate_second_order(self.ds, cfg))?;
+        let mut stats = None;
+        let skip = super::gaussian_skip(cfg, || {
+            let s = super::estimate_second_order(self.ds, cfg)?;
+            stats = Some(s.clone());
+            Ok(s)
+        })?;
         let shape = cfg.predictor_shape()?.with_skip(skip);
         // fail on a model/grid mismatch before touching the run directory
         spec.init(&shape, self.device)?;
         let process = cfg.diffusion.process(&shape.grid)?;
         let (spec, device) = (spec.clone(), self.device);
         let init: ModelInit<S::Model> = Arc::new(move |d: &Device| spec.init(&shape, d));
-        self.run(process.steps(), callback, |plan| {
+        let summary = self.run(process.steps(), callback, |plan| {
             PddObjective::new(process, cfg.train.clone(), plan, device, init)
-        })
+        })?;
+        if let Some(s) = stats {
+            // the skip's statistics travel with the run (a run copied without its data reopens)
+            let path = self.req.out.join(super::SECOND_ORDER_FILE);
+            crate::io::write_second_order(&path, &s, true)?;
+        }
+        Ok(summary)
     }
 
     /// Loads the splits, prepares the run directory and trains the objective `make` builds from
