@@ -1,4 +1,4 @@
-//! The fused CPU ops (`pdd::nn::periodic_conv`) against burn's own ops: forward
+//! The fused CPU ops (`pdd::nn::periodic_conv`, `pdd::nn::silu`) against burn's own ops: forward
 //! values and every gradient, 1-D and 2-D, odd and even sizes, kernels 1 and 3, strides 1 and 2.
 //!
 //! Tolerance: the largest absolute difference is at most `1e-5 · (1 + max |reference|)`; the two
@@ -109,4 +109,31 @@ fn periodic_conv_gradient_of_a_constant_input_is_skipped() {
             }
         }
     }
+}
+
+#[test]
+fn silu_matches_burn_forward_and_gradient() {
+    let ad = Device::flex().autodiff();
+    // odd sizes and values out to ±30 (saturated σ) as well as around 0
+    let x = randn([3, 5, 7, 11], 4, &ad).mul_scalar(6.0).require_grad();
+    assert_eq!(fused_route(&x), Route::FlexAutodiff);
+    let r = randn([3, 5, 7, 11], 5, &ad);
+    let grad = |fused: bool| {
+        let y = if fused {
+            pdd::nn::silu(x.clone())
+        } else {
+            burn::tensor::activation::silu(x.clone())
+        };
+        let grads = (y.clone() * r.clone()).sum().backward();
+        (values(y), values(x.grad(&grads).unwrap()))
+    };
+    let ((fy, fg), (ry, rg)) = (grad(true), grad(false));
+    assert_close("silu forward", fy, ry);
+    assert_close("silu gradient", fg, rg);
+    let plain = randn([2, 9], 6, &Device::flex()).mul_scalar(4.0);
+    assert_close(
+        "silu without autodiff",
+        values(pdd::nn::silu(plain.clone())),
+        values(burn::tensor::activation::silu(plain)),
+    );
 }

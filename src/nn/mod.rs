@@ -16,7 +16,7 @@ mod unet;
 
 pub use attention::{FullAttention, LinearAttention};
 pub use embedding::{TimeMlp, sinusoidal_embedding};
-pub use fast::{Route, periodic_conv, route as fused_route};
+pub use fast::{Route, periodic_conv, route as fused_route, silu};
 pub use fno::{
     Fno, FnoBlock, FnoConfig, FnoProjection, SpectralConv, SpectralConvConfig, pointwise,
 };

@@ -4,6 +4,9 @@
 mod conv;
 mod conv_kernel;
 mod flex;
+mod silu;
+mod silu_kernel;
 
 pub use conv::periodic_conv;
 pub use flex::{Route, route};
+pub use silu::silu;
