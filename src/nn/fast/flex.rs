@@ -17,14 +17,27 @@ pub type Ckp = NoCheckpointing;
 /// flex under autodiff.
 pub type Ad = Autodiff<Flex, Ckp>;
 
+/// Whether the fused ops are switched on: always, unless the environment variable
+/// `PDD_FUSED_OPS` is `off` (for timing burn's own ops against them in one build).
+pub fn enabled() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var("PDD_FUSED_OPS").map_or(true, |v| v != "off"))
+}
+
 /// The autodiff primitive of an f32 tensor on flex with autodiff, else `None`.
 pub fn autodiff<const D: usize>(t: &Tensor<D>) -> Option<FloatTensor<Ad>> {
+    if !enabled() {
+        return None;
+    }
     let p = t.clone().try_into_primitive::<Ad>().ok()?;
     (p.primitive().dtype() == DType::F32).then_some(p)
 }
 
 /// The flex primitive of an f32 tensor on flex without autodiff, else `None`.
 pub fn plain<const D: usize>(t: &Tensor<D>) -> Option<FlexTensor> {
+    if !enabled() {
+        return None;
+    }
     let p = t.clone().try_into_primitive::<Flex>().ok()?;
     (p.dtype() == DType::F32).then_some(p)
 }
@@ -77,7 +90,7 @@ pub enum Route {
     FlexAutodiff,
     /// f32 on flex without autodiff: the fused forward kernels.
     Flex,
-    /// Anything else (GPU backends, other dtypes): burn's own ops.
+    /// Anything else (GPU backends, other dtypes, `PDD_FUSED_OPS=off`): burn's own ops.
     Burn,
 }
 
