@@ -7,6 +7,7 @@
 
 mod attention;
 mod embedding;
+mod fast;
 mod fno;
 mod norm;
 mod periodic;
@@ -16,6 +17,7 @@ mod zeroed;
 
 pub use attention::{FullAttention, LinearAttention};
 pub use embedding::{TimeMlp, sinusoidal_embedding};
+pub use fast::{Route, periodic_conv, route as fused_route, silu};
 pub use fno::{
     Fno, FnoBlock, FnoConfig, FnoProjection, SpectralConv, SpectralConvConfig, pointwise,
 };
