@@ -561,7 +561,8 @@ fn issue26_04_edited_splits_are_refused_on_open() {
         let test: Vec<u64> = (0..4).collect(); // training trajectories
         f.new_dataset_builder().with_data(&test).create("splits/test").unwrap();
     }
-    let e = pdd::io::Dataset::open(&data).err().expect("refused").to_string();
+    let Err(e) = pdd::io::Dataset::open(&data) else { panic!("an edited split is refused") };
+    let e = e.to_string();
     assert!(e.contains("/splits/test") && e.contains("edited"), "{e}");
     let (ok, t) = pdd(&["data", "info", &s(&data)]);
     assert!(!ok && t.contains("/splits/test"), "{t}");
