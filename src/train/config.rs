@@ -161,7 +161,7 @@ impl crate::validate::Ranges for TrainConfig {
         Rule::at_least("steps", 1.0),
         Rule::at_least("batch_size", 1.0),
         Rule::at_least("grad_accum", 1.0),
-        Rule::range("lr", 0.0, 1.0).open_below(),
+        Rule::positive("lr"),
         Rule::range("beta1", 0.0, 1.0).open_above(),
         Rule::range("beta2", 0.0, 1.0).open_above(),
         Rule::range("eps", 0.0, 1e-2)
