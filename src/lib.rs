@@ -29,6 +29,7 @@ pub mod spectral;
 pub mod study;
 pub mod systems;
 pub mod train;
+pub mod validate;
 
 pub use error::{Error, Result};
 

@@ -119,22 +119,144 @@ impl Progress for indicatif::ProgressBar {
     }
 }
 
-/// A terminal progress bar with pdd's style (used by the CLI; feature `cli`).
+/// A terminal progress bar with pdd's style (used by the CLI; feature `cli`). When stderr is
+/// not a terminal (a log file, a pipe) the bar is written as plain progress lines instead, one
+/// every [`log_interval`] at most ([`LogLines`]), so a long job in a log is not silent.
 #[cfg(feature = "cli")]
 pub fn terminal_bar() -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
     let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg:>12} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
-        )
-        .expect("valid template"),
-    );
+    let (template, target) = if std::io::stderr().is_terminal() {
+        ("{msg:>12} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})", None)
+    } else {
+        let lines = Box::new(LogLines::new(log_interval()));
+        let target = indicatif::ProgressDrawTarget::term_like(lines);
+        ("progress: {msg} [{elapsed_precise}] {pos}/{len} (eta {eta})", Some(target))
+    };
+    bar.set_style(indicatif::ProgressStyle::with_template(template).expect("valid template"));
+    if let Some(t) = target {
+        bar.set_draw_target(t);
+    }
     bar
+}
+
+/// How often progress lines are written when stderr is not a terminal: every 30 s, or every
+/// `PDD_PROGRESS_SECONDS` seconds when that is set.
+#[cfg(feature = "cli")]
+pub fn log_interval() -> std::time::Duration {
+    let secs = std::env::var("PDD_PROGRESS_SECONDS").ok().and_then(|v| v.parse::<f64>().ok());
+    std::time::Duration::from_secs_f64(secs.filter(|s| s.is_finite() && *s >= 0.0).unwrap_or(30.0))
+}
+
+/// An indicatif terminal that writes lines to stderr: every printed message at once, the bar's
+/// own line at most once per interval (and never twice the same), starting one interval after
+/// the bar was made, so a short command prints no progress at all.
+#[cfg(feature = "cli")]
+#[derive(Debug)]
+pub struct LogLines {
+    interval: std::time::Duration,
+    state: std::sync::Mutex<LogState>,
+}
+
+#[cfg(feature = "cli")]
+#[derive(Debug)]
+struct LogState {
+    buffer: String,
+    last_print: std::time::Instant,
+    last_bar: String,
+}
+
+/// Width reported to indicatif: wide enough that no line wraps (padding is trimmed).
+#[cfg(feature = "cli")]
+const LOG_WIDTH: usize = 1000;
+
+#[cfg(feature = "cli")]
+impl LogLines {
+    /// Lines at most every `interval`.
+    pub fn new(interval: std::time::Duration) -> Self {
+        let state = LogState {
+            buffer: String::new(),
+            last_print: std::time::Instant::now(),
+            last_bar: String::new(),
+        };
+        Self { interval, state: std::sync::Mutex::new(state) }
+    }
+
+    /// The lines to print for one drawn frame `text` (lines padded to [`LOG_WIDTH`]): the
+    /// messages before the bar, and the bar itself when due.
+    fn lines(&self, text: &str) -> Vec<String> {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let chars: Vec<char> = text.chars().collect();
+        let mut lines: Vec<String> = chars
+            .chunks(LOG_WIDTH)
+            .map(|c| c.iter().collect::<String>().trim_end().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let Some(bar) = lines.pop() else { return lines };
+        if bar != st.last_bar && st.last_print.elapsed() >= self.interval {
+            st.last_print = std::time::Instant::now();
+            st.last_bar = bar.clone();
+            lines.push(bar);
+        }
+        lines
+    }
+}
+
+#[cfg(feature = "cli")]
+impl indicatif::TermLike for LogLines {
+    fn width(&self) -> u16 {
+        LOG_WIDTH as u16
+    }
+    fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.write_str(s)
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.buffer.extend(s.chars().filter(|&c| c != '\r'));
+        Ok(())
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        let text = std::mem::take(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()).buffer);
+        for line in self.lines(&text) {
+            eprintln!("{line}");
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod print_tests {
     use super::*;
+
+    /// Issue #26 item 12: without a terminal, messages pass at once and the bar's line at most
+    /// once per interval.
+    #[cfg(feature = "cli")]
+    #[test]
+    fn log_lines_pass_messages_and_throttle_the_bar() {
+        let pad = |s: &str| format!("{s}{}", " ".repeat(LOG_WIDTH - s.chars().count()));
+        let never = LogLines::new(std::time::Duration::from_secs(3600));
+        let frame = format!("{}{}", pad("checkpoint written"), pad("progress: 3/10"));
+        assert_eq!(never.lines(&frame), vec!["checkpoint written".to_string()]);
+        let always = LogLines::new(std::time::Duration::ZERO);
+        assert_eq!(always.lines(&pad("progress: 3/10")), vec!["progress: 3/10".to_string()]);
+        assert!(always.lines(&pad("progress: 3/10")).is_empty(), "the same line twice");
+        assert_eq!(always.lines(&pad("progress: 4/10")).len(), 1);
+    }
 
     #[test]
     fn print_progress_tracks_phases() {

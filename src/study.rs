@@ -124,27 +124,32 @@ impl Study {
         Ok(c)
     }
 
-    /// Generates `DIR/data.h5`, or opens it if a complete file of the same preset and size is
-    /// there already (a different one is an error: remove it or use another directory).
+    /// Generates `DIR/data.h5`, or opens it if a complete file of the same preset and the same
+    /// whole `[data]` configuration is there already (a file whose recorded configuration
+    /// differs in any setting is refused, naming the settings: remove it or use another
+    /// directory).
     pub fn data(&self, progress: &dyn Progress) -> Result<Dataset> {
         let config = self.data_config()?;
         let path = self.data_path();
         if path.exists() {
             let ds = Dataset::open(&path)?;
             let m = ds.metadata();
-            if m.preset != self.preset.name
-                || ds.len() != config.trajectories
-                || m.config.seed != config.seed
-            {
-                return Err(Error::Other(format!(
-                    "{} holds {} trajectories of `{}` (seed {}), this study wants {} of `{}` (seed {}): remove it or choose another directory",
-                    path.display(),
+            let mut changed = config_differences(&m.config, &config);
+            if ds.len() != config.trajectories {
+                changed.push(format!(
+                    "it holds {} of {} trajectories",
                     ds.len(),
+                    config.trajectories
+                ));
+            }
+            if m.preset != self.preset.name || !changed.is_empty() {
+                return Err(Error::Other(format!(
+                    "{} holds data of `{}` that differs from what this study's preset `{}` asks \
+                     for ({}): refusing to reuse it; remove it or choose another directory",
+                    path.display(),
                     m.preset,
-                    m.config.seed,
-                    config.trajectories,
                     self.preset.name,
-                    config.seed
+                    if changed.is_empty() { "preset name".into() } else { changed.join(", ") },
                 )));
             }
             return Ok(ds);
@@ -456,6 +461,51 @@ pub fn train_preset(
     }
 }
 
+/// The settings in which the `[data]` configuration recorded in a file (`file`) and the one a
+/// preset asks for (`want`) differ, as `key: file → preset` (every field compared, not just
+/// name, size and seed).
+fn config_differences(
+    file: &crate::systems::DataConfig,
+    want: &crate::systems::DataConfig,
+) -> Vec<String> {
+    fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+        match v {
+            serde_json::Value::Object(m) => m.iter().for_each(|(k, v)| {
+                flatten(
+                    &if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") },
+                    v,
+                    out,
+                )
+            }),
+            other => out.push((prefix.to_string(), other.to_string())),
+        }
+    }
+    let leaves = |c: &crate::systems::DataConfig| {
+        // the system's defaults written out, so an omitted default equals an explicit one
+        let full = crate::systems::DataConfig {
+            lorenz96: (c.system == crate::systems::SystemKind::Lorenz96)
+                .then(|| c.lorenz96_config()),
+            kolmogorov: (c.system == crate::systems::SystemKind::Kolmogorov)
+                .then(|| c.kolmogorov_config()),
+            ..c.clone()
+        };
+        let mut out = Vec::new();
+        flatten("", &serde_json::to_value(&full).unwrap_or_default(), &mut out);
+        out
+    };
+    let (a, b) = (leaves(file), leaves(want));
+    let get = |v: &[(String, String)], k: &str| {
+        v.iter().find(|(key, _)| key == k).map_or("absent".to_string(), |(_, x)| x.clone())
+    };
+    let mut keys: Vec<&String> = a.iter().chain(&b).map(|(k, _)| k).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| get(&a, k) != get(&b, k))
+        .map(|k| format!("data.{k}: {} in the file, {} in the preset", get(&a, k), get(&b, k)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,5 +519,22 @@ mod tests {
         assert_eq!(s.run_dir(), Path::new("/tmp/x/run"));
         assert_eq!(s.data_config().unwrap().trajectories, 12);
         assert!(Study::new("no-such-preset", "/tmp/x", Device::flex()).is_err());
+    }
+
+    /// Issue #26 item 8: the whole recorded `[data]` configuration is compared, not just the
+    /// preset's name, size and seed; an omitted default equals an explicit one.
+    #[test]
+    fn data_differences_name_every_changed_setting() {
+        let quick = Study::new("lorenz96-quick", "/tmp/x", Device::flex()).unwrap();
+        let base = quick.data_config().unwrap();
+        assert!(config_differences(&base, &base).is_empty());
+        let mut explicit = base.clone();
+        explicit.lorenz96 = Some(base.lorenz96_config());
+        assert!(config_differences(&base, &explicit).is_empty());
+        let mut forced = explicit;
+        forced.lorenz96.as_mut().unwrap().forcing = 6.0;
+        let d = config_differences(&base, &forced);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].starts_with("data.lorenz96.forcing: ") && d[0].contains("6.0 in the preset"));
     }
 }

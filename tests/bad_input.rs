@@ -465,3 +465,239 @@ fn os_errors_are_printed_once() {
     let (ok, t) = pdd(&["presets", &s(&path)]);
     assert!(!ok && t.matches("os error").count() == 1, "{t}");
 }
+
+// ---- issue 26: nothing silently wrong, second pass (each test names its item) ----
+
+/// `pdd train` of the tiny preset with `from` replaced by `to`, into a fresh directory.
+fn train_edited(edits: &[(&str, &str)]) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let preset = dir.path().join("edited.toml");
+    let mut text = tiny_preset();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from}");
+        text = text.replace(from, to);
+    }
+    std::fs::write(&preset, text).unwrap();
+    let (out, data) = (dir.path().join("run"), s(&fixture().join("d.h5")));
+    let args = ["train", "--preset", &s(&preset), "--data", &data, "--out", &s(&out)];
+    let r = pdd(&[&args[..], &["--device", "cpu"]].concat());
+    assert!(!out.join("checkpoints").exists() || r.0, "a refused run trains nothing");
+    r
+}
+
+/// Item 1: settings with which training "succeeds" without training are refused by name.
+#[test]
+fn issue26_01_settings_that_cannot_train_are_refused() {
+    for (edit, field) in [
+        (("lr = 1e-3", "lr = 1e-3\neps = inf"), "train.eps"),
+        (("lr = 1e-3", "lr = 1e-3\neps = 1e3"), "train.eps"),
+        (("lr = 1e-3", "lr = 1e-3\ndrift_weight = inf"), "train.drift_weight"),
+        (
+            ("lr = 1e-3", "lr = 1e-3\nobjective = \"sa-pdd\"\ndrift_weight = 0\nnoise_weight = 0"),
+            "train.drift_weight",
+        ),
+        (("lr = 1e-3", "lr = nan"), "train.lr"),
+    ] {
+        let (ok, t) = train_edited(&[edit]);
+        assert!(!ok && t.contains(&format!("`{field}`")), "{}: {t}", edit.1);
+    }
+}
+
+/// Item 2: a validation loss over zero batches is refused, not reported as 0.
+#[test]
+fn issue26_02_zero_validation_batches_are_refused() {
+    let (ok, t) = train_edited(&[("valid_batches = 1", "valid_batches = 0")]);
+    assert!(!ok && t.contains("`train.valid_batches`"), "{t}");
+}
+
+/// The fixture's finished run with `line` added to its `config.toml` `[sample]` section.
+fn run_with_sample_setting(line: &str) -> (tempfile::TempDir, PathBuf) {
+    let (dir, run) = base_copy();
+    let cfg = run.join("config.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(text.contains("[sample]\n"), "{text}");
+    std::fs::write(&cfg, text.replace("[sample]\n", &format!("[sample]\n{line}\n"))).unwrap();
+    (dir, run)
+}
+
+/// Item 3: an empty reverse schedule (final index at or above the start) is refused by name
+/// instead of returning the input or pure noise with a plausible score.
+#[test]
+fn issue26_03_an_empty_reverse_schedule_is_refused() {
+    let (_dir, run) = run_with_sample_setting("final_index = 5000");
+    for cmd in ["super-resolve", "generate"] {
+        let (ok, t) = pdd(&[cmd, "--run", &s(&run), "--device", "cpu", "--samples", "1"]);
+        assert!(!ok && t.contains("`sample.final_index`"), "{cmd}: {t}");
+        assert!(!t.contains("SR") && !t.contains("generated"), "{cmd}: {t}");
+    }
+}
+
+/// Item 3: `diffusion.steps = 1` (λ = 0.2 rounds to index 0) leaves super-resolution no step.
+#[test]
+fn issue26_03_one_diffusion_step_leaves_no_super_resolution() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let edit = ("laplacian_factor = 0.1", "laplacian_factor = 0.1\nsteps = 1");
+    let preset = dir.path().join("one.toml");
+    std::fs::write(&preset, tiny_preset().replace(edit.0, edit.1)).unwrap();
+    let data = s(&fixture().join("d.h5"));
+    let args = ["train", "--preset", &s(&preset), "--data", &data, "--out", &s(&run)];
+    let (ok, t) = pdd(&[&args[..], &["--device", "cpu", "--steps", "1"]].concat());
+    assert!(ok, "{t}");
+    let (ok, t) = pdd(&["super-resolve", "--run", &s(&run), "--device", "cpu", "--samples", "1"]);
+    assert!(!ok && t.contains("`sample.final_index`") && t.contains("diffusion.steps = 1"), "{t}");
+}
+
+/// Item 4: a dataset whose `/splits/test` was edited to cover training trajectories is refused
+/// on open, naming the split.
+#[test]
+fn issue26_04_edited_splits_are_refused_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d.h5");
+    std::fs::copy(fixture().join("d.h5"), &data).unwrap();
+    {
+        let f = hdf5::File::open_rw(&data).unwrap();
+        f.unlink("splits/test").unwrap();
+        let test: Vec<u64> = (0..4).collect(); // training trajectories
+        f.new_dataset_builder().with_data(&test).create("splits/test").unwrap();
+    }
+    let Err(e) = pdd::io::Dataset::open(&data) else { panic!("an edited split is refused") };
+    let e = e.to_string();
+    assert!(e.contains("/splits/test") && e.contains("edited"), "{e}");
+    let (ok, t) = pdd(&["data", "info", &s(&data)]);
+    assert!(!ok && t.contains("/splits/test"), "{t}");
+}
+
+/// Item 5: a checkpoint file changed after it was written (29 kB zeroed in the middle of
+/// `model.bpk`) fails its content hash and is skipped like any damaged checkpoint.
+#[test]
+fn issue26_05_a_zeroed_block_fails_the_checkpoint_hash() {
+    let (_dir, run) = base_copy();
+    let newest = run.join("checkpoints/step-0000006/model.bpk");
+    let mut bytes = std::fs::read(&newest).unwrap();
+    let (mid, n) = (bytes.len() / 2, (29 * 1024).min(bytes.len() / 4));
+    bytes[mid - n / 2..mid + n / 2].fill(0);
+    std::fs::write(&newest, &bytes).unwrap();
+    let (ok, t) = pdd(&["simulate", "--run", &s(&run), "--device", "cpu", "--samples", "1"]);
+    assert!(ok, "{t}");
+    assert!(t.contains("skipped damaged checkpoint step-0000006") && t.contains("hash"), "{t}");
+    assert!(t.contains("step 3"), "{t}");
+    let (ok, t) = train(fixture(), &run, &["--resume", "--steps", "9"]);
+    assert!(ok && t.contains("skipped damaged checkpoint step-0000006"), "{t}");
+}
+
+/// `pdd eval` of the fixture's run (2 reverse steps, no generation) with extra arguments.
+fn eval_tiny(report: &Path, extra: &[&str]) -> (bool, String) {
+    let base = s(&fixture().join("base"));
+    let args = ["eval", "--run", &base, "--device", "cpu", "--steps", "2", "--report"];
+    pdd(&[&args[..], &[&s(report)], extra].concat())
+}
+
+/// Items 6 and 15: `--report r.json` is refused (the JSON would overwrite it); a report skipping
+/// generation links no generation figure (stale ones are removed); one seed prints no spread.
+#[test]
+fn issue26_06_15_report_paths_figures_and_spreads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, t) = eval_tiny(&dir.path().join("r.json"), &["--no-generation"]);
+    assert!(!ok && t.contains("--report"), "{t}");
+    assert!(!dir.path().join("r.json").exists());
+    let figures = dir.path().join("figures");
+    std::fs::create_dir_all(&figures).unwrap();
+    let stale = figures.join("fig8_generation.svg");
+    std::fs::write(&stale, "<svg/>").unwrap();
+    let report = dir.path().join("r.md");
+    let (ok, t) = eval_tiny(&report, &["--no-generation", "--overwrite"]);
+    assert!(ok, "{t}");
+    let md = std::fs::read_to_string(&report).unwrap();
+    assert!(md.contains("fig2_simulation.svg") && !md.contains("fig8_generation"), "{md}");
+    assert!(!stale.exists(), "a stale figure of a skipped task is removed");
+    assert!(!md.contains("± 0.000"), "one seed has no spread: {md}");
+}
+
+/// Item 7: `--resume --overwrite` is refused instead of deleting the checkpoints.
+#[test]
+fn issue26_07_resume_and_overwrite_conflict() {
+    let (_dir, run) = base_copy();
+    let (ok, t) = train(fixture(), &run, &["--resume", "--overwrite", "--steps", "9"]);
+    assert!(!ok && t.contains("--overwrite") && t.contains("--resume"), "{t}");
+    assert!(run.join("checkpoints/step-0000006").exists(), "the checkpoints are kept");
+}
+
+/// Item 9: a second report in the same folder does not silently replace the first's figures.
+#[test]
+fn issue26_09_a_second_report_does_not_take_the_firsts_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, t) = eval_tiny(&dir.path().join("a.md"), &["--no-generation"]);
+    assert!(ok, "{t}");
+    let fig = dir.path().join("figures/fig2_simulation.svg");
+    let before = std::fs::read(&fig).unwrap();
+    let (ok, t) = eval_tiny(&dir.path().join("b.md"), &["--no-generation", "--seeds", "2"]);
+    assert!(!ok && t.contains("fig2_simulation.svg") && t.contains("--overwrite"), "{t}");
+    assert_eq!(std::fs::read(&fig).unwrap(), before);
+    assert!(!dir.path().join("b.md").exists());
+}
+
+/// Item 11: a closed stdout (`pdd … | head -1`) is a quiet exit, not a panic (status 101).
+#[test]
+fn issue26_11_broken_pipe_is_a_quiet_exit() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // the reader is gone before pdd writes: every write fails with EPIPE
+    let out = Command::new(env!("CARGO_BIN_EXE_pdd"))
+        .args(["diffusion", "table", "--preset", "kolmogorov-quick"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+}
+
+/// Items 10 and 12: sizes that reach the allocator are refused by name before any work.
+#[test]
+fn issue26_10_12_huge_sizes_are_refused_by_name() {
+    let (ok, t) = train_edited(&[("dim = 8", "dim = 100000")]);
+    assert!(!ok && t.contains("`model.dim`") && t.contains("memory"), "{t}");
+    let (ok, t) =
+        train_edited(&[("laplacian_factor = 0.1", "laplacian_factor = 0.1\nsteps = 1000000000")]);
+    assert!(!ok && t.contains("`diffusion.steps`") && t.contains("memory"), "{t}");
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, t) = train(fixture(), &dir.path().join("r"), &["--devices", "1000000000000"]);
+    assert!(!ok && t.contains("`devices`"), "{t}");
+    let base = s(&fixture().join("base"));
+    let huge = u64::MAX.to_string();
+    let (ok, t) = pdd(&["generate", "--run", &base, "--device", "cpu", "--samples", &huge]);
+    assert!(!ok && t.contains("samples"), "{t}");
+}
+
+/// Item 13: errors name what is wrong: β² = 1e308, a negative `--lambda`, a dataset without
+/// statistics, a NaN in the test split.
+#[test]
+fn issue26_13_errors_blame_the_right_thing() {
+    let edit =
+        ("laplacian_factor = 0.1", "laplacian_factor = 0.1\nnoise_amplitude_squared = 1e308");
+    let (ok, t) = train_edited(&[edit]);
+    assert!(!ok && t.contains("`diffusion.noise_amplitude_squared`"), "{t}");
+    assert!(!t.contains("learning rate"), "{t}");
+    let base = s(&fixture().join("base"));
+    let sr = ["super-resolve", "--run", &base, "--device", "cpu", "--lambda", "-0.1"];
+    let (ok, t) = pdd(&sr);
+    assert!(!ok && !t.contains("unexpected argument") && t.contains("[0, 1]"), "{t}");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d.h5");
+    std::fs::copy(fixture().join("d.h5"), &data).unwrap();
+    {
+        let f = hdf5::File::open_rw(&data).unwrap();
+        let test = f.dataset("splits/test").unwrap().read_raw::<u64>().unwrap()[0] as usize;
+        let traj = f.dataset("trajectories").unwrap();
+        let mut all = traj.read_dyn::<f32>().unwrap();
+        all.index_axis_mut(ndarray::Axis(0), test).fill(f32::NAN);
+        traj.write(&all).unwrap();
+        f.unlink("stats").unwrap();
+    }
+    let e = pdd::io::Dataset::open(&data).unwrap().metadata().stats().unwrap_err().to_string();
+    assert!(!e.contains("shard") && e.contains("/stats"), "{e}");
+    let ds = pdd::io::Dataset::open(&data).unwrap();
+    let stats = pdd::io::Stats { mean: vec![0.0; 2], std: vec![1.0; 2] };
+    let e = pdd::train::split_set(&ds, pdd::io::Split::Test, &stats).err().unwrap().to_string();
+    assert!(e.contains("test split") && !e.contains("training"), "{e}");
+}

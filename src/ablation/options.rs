@@ -91,10 +91,47 @@ impl Default for AblationOptions {
     }
 }
 
+impl crate::validate::Ranges for AblationOptions {
+    const SECTION: &'static str = "ablation";
+    const RULES: &'static [crate::validate::Rule] = {
+        use crate::validate::Rule;
+        &[
+            Rule::at_least("windows[*]", 1.0),
+            Rule::range("lambdas[*]", 0.0, 1.0).open_above(),
+            Rule::range("noise_lambdas[*]", 0.0, 1.0).open_above(),
+            Rule::range("mass_factor", 0.0, 1e6),
+            Rule::any("seed"),
+        ]
+    };
+}
+
 impl AblationOptions {
-    /// Checks the settings against test paths of `frames` frames; the error names the field
-    /// (`ablation.windows`, …).
+    /// Checks the settings of every study against test paths of `frames` frames; the error
+    /// names the field (`ablation.windows`, …).
     pub fn validate(&self, frames: usize) -> Result<()> {
+        AblationKind::ALL.iter().try_for_each(|&k| self.validate_for(k, frames))
+    }
+
+    /// Checks the ranges of every setting ([`crate::validate`]) and the settings study `kind`
+    /// uses against test paths of `frames` frames: a study is not refused over a setting it
+    /// never reads (the Laplacian study over `ablation.windows`, say).
+    pub fn validate_for(&self, kind: AblationKind, frames: usize) -> Result<()> {
+        crate::validate::check(self)?;
+        match kind {
+            AblationKind::Window => {
+                self.check_windows(frames)?;
+                check_lambdas("ablation.lambdas", &self.lambdas)
+            }
+            AblationKind::Laplacian => {
+                check_lambdas("ablation.lambdas", &self.lambdas)?;
+                self.check_mass()
+            }
+            AblationKind::Noise => check_lambdas("ablation.noise_lambdas", &self.noise_lambdas),
+            AblationKind::CoarseGraining => Ok(()),
+        }
+    }
+
+    fn check_windows(&self, frames: usize) -> Result<()> {
         if self.windows.is_empty() {
             return Err(Error::config("ablation.windows", "needs at least one window"));
         }
@@ -107,16 +144,10 @@ impl AblationOptions {
                 ),
             ));
         }
-        for (field, lambdas) in
-            [("ablation.lambdas", &self.lambdas), ("ablation.noise_lambdas", &self.noise_lambdas)]
-        {
-            if lambdas.is_empty() {
-                return Err(Error::config(field, "needs at least one λ"));
-            }
-            if let Some(l) = lambdas.iter().find(|l| !(0.0..1.0).contains(*l)) {
-                return Err(Error::config(field, format!("λ = {l} must be in [0, 1)")));
-            }
-        }
+        Ok(())
+    }
+
+    fn check_mass(&self) -> Result<()> {
         if !(self.mass_factor.is_finite() && self.mass_factor > 0.0) {
             return Err(Error::config(
                 "ablation.mass_factor",
@@ -127,5 +158,38 @@ impl AblationOptions {
             ));
         }
         Ok(())
+    }
+}
+
+fn check_lambdas(field: &str, lambdas: &[f64]) -> Result<()> {
+    if lambdas.is_empty() {
+        return Err(Error::config(field, "needs at least one λ"));
+    }
+    if let Some(l) = lambdas.iter().find(|l| !(0.0..1.0).contains(*l)) {
+        return Err(Error::config(field, format!("λ = {l} must be in [0, 1)")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #26 item 13: a study is not refused over a setting it never reads.
+    #[test]
+    fn each_study_checks_only_what_it_uses() {
+        let long = AblationOptions { windows: vec![1, 5, 15], ..AblationOptions::default() };
+        for kind in [AblationKind::Laplacian, AblationKind::Noise, AblationKind::CoarseGraining] {
+            long.validate_for(kind, 12).unwrap();
+        }
+        let e = long.validate_for(AblationKind::Window, 12).unwrap_err().to_string();
+        assert!(e.contains("ablation.windows"), "{e}");
+        let massless = AblationOptions { mass_factor: 0.0, ..AblationOptions::default() };
+        massless.validate_for(AblationKind::Window, 32).unwrap();
+        let e = massless.validate_for(AblationKind::Laplacian, 32).unwrap_err().to_string();
+        assert!(e.contains("ablation.mass_factor"), "{e}");
+        let nan = AblationOptions { lambdas: vec![f64::NAN], ..AblationOptions::default() };
+        let e = nan.validate_for(AblationKind::Noise, 32).unwrap_err().to_string();
+        assert!(e.contains("`ablation.lambdas[0]`") && e.contains("finite"), "{e}");
     }
 }

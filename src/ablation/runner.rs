@@ -85,8 +85,8 @@ impl Ablation {
     /// [`Study::evaluator`]).
     pub fn train(&self, variant: &Variant, progress: &dyn Progress) -> Result<Study> {
         let study = self.variant_study(variant)?;
-        let ds = study.data(progress)?;
-        self.options.validate(ds.metadata().frames)?;
+        study.data(progress)?;
+        crate::validate::check(&self.options)?; // the variant's own window is checked by training
         study.train(progress)?;
         Ok(study)
     }
@@ -96,7 +96,7 @@ impl Ablation {
     pub fn run(&self, kind: AblationKind, progress: &dyn Progress) -> Result<AblationReport> {
         let t0 = Instant::now();
         let ds = self.study.data(progress)?;
-        self.options.validate(ds.metadata().frames)?;
+        self.options.validate_for(kind, ds.metadata().frames)?;
         let figures = self.out_dir().join("figures");
         std::fs::create_dir_all(&figures).map_err(|e| crate::Error::io(&figures, e))?;
         let mut report = match kind {

@@ -44,6 +44,19 @@ impl Default for DdpmConfig {
     }
 }
 
+impl crate::validate::Ranges for DdpmConfig {
+    const SECTION: &'static str = "ddpm";
+    const RULES: &'static [crate::validate::Rule] = {
+        use crate::validate::Rule;
+        &[
+            Rule::range("steps", 2.0, 1e7),
+            Rule::range("beta_start", 0.0, 1.0).open_below().open_above(),
+            Rule::range("beta_end", 0.0, 1.0).open_below().open_above(),
+            Rule::at_least("stride", 1.0),
+        ]
+    };
+}
+
 impl DdpmConfig {
     /// The preset's `[ddpm]` section, or the defaults if it has none.
     pub fn from_preset(preset: &Preset) -> Result<Self> {
@@ -53,8 +66,9 @@ impl DdpmConfig {
         Ok(cfg)
     }
 
-    /// Checks the values, naming the offending field.
+    /// Checks the values ([`crate::validate`], docs/validation.md), naming the offending field.
     pub fn validate(&self) -> Result<()> {
+        crate::validate::check(self)?;
         self.schedule()?;
         if self.stride == 0 || self.stride >= self.steps {
             return Err(Error::config(

@@ -3,6 +3,7 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    pdd::cli::quiet_broken_pipe();
     let cli = pdd::cli::Cli::parse();
     match pdd::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -30,7 +30,7 @@ pub struct AblateArgs {
     #[arg(long, value_delimiter = ',', default_values_t = [1usize, 5, 15])]
     pub windows: Vec<usize>,
     /// γ (`mass_factor`) of the Laplacian study's α = 0 variant (must be > 0).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1.0)]
     pub gamma: f64,
     /// Seed of the noisy simulation and the samplers.
     #[arg(long, default_value_t = 0)]

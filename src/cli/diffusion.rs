@@ -49,7 +49,12 @@ pub struct TableArgs {
     pub preset: String,
     /// Comma-separated scales λ ∈ [0, 1]; each maps to the nearest stored index round(λT)
     /// (λ = 1 to the last one, T − 1); the λ column shows the stored λ_i = i/T.
-    #[arg(long, value_delimiter = ',', default_value = "0,0.001,0.002,0.01,0.05,0.1,0.2,0.5,1")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_delimiter = ',',
+        default_value = "0,0.001,0.002,0.01,0.05,0.1,0.2,0.5,1"
+    )]
     pub lambda: Vec<f64>,
     /// Also print Â and Q̂ for the first N wavenumbers (default 4).
     #[arg(long, num_args = 0..=1, default_missing_value = "4", value_name = "N")]
@@ -76,7 +81,12 @@ pub struct LadderArgs {
     #[arg(long, default_value_t = 0)]
     pub channel: usize,
     /// Comma-separated scales λ ∈ [0, 1].
-    #[arg(long, value_delimiter = ',', default_value = "0,0.1,0.2,0.5,1")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_delimiter = ',',
+        default_value = "0,0.1,0.2,0.5,1"
+    )]
     pub lambda: Vec<f64>,
     /// Seed of the synthetic field and of the forward noise.
     #[arg(long, default_value_t = 0)]

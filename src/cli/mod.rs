@@ -10,7 +10,10 @@ use clap::{Parser, Subcommand};
 
 pub mod diffusion;
 pub mod sample;
+mod stdout;
 pub mod train;
+
+pub use stdout::quiet_broken_pipe;
 
 /// `pdd`: Predictor-Driven Diffusion for multiscale turbulent dynamics.
 #[derive(Debug, Parser)]

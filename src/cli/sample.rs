@@ -43,7 +43,7 @@ pub struct SimulateArgs {
     #[command(flatten)]
     common: RunArgs,
     /// Scale λ of the simulation.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0)]
     lambda: f64,
     /// Add the transition noise σ_λ (Eq. 58) instead of the deterministic evaluation.
     #[arg(long)]
@@ -59,7 +59,7 @@ pub struct ReverseArgs {
     #[arg(long, value_parser = super::positive)]
     steps: Option<usize>,
     /// Start scale of super-resolution (ignored by generate).
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.2)]
     lambda: f64,
     /// Coarse input of super-resolution (default: the run's `[eval] sr_source`): surrogate,
     /// coarse-truth or noised-truth (ignored by generate).
@@ -76,10 +76,10 @@ pub struct SamplerOverrides {
     #[arg(long)]
     correctors: Option<usize>,
     /// Langevin signal-to-noise ratio κ.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     snr: Option<f64>,
     /// Cap each λ step at this fraction of λ (geometric steps near 0; see `[sample]`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     max_relative_step: Option<f64>,
     /// Predictor-step integrator of every task: etd1 (the reference) or gaussian-split (stable at
     /// any step size; see `[sample] integrator`).
@@ -317,6 +317,10 @@ pub fn super_resolve(a: ReverseArgs) -> anyhow::Result<()> {
 
 /// Runs `pdd eval`.
 pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
+    if a.report.with_extension("json") == a.report {
+        let why = "is the report's Markdown; its numbers go to a .json beside it (name it .md)";
+        return Err(crate::Error::config("--report", why).into());
+    }
     crate::io::check_target(&a.report, a.overwrite)?;
     crate::io::check_target(&a.report.with_extension("json"), a.overwrite)?;
     let device = a.device.device()?;
@@ -343,6 +347,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
         .to_path_buf();
     let figures = dir.join("figures");
     let new_figures = !figures.exists();
+    crate::eval::check_figures(&figures, a.overwrite)?;
     std::fs::create_dir_all(&dir).map_err(|e| crate::Error::io(&dir, e))?;
     let bar = crate::progress::terminal_bar();
     let tasks = EvalTasks { generation: !a.no_generation, ..Default::default() };
@@ -358,6 +363,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
             return Err(e.into());
         }
     };
+    crate::eval::remove_stale(&figures, &r.figures())?;
     bar.finish_and_clear();
     println!("{}", r.markdown());
     println!("wrote {} (+ .json, figures/)", a.report.display());

@@ -40,8 +40,8 @@ pub struct TrainArgs {
     /// Shorthand for `--objective sa-pdd`.
     #[arg(long, conflicts_with = "objective")]
     pub sa_pdd: bool,
-    /// Replace a different run in --out.
-    #[arg(long)]
+    /// Replace a different run in --out (deletes its checkpoints: refused with --resume).
+    #[arg(long, conflicts_with = "resume")]
     pub overwrite: bool,
     /// Data-parallel replicas (docs/scaling.md): a count N (N CPU replicas, or CUDA devices
     /// 0..N, by --device) or a list such as `cuda:0,cuda:1`. Each micro-batch is split into N

@@ -89,12 +89,12 @@ impl DiffusionConfig {
         Ok(config)
     }
 
-    /// Checks every field; the error names the offending one (`diffusion.<field>`). α = 0
-    /// with γ = 0 is refused: `∂_λ u = βη` would damp no mode (Eq. 67), so `C_λ = 1` and the
-    /// process has neither a spatial hierarchy nor a stationary end.
+    /// Checks every field ([`crate::validate`], docs/validation.md); the error names the
+    /// offending one (`diffusion.<field>`). α = 0 with γ = 0 is refused: `∂_λ u = βη` would
+    /// damp no mode (Eq. 67), so `C_λ = 1` and the process has neither a spatial hierarchy nor a
+    /// stationary end.
     pub fn validate(&self) -> Result<()> {
-        non_negative("diffusion.laplacian_factor", self.laplacian_factor)?;
-        non_negative("diffusion.mass_factor", self.mass_factor)?;
+        crate::validate::check(self)?;
         if self.laplacian_factor == 0.0 && self.mass_factor == 0.0 {
             return Err(Error::config(
                 "diffusion.laplacian_factor",
@@ -102,11 +102,14 @@ impl DiffusionConfig {
                  (C_λ = 1 for every mode, Eq. 67); set laplacian_factor > 0 or mass_factor > 0",
             ));
         }
-        non_negative("diffusion.noise_amplitude_squared", self.noise_amplitude_squared)?;
-        if self.steps == 0 {
-            return Err(Error::config("diffusion.steps", "must be at least 1"));
-        }
         Ok(())
+    }
+
+    /// Refuses tables that would not fit in memory: `T` rows of every per-bin table on a grid
+    /// of `bins` half-spectrum bins (f32 tables plus their f64 working copies).
+    pub fn check_memory(&self, bins: usize) -> Result<()> {
+        let bytes = self.steps as f64 * bins.max(1) as f64 * (4.0 * 4.0 + 3.0 * 8.0);
+        crate::validate::memory::ensure_fits("diffusion.steps", "the per-index tables", bytes)
     }
 
     /// The process these settings define on `grid`.
@@ -123,14 +126,6 @@ impl DiffusionConfig {
     }
 }
 
-fn non_negative(field: &str, value: f64) -> Result<()> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(())
-    } else {
-        Err(Error::config(field, format!("must be finite and ≥ 0, got {value}")))
-    }
-}
-
 /// Builder of a [`ForwardProcess`]; see [`ForwardProcess::builder`].
 #[derive(Debug, Clone)]
 pub struct ForwardProcessBuilder {
@@ -141,6 +136,20 @@ pub struct ForwardProcessBuilder {
     steps: usize,
     laplacian: LaplacianKind,
     forward_noise: bool,
+}
+
+impl crate::validate::Ranges for DiffusionConfig {
+    const SECTION: &'static str = "diffusion";
+    const RULES: &'static [crate::validate::Rule] = {
+        use crate::validate::Rule;
+        const WHY: &str = "larger values overflow the f32 tables the network sees";
+        &[
+            Rule::range("laplacian_factor", 0.0, 1e6).because(WHY),
+            Rule::range("mass_factor", 0.0, 1e6).because(WHY),
+            Rule::range("noise_amplitude_squared", 0.0, 1e6).because(WHY),
+            Rule::at_least("steps", 1.0),
+        ]
+    };
 }
 
 impl ForwardProcessBuilder {
@@ -203,6 +212,7 @@ impl ForwardProcessBuilder {
             forward_noise: self.forward_noise,
         };
         config.validate()?;
+        config.check_memory(grid.half_len())?;
         Ok(ForwardProcess::compute(grid, config))
     }
 }
@@ -542,5 +552,24 @@ mod tests {
             DiffusionConfig::from_preset(&preset).unwrap().laplacian,
             LaplacianKind::Continuous
         );
+    }
+
+    #[test]
+    fn every_field_has_a_range() {
+        let c = DiffusionConfig::from_preset(&Preset::named("kolmogorov-quick").unwrap()).unwrap();
+        assert!(crate::validate::uncovered(&c).is_empty(), "{:?}", crate::validate::uncovered(&c));
+    }
+
+    /// Issue #26 items 10 and 13: a huge β² is refused by its own name (it used to train and
+    /// blame the learning rate), and T = 10⁹ by memory before any table is allocated.
+    #[test]
+    fn huge_values_are_refused_by_name() {
+        let b = || ForwardProcess::builder().grid(Grid::line(128)).alpha(0.1);
+        let e = b().beta2(1e308).build().unwrap_err().to_string();
+        assert!(e.contains("`diffusion.noise_amplitude_squared`"), "{e}");
+        let e = b().steps(1_000_000_000).build().unwrap_err().to_string();
+        assert!(e.contains("`diffusion.steps`") && e.contains("memory"), "{e}");
+        let e = b().alpha(f64::INFINITY).build().unwrap_err().to_string();
+        assert!(e.contains("`diffusion.laplacian_factor`") && e.contains("finite"), "{e}");
     }
 }

@@ -47,9 +47,26 @@ impl Default for EvalConfig {
     }
 }
 
+impl crate::validate::Ranges for EvalConfig {
+    const SECTION: &'static str = "eval";
+    const RULES: &'static [crate::validate::Rule] = {
+        use crate::validate::Rule;
+        &[
+            Rule::range("samples", 1.0, 1e7),
+            Rule::range("generation_samples", 1.0, 1e7),
+            Rule::range("seeds", 1.0, 1e4),
+            Rule::range("l2_step", 1.0, 1e6),
+            Rule::range("sweep_lambdas[*]", 0.0, 1.0),
+            Rule::range("sr_lambda", 0.0, 1.0),
+            Rule::range("batch", 1.0, 1e6),
+        ]
+    };
+}
+
 impl EvalConfig {
-    /// Checks the values, naming the offending field.
+    /// Checks the values ([`crate::validate`], docs/validation.md), naming the offending field.
     pub fn validate(&self) -> Result<()> {
+        crate::validate::check(self)?;
         let check = |ok: bool, f: &str, why: &str| {
             if ok { Ok(()) } else { Err(Error::config(format!("eval.{f}"), why)) }
         };

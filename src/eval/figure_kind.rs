@@ -58,6 +58,38 @@ impl EvalFigure {
     }
 }
 
+/// Refuses to evaluate into `dir` (a report's `figures/` folder) when it already holds
+/// evaluation figures and `overwrite` is off: they belong to another report in the same folder
+/// (its Markdown links them), and the new evaluation would silently replace them.
+pub fn check_figures(dir: &std::path::Path, overwrite: bool) -> crate::Result<()> {
+    if overwrite {
+        return Ok(());
+    }
+    match EvalFigure::ALL.iter().map(|f| dir.join(f.file_name())).find(|p| p.exists()) {
+        Some(p) => Err(crate::Error::Other(format!(
+            "{} already exists: another report in this folder links its figures; write this \
+             report into its own folder, or pass --overwrite to replace them",
+            p.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Removes the figures in `dir` that an evaluation did not write (`written`): stale files of
+/// an earlier evaluation that the new report does not link.
+pub fn remove_stale(dir: &std::path::Path, written: &[EvalFigure]) -> crate::Result<()> {
+    for f in EvalFigure::ALL.iter().filter(|f| !written.contains(f)) {
+        let p = dir.join(f.file_name());
+        match std::fs::remove_file(&p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(crate::Error::io(&p, e));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +100,22 @@ mod tests {
             EvalFigure::ALL.iter().map(|f| f.file_name()).collect();
         assert_eq!(names.len(), EvalFigure::ALL.len());
         assert!(names.iter().all(|n| n.ends_with(".svg") && n.starts_with("fig")));
+    }
+
+    /// Issue #26 item 9: a second report in the same folder does not silently take over the
+    /// first's figures; stale figures of a skipped task are removed.
+    #[test]
+    fn existing_figures_are_refused_and_stale_ones_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_figures(dir.path(), false).is_ok());
+        let generation = dir.path().join(EvalFigure::Generation.file_name());
+        std::fs::write(&generation, "<svg/>").unwrap();
+        let e = check_figures(dir.path(), false).unwrap_err().to_string();
+        assert!(e.contains("fig8_generation.svg") && e.contains("--overwrite"), "{e}");
+        assert!(check_figures(dir.path(), true).is_ok());
+        let sim = dir.path().join(EvalFigure::Simulation.file_name());
+        std::fs::write(&sim, "<svg/>").unwrap();
+        remove_stale(dir.path(), &[EvalFigure::Simulation]).unwrap();
+        assert!(sim.exists() && !generation.exists());
     }
 }

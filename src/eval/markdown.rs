@@ -41,10 +41,25 @@ impl EvalResults {
             s += &format!("- {k}: {v:.1} s\n");
         }
         s += "\n## Figures\n\n";
-        for f in EvalFigure::ALL.map(EvalFigure::file_name) {
+        for f in self.figures().into_iter().map(EvalFigure::file_name) {
             s += &format!("![{f}](figures/{f})\n");
         }
         s
+    }
+
+    /// The figures this evaluation wrote: those of the tasks it ran (a skipped task's figures
+    /// are neither written nor linked).
+    pub fn figures(&self) -> Vec<EvalFigure> {
+        EvalFigure::ALL
+            .into_iter()
+            .filter(|f| match f {
+                EvalFigure::Generation | EvalFigure::GenerationPsd => self.generation.is_some(),
+                EvalFigure::SuperResolution | EvalFigure::SuperResolutionPsd => {
+                    self.super_resolution.is_some()
+                }
+                _ => self.simulation.is_some(),
+            })
+            .collect()
     }
 
     /// Tables 1–3 of several evaluations side by side, one column per `(name, results)`: a

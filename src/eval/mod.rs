@@ -14,7 +14,7 @@ mod tasks;
 
 pub use baselines::{DdpmBaseline, load_baselines};
 pub use config::EvalConfig;
-pub use figure_kind::EvalFigure;
+pub use figure_kind::{EvalFigure, check_figures, remove_stale};
 pub use figures::{compare_paths, compare_psd, lambda_figure, path_panel};
 pub use linear_gaussian::LinearGaussianBaseline;
 pub use paper::PaperNumbers;

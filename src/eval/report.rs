@@ -324,7 +324,7 @@ mod tests {
         };
         assert_eq!(b.failures[0].to_string(), "simulation: non-finite value in DDPM reverse chain");
         assert_eq!(b.cell(&b.sim_l2, BaselineTask::Simulation), "failed");
-        assert_eq!(b.cell(&b.gen_spectral, BaselineTask::Generation), "0.500 ± 0.000");
+        assert_eq!(b.cell(&b.gen_spectral, BaselineTask::Generation), "0.500");
         let none = BaselineScores { name: "DDPM-gen".into(), ..Default::default() };
         assert_eq!(none.cell(&none.sim_spectral, BaselineTask::Simulation), "–");
     }

@@ -145,7 +145,8 @@ impl Evaluator {
         Ok((concat(truth), concat(path)))
     }
 
-    /// `n` unconditionally generated paths of the test shape.
+    /// `n` unconditionally generated paths of the test shape (refused, naming `samples`, when
+    /// they would not fit in memory).
     pub fn generate(
         &self,
         n: usize,
@@ -154,6 +155,9 @@ impl Evaluator {
     ) -> Result<ArrayD<f32>> {
         let (ny, nx) = plane_dims(self.grid());
         let (c, f) = (self.test.channels(), self.test.frames());
+        // the paths are gathered in memory (f32), then copied once by `concat`
+        let bytes = n as f64 * (c * f * ny * nx) as f64 * 4.0 * 2.0;
+        crate::validate::memory::ensure_fits("samples", &format!("{n} generated paths"), bytes)?;
         let mut out = Vec::new();
         let mut done = 0;
         let mut k = 0u64;

@@ -295,9 +295,16 @@ impl Metadata {
         self.trajectory_shape().iter().product()
     }
 
-    /// The stored statistics, or an error for a shard.
+    /// The stored statistics, or an error for a shard (or a whole file that lost them).
     pub fn stats(&self) -> Result<&Stats> {
         self.stats.as_ref().ok_or_else(|| {
+            if self.is_complete() {
+                return Error::Other(format!(
+                    "the dataset holds all {} trajectories but no statistics (/stats is \
+                     missing: an edited or damaged file); regenerate it with pdd data generate",
+                    self.total()
+                ));
+            }
             Error::Other(format!(
                 "trajectories {:?} of {} form a shard without statistics: merge the shards first (pdd data merge)",
                 self.range,
@@ -592,6 +599,33 @@ fn read_metadata(file: &hdf5::File) -> hdf5::Result<Metadata> {
     })
 }
 
+/// Checks the stored splits of a file against its recorded `[data]` configuration: the
+/// configuration must be valid (splits disjoint and inside the dataset) and `/splits/*` must be
+/// exactly the splits it defines, so an edited split cannot be scored as another.
+fn check_splits(meta: &Metadata) -> std::result::Result<(), String> {
+    meta.config.validate().map_err(|e| {
+        format!("its recorded [data] configuration (`config` attribute) is invalid: {e}")
+    })?;
+    let want = SplitIndices::from_config(&meta.config);
+    for split in [Split::Train, Split::Valid, Split::Test] {
+        let (got, want) = (meta.splits.get(split), want.get(split));
+        if got != want {
+            let range = |v: &[usize]| match (v.first(), v.last()) {
+                (Some(a), Some(b)) => format!("{} indices from {a} to {b}", v.len()),
+                _ => "no index".into(),
+            };
+            return Err(format!(
+                "/splits/{} holds {}, but the `config` attribute defines {}: the file was \
+                 edited after it was written; regenerate it",
+                split.name(),
+                range(got),
+                range(want)
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Dataset {
     /// Opens a dataset file. Missing, truncated, corrupt or foreign files give
     /// [`Error::BadFile`] naming the file and the problem.
@@ -633,6 +667,7 @@ impl Dataset {
         {
             return Err(bad("statistics do not have one value per channel".into()));
         }
+        check_splits(&meta).map_err(bad)?;
         Ok(Self { path, traj, meta, _file: file })
     }
 

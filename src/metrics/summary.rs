@@ -32,10 +32,12 @@ impl std::fmt::Display for MeanStd {
             // not measured (a skipped task), rather than "NaN ± 0.000"
             return f.write_str("–");
         }
-        match f.precision() {
-            Some(p) => write!(f, "{:.p$} ± {:.p$}", self.mean, self.std),
-            None => write!(f, "{:.3} ± {:.3}", self.mean, self.std),
+        let p = f.precision().unwrap_or(3);
+        if self.std == 0.0 {
+            // one seed, or a deterministic task: there is no spread to print (not "± 0.000")
+            return write!(f, "{:.p$}", self.mean);
         }
+        write!(f, "{:.p$} ± {:.p$}", self.mean, self.std)
     }
 }
 
@@ -51,5 +53,13 @@ mod tests {
         assert_eq!(format!("{:.1}", m), "2.5 ± 1.1");
         assert!(MeanStd::of(&[]).mean.is_nan());
         assert_eq!(MeanStd::exact(3.0).std, 0.0);
+    }
+
+    /// Issue #26 item 15: one seed has no spread, and none is printed.
+    #[test]
+    fn no_spread_is_printed_where_there_is_none() {
+        assert_eq!(MeanStd::of(&[0.5]).to_string(), "0.500");
+        assert_eq!(format!("{:.2}", MeanStd::exact(1.0)), "1.00");
+        assert_eq!(MeanStd::of(&[0.5, 0.7]).to_string(), "0.600 ± 0.100");
     }
 }

@@ -85,13 +85,29 @@ impl UNetConfig {
             self.dim >= 4 && self.dim.is_multiple_of(2),
             "must be even and ≥ 4 (sinusoidal embedding)",
         )?;
+        f("time_base", self.time_base.is_finite(), "must be finite")?;
         if let Some(l) = self.attention_levels.iter().find(|&&l| l >= self.dim_mults.len()) {
             return Err(Error::config(
                 "model.attention_levels",
                 format!("level {l} does not exist ({} levels)", self.dim_mults.len()),
             ));
         }
-        Ok(())
+        let what = "the U-Net's weights, gradients and Adam state";
+        crate::validate::memory::ensure_fits("model.dim", what, self.training_bytes())
+    }
+
+    /// An upper estimate of the bytes training needs for the weights, their gradients and
+    /// Adam's two moments (f32): about `12·k·Σ_level (dim·mult)²` weights, `k` the kernel's
+    /// points (`init_kernel`, squared in 2-D). Used to refuse absurd sizes before allocating.
+    pub fn training_bytes(&self) -> f64 {
+        let k = match self.spatial {
+            Spatial::Line => self.init_kernel.max(3) as f64,
+            Spatial::Plane => (self.init_kernel.max(3) as f64).powi(2),
+        };
+        let d = self.dim as f64;
+        let widths: f64 = self.dim_mults.iter().map(|&m| (d * m as f64).powi(2)).sum();
+        let attention = (self.heads as f64 * self.dim_head as f64) * d * 16.0;
+        (12.0 * k * (widths + d * d) + attention) * 4.0 * 4.0
     }
 
     /// Checks that fields of `dims` (`[L]` or `[Ny, Nx]`) fit the network: each down-sampled

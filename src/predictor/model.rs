@@ -137,7 +137,38 @@ impl Default for ModelConfig {
     }
 }
 
+impl crate::validate::Ranges for ModelConfig {
+    const SECTION: &'static str = "model";
+    const RULES: &'static [crate::validate::Rule] = {
+        use crate::validate::Rule;
+        const FNO: &[Rule] = &[
+            Rule::range("modes", 1.0, 4096.0),
+            Rule::range("width", 4.0, 1e5),
+            Rule::range("layers", 1.0, 1e3),
+            Rule::range("hidden", 1.0, 1e6),
+        ];
+        &[
+            Rule::range("window", 1.0, 1e4),
+            Rule::range("dim", 4.0, 1e6),
+            Rule::range("dim_mults[*]", 1.0, 1e3),
+            Rule::range("attention_levels[*]", 0.0, 64.0),
+            Rule::range("init_kernel", 1.0, 63.0),
+            Rule::range("heads", 1.0, 1e3),
+            Rule::range("dim_head", 1.0, 1e5),
+            Rule::range("time_base", 1.0, 1e12).open_below(),
+            Rule::nested("fno", FNO),
+            Rule::any("settings"),
+        ]
+    };
+}
+
 impl ModelConfig {
+    /// Checks every field's range ([`crate::validate`], docs/validation.md); the backbone's
+    /// own checks (levels against the grid, memory) run when the network is configured.
+    pub fn validate(&self) -> Result<()> {
+        crate::validate::check(self)
+    }
+
     /// The FNO configuration for `channels` channels on `grid`, with a noise head if asked
     /// (`[model.fno]`, defaults if absent).
     pub fn fno(&self, channels: usize, grid: &Grid, noise_head: bool) -> Result<FnoConfig> {
@@ -156,6 +187,7 @@ impl ModelConfig {
     }
 
     fn spatial(&self, grid: &Grid) -> Result<Spatial> {
+        self.validate()?;
         if self.window == 0 {
             return Err(Error::config("model.window", "must be ≥ 1"));
         }
@@ -211,5 +243,34 @@ mod tests {
         let unet: ModelConfig = toml::from_str("dim_mults = [1]\nattention_levels = []\n").unwrap();
         assert_eq!(unet.backbone, "unet");
         assert!(!toml::to_string(&unet).unwrap().contains("backbone"));
+    }
+
+    #[test]
+    fn every_field_has_a_range() {
+        let mut cfg: ModelConfig =
+            toml::from_str("dim_mults = [1, 2]\nattention_levels = [1]\n[fno]\n").unwrap();
+        cfg.settings = Some(toml::from_str("x = 1.5").unwrap());
+        assert!(
+            crate::validate::uncovered(&cfg).is_empty(),
+            "{:?}",
+            crate::validate::uncovered(&cfg)
+        );
+        cfg.settings = Some(toml::from_str("x = nan").unwrap());
+        let e = cfg.validate().unwrap_err().to_string();
+        assert!(e.contains("`model.settings.x`"), "{e}");
+    }
+
+    /// Issue #26 item 10: a network too large for memory is refused by its field before any
+    /// weight is allocated (it was an allocation abort).
+    #[test]
+    fn a_network_too_large_for_memory_is_refused_by_name() {
+        let cfg: ModelConfig =
+            toml::from_str("dim = 100000\ndim_mults = [1, 2]\nattention_levels = [1]\n").unwrap();
+        let e = cfg.unet(2, &Grid::line(128), false).unwrap_err().to_string();
+        assert!(e.contains("`model.dim`") && e.contains("memory"), "{e}");
+        let cfg: ModelConfig =
+            toml::from_str("backbone = \"fno\"\n[fno]\nmodes = 8\nwidth = 90000\n").unwrap();
+        let e = cfg.fno(2, &Grid::line(128), false).unwrap_err().to_string();
+        assert!(e.contains("`model.fno.width`") && e.contains("memory"), "{e}");
     }
 }

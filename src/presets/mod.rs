@@ -64,6 +64,9 @@ impl Preset {
     ///
     /// A top-level `extends = "BASE"` (an embedded preset's name) starts from `BASE` and
     /// overrides only what the text sets, table by table (a variant in three lines).
+    ///
+    /// Every float anywhere must be finite (`inf`, `nan` are refused naming the key); ranges
+    /// are checked where each section is read (docs/validation.md).
     pub fn parse(name: &str, text: &str) -> Result<Self> {
         let mut table: toml::Table = toml::from_str(text)
             .map_err(|e| Error::config(format!("preset {name}"), e.to_string()))?;
@@ -75,6 +78,7 @@ impl Preset {
             merge(&mut merged, table);
             table = merged;
         }
+        crate::validate::finite_toml("", &toml::Value::Table(table.clone()))?;
         for (key, value) in &table {
             if !SECTIONS.contains(&key.as_str()) {
                 let hint = crate::error::did_you_mean(key, SECTIONS)

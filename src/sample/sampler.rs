@@ -118,25 +118,49 @@ impl SamplerConfig {
         cfg.schedule(start)
     }
 
-    /// Checks the values, naming the offending field.
+    /// Checks the values ([`crate::validate`], docs/validation.md), naming the offending field.
     pub fn validate(&self) -> Result<()> {
-        if !(self.snr >= 0.0 && self.snr.is_finite()) {
-            return Err(Error::config("sample.snr", "must be ≥ 0"));
-        }
-        if self.stride == 0 {
-            return Err(Error::config("sample.stride", "must be ≥ 1"));
-        }
-        if self.max_relative_step.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
-            return Err(Error::config("sample.max_relative_step", "must be positive"));
-        }
-        if self.max_etd_exponent.is_some_and(|z| !(z > 0.0 && z.is_finite())) {
-            return Err(Error::config("sample.max_etd_exponent", "must be positive"));
-        }
-        if self.clamp.is_some_and(|c| c <= 0.0) {
-            return Err(Error::config("sample.clamp", "must be positive"));
-        }
-        Ok(())
+        crate::validate::check(self)
     }
+
+    /// The reverse schedule from `start` ([`stable_schedule`](Self::stable_schedule)), refused
+    /// when it is empty: a start at or below `final_index` (a task's λ rounding to index 0
+    /// with few diffusion steps, or `final_index` at or above the start) would return the
+    /// input, or pure noise, as if it were a sample.
+    pub fn checked_schedule(
+        &self,
+        process: &ForwardProcess,
+        start: usize,
+    ) -> Result<Vec<(usize, usize)>> {
+        let schedule = self.stable_schedule(process, start);
+        let why = format!(
+            "= {} leaves no reverse step from the start index {start} (λ = {:.4} with \
+             diffusion.steps = {}): the sampler would return its input unchanged; \
+             final_index must be below the start index",
+            self.final_index,
+            start as f64 / process.steps() as f64,
+            process.steps()
+        );
+        crate::validate::non_empty("sample.final_index", &schedule, &why)?;
+        Ok(schedule)
+    }
+}
+
+impl crate::validate::Ranges for SamplerConfig {
+    const SECTION: &'static str = "sample";
+    const RULES: &'static [crate::validate::Rule] = {
+        use crate::validate::Rule;
+        &[
+            Rule::range("snr", 0.0, 1e3),
+            Rule::range("corrector_steps", 0.0, 1e4),
+            Rule::positive("clamp"),
+            Rule::at_least("stride", 1.0),
+            Rule::range("max_relative_step", 0.0, 1.0).open_below(),
+            Rule::positive("max_etd_exponent"),
+            Rule::any("generation_integrator"),
+            Rule::at_least("final_index", 0.0),
+        ]
+    };
 }
 
 /// One step of the sampler, reported to the callback.
@@ -352,6 +376,7 @@ impl<'a> ReverseStep<'a> {
 /// running at once on the same device (e.g. from two threads) interleave their draws and are not
 /// reproducible. `x` `[B, C, F, Ny, Nx]` (F ≥ 3 when extrapolating).
 ///
+/// An empty schedule (`start ≤ final_index`) is an error naming `sample.final_index`.
 /// The callback sees every new state. A non-finite state stops the loop: the result then holds
 /// the last finite state, its index and the reason.
 pub fn reverse_sample(
@@ -367,7 +392,7 @@ pub fn reverse_sample(
     let mut stepper = ReverseStep::new(score, process, cfg, &device)?;
     stepper.check(&x, start)?;
     device.seed(seed);
-    let steps = cfg.stable_schedule(process, start);
+    let steps = cfg.checked_schedule(process, start)?;
     let total = steps.len();
     let mut state = x;
     let mut index = start;
@@ -449,5 +474,35 @@ mod tests {
         );
         assert!(split.len() * 5 < etd1.len(), "{} vs {} steps", split.len(), etd1.len());
         assert!(toml::from_str::<SamplerConfig>("integrator = \"rk4\"").is_err());
+    }
+
+    #[test]
+    fn every_field_has_a_range() {
+        let c = SamplerConfig {
+            max_relative_step: Some(0.1),
+            generation_integrator: Some(Integrator::GaussianSplit),
+            ..SamplerConfig::default()
+        };
+        assert!(crate::validate::uncovered(&c).is_empty(), "{:?}", crate::validate::uncovered(&c));
+        let e = SamplerConfig { snr: f64::NAN, ..c.clone() }.validate().unwrap_err().to_string();
+        assert!(e.contains("`sample.snr`"), "{e}");
+        let e = SamplerConfig { clamp: Some(0.0), ..c }.validate().unwrap_err().to_string();
+        assert!(e.contains("`sample.clamp`"), "{e}");
+    }
+
+    /// Issue #26 item 3: an empty reverse schedule is refused, not returned as a sample.
+    #[test]
+    fn an_empty_schedule_is_refused_by_name() {
+        let grid = crate::spectral::Grid::line(16);
+        let p = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).build().unwrap();
+        let high = SamplerConfig { final_index: 5000, ..SamplerConfig::default() };
+        let e = high.checked_schedule(&p, 200).unwrap_err().to_string();
+        assert!(e.contains("`sample.final_index`") && e.contains("200"), "{e}");
+        // T = 1: λ = 0.2 rounds to index 0, below the default final index 1
+        let one = ForwardProcess::builder().grid(grid).alpha(0.1).steps(1).build().unwrap();
+        let start = one.index_of(0.2).unwrap();
+        let e = SamplerConfig::default().checked_schedule(&one, start).unwrap_err().to_string();
+        assert!(e.contains("diffusion.steps = 1"), "{e}");
+        assert_eq!(SamplerConfig::default().checked_schedule(&p, 200).unwrap().len(), 199);
     }
 }

@@ -80,9 +80,32 @@ impl Default for KolmogorovConfig {
     }
 }
 
+impl crate::validate::Ranges for KolmogorovConfig {
+    const SECTION: &'static str = "data.kolmogorov";
+    const RULES: &'static [crate::validate::Rule] = Self::RANGES;
+}
+
 impl KolmogorovConfig {
-    /// Checks every field; errors name it (`data.kolmogorov.…`).
+    /// The range table of `[data.kolmogorov]` (docs/validation.md).
+    pub const RANGES: &'static [crate::validate::Rule] = {
+        use crate::validate::Rule;
+        &[
+            Rule::range("solver_grid", 8.0, 8192.0),
+            Rule::range("output_grid", 2.0, 8192.0),
+            Rule::range("mu", 0.0, 1e6),
+            Rule::range("nu", 0.0, 1e6),
+            Rule::at_least("forcing_wavenumber", 0.0),
+            Rule::range("dt", 0.0, 1.0).open_below(),
+            Rule::range("burn_in", 0.0, 1e9),
+            Rule::range("frame_interval", 0.0, 1e9).open_below(),
+            Rule::range("frames", 1.0, 1e6),
+            Rule::range("init_amplitude", -1e6, 1e6),
+        ]
+    };
+
+    /// Checks every field ([`crate::validate`]); errors name it (`data.kolmogorov.…`).
     pub fn validate(&self) -> Result<()> {
+        crate::validate::check(self)?;
         let f = |n: &str| format!("data.kolmogorov.{n}");
         if self.solver_grid < 8 {
             return Err(Error::config(

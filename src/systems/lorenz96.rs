@@ -98,9 +98,33 @@ impl Default for Lorenz96Config {
     }
 }
 
+impl crate::validate::Ranges for Lorenz96Config {
+    const SECTION: &'static str = "data.lorenz96";
+    const RULES: &'static [crate::validate::Rule] = Self::RANGES;
+}
+
 impl Lorenz96Config {
-    /// Checks every field; errors name it (`data.lorenz96.…`).
+    /// The range table of `[data.lorenz96]` (docs/validation.md).
+    pub const RANGES: &'static [crate::validate::Rule] = {
+        use crate::validate::Rule;
+        const BIG: f64 = 1e6;
+        &[
+            Rule::range("k", 4.0, BIG),
+            Rule::range("j", 1.0, BIG),
+            Rule::range("forcing", -BIG, BIG),
+            Rule::range("h", -BIG, BIG),
+            Rule::range("b", 0.0, BIG).open_below(),
+            Rule::range("c", -BIG, BIG),
+            Rule::range("dt", 0.0, 1.0).open_below(),
+            Rule::at_least("spinup_steps", 0.0),
+            Rule::range("frames", 1.0, BIG),
+            Rule::at_least("steps_per_frame", 1.0),
+        ]
+    };
+
+    /// Checks every field ([`crate::validate`]); errors name it (`data.lorenz96.…`).
     pub fn validate(&self) -> Result<()> {
+        crate::validate::check(self)?;
         let f = |n: &str| format!("data.lorenz96.{n}");
         if self.k < 4 {
             return Err(Error::config(

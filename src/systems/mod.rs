@@ -140,6 +140,22 @@ pub struct DataConfig {
     pub kolmogorov: Option<KolmogorovConfig>,
 }
 
+impl crate::validate::Ranges for DataConfig {
+    const SECTION: &'static str = "data";
+    const RULES: &'static [crate::validate::Rule] = {
+        use crate::validate::Rule;
+        &[
+            Rule::at_least("trajectories", 1.0), // bounded by memory where generated
+            Rule::any("seed"),
+            Rule::at_least("splits.train[*]", 0.0),
+            Rule::at_least("splits.valid[*]", 0.0),
+            Rule::at_least("splits.test[*]", 0.0),
+            Rule::nested("lorenz96", Lorenz96Config::RANGES),
+            Rule::nested("kolmogorov", KolmogorovConfig::RANGES),
+        ]
+    };
+}
+
 impl DataConfig {
     /// Reads and validates the `[data]` section of `preset`.
     pub fn from_preset(preset: &Preset) -> Result<Self> {
@@ -148,8 +164,10 @@ impl DataConfig {
         Ok(cfg)
     }
 
-    /// Checks every field; the error names the offending one (`data.…`).
+    /// Checks every field ([`crate::validate`], docs/validation.md) and their relations; the
+    /// error names the offending one (`data.…`).
     pub fn validate(&self) -> Result<()> {
+        crate::validate::check(self)?;
         if self.trajectories == 0 {
             return Err(Error::config("data.trajectories", "must be at least 1"));
         }

@@ -30,6 +30,12 @@ impl TrajectorySet {
     /// Wraps standardised data `[N, C, F, *grid.dims()]`; fails on a shape mismatch, an empty
     /// set or a non-finite value.
     pub fn new(data: ArrayD<f32>, grid: Grid) -> Result<Self> {
+        Self::named(data, grid, "training trajectories")
+    }
+
+    /// [`new`](Self::new) with the set's name for errors (`the test split of d.h5`), so a
+    /// non-finite value is reported where it is.
+    pub fn named(data: ArrayD<f32>, grid: Grid, name: &str) -> Result<Self> {
         let s = data.shape();
         if s.len() != 3 + grid.ndim() || &s[3..] != grid.dims() || s[0] == 0 || s[2] < 2 {
             return Err(Error::shape(
@@ -39,10 +45,7 @@ impl TrajectorySet {
             ));
         }
         let data = data.as_standard_layout().into_owned();
-        crate::error::ensure_finite(
-            data.as_slice().expect("standard layout"),
-            "training trajectories",
-        )?;
+        crate::error::ensure_finite(data.as_slice().expect("standard layout"), name)?;
         Ok(Self { data, grid })
     }
 

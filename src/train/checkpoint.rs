@@ -4,12 +4,17 @@
 //! `state.json`. It is assembled under `step-NNNNNNN.partial/` and renamed when complete, so a
 //! run killed at any moment leaves either a whole checkpoint or none; stale `.partial`
 //! directories are ignored (and removed by the next save).
+//!
+//! `state.json` records the SHA-256 of every tensor file beside it; loading verifies it, so a
+//! file changed after it was written (a zeroed block, a bad copy) reads as damaged and is
+//! skipped like a truncated one. Checkpoints written before pdd recorded hashes load unverified.
 
 use crate::error::{Error, Result};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::store::{BurnToPyTorchAdapter, BurnpackStore, ModuleSnapshot, SafetensorsStore};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What a checkpoint records besides tensors.
@@ -23,6 +28,41 @@ pub struct CheckpointState {
     pub loss: f64,
     /// pdd version that wrote it.
     pub pdd_version: String,
+    /// SHA-256 (hex) of each tensor file of the checkpoint (`model.bpk`, `optim.bpk`,
+    /// `ema.bpk`), filled by [`save`] and verified on load.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sha256: BTreeMap<String, String>,
+}
+
+/// The SHA-256 of file `path`, in hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::Digest;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(|e| Error::io(path, e))?;
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Verifies tensor file `path` against the hash its checkpoint's `state.json` records (a file
+/// outside a checkpoint, or one written before hashes were recorded, passes unverified).
+pub fn verify_file(path: &Path) -> Result<()> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return Ok(()) };
+    if !dir.join("state.json").exists() {
+        return Ok(());
+    }
+    let state = read_state(dir)?;
+    let Some(want) = state.sha256.get(&*name.to_string_lossy()) else { return Ok(()) };
+    let got = sha256_file(path)?;
+    if &got != want {
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "content hash mismatch (SHA-256 {got}, state.json records {want}): the file \
+                 was changed or damaged after it was written"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Name of the checkpoint directory for `step`.
@@ -52,7 +92,14 @@ pub fn save<M: Module>(
     optim
         .save(tmp.join("optim.bpk"))
         .map_err(|e| Error::bad_file(tmp.join("optim.bpk"), format!("{e:?}")))?;
-    let json = serde_json::to_string_pretty(state).expect("state serialises");
+    let mut state = state.clone();
+    for name in ["model.bpk", "optim.bpk", "ema.bpk"] {
+        let p = tmp.join(name);
+        if p.exists() {
+            state.sha256.insert(name.to_string(), sha256_file(&p)?);
+        }
+    }
+    let json = serde_json::to_string_pretty(&state).expect("state serialises");
     std::fs::write(tmp.join("state.json"), json)
         .map_err(|e| Error::io(tmp.join("state.json"), e))?;
     if final_dir.exists() {
@@ -76,6 +123,7 @@ pub fn load_weights<M: Module>(mut model: M, path: &Path) -> Result<M> {
     if !path.exists() {
         return Err(Error::bad_file(path, "no such weights file"));
     }
+    verify_file(path)?;
     let mut store = BurnpackStore::from_file(path).auto_extension(false);
     let r = model.load_from(&mut store).map_err(|e| {
         Error::bad_file(path, format!("cannot read weights (truncated or damaged file?): {e:?}"))
@@ -114,6 +162,7 @@ pub fn restore<M: Module>(
         return Err(foreign(ckpt, &state.architecture, architecture));
     }
     let model = load_weights(model, &ckpt.join("model.bpk"))?;
+    verify_file(&ckpt.join("optim.bpk"))?;
     let optim = optim
         .load(ckpt.join("optim.bpk"))
         .map_err(|e| Error::bad_file(ckpt.join("optim.bpk"), format!("{e:?}")))?;
@@ -178,6 +227,7 @@ fn read_back<M: Module>(
     optim: &ModuleOptimizer,
 ) -> Result<(M, ModuleOptimizer, Option<M>)> {
     let loaded = load_weights(model.clone(), &ckpt.join("model.bpk"))?;
+    verify_file(&ckpt.join("optim.bpk"))?;
     let optim = optim.clone().load(ckpt.join("optim.bpk")).map_err(|e| {
         Error::bad_file(ckpt.join("optim.bpk"), format!("cannot read optimiser state: {e:?}"))
     })?;

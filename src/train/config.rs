@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::predictor::Action;
+use crate::validate::Rule;
 use serde::{Deserialize, Serialize};
 
 /// Which objective is minimised.
@@ -154,32 +155,50 @@ pub struct TrainConfig {
     pub normalization: Normalization,
 }
 
+impl crate::validate::Ranges for TrainConfig {
+    const SECTION: &'static str = "train";
+    const RULES: &'static [Rule] = &[
+        Rule::at_least("steps", 1.0),
+        Rule::at_least("batch_size", 1.0),
+        Rule::at_least("grad_accum", 1.0),
+        Rule::positive("lr"),
+        Rule::range("beta1", 0.0, 1.0).open_above(),
+        Rule::range("beta2", 0.0, 1.0).open_above(),
+        Rule::range("eps", 0.0, 1e-2)
+            .open_below()
+            .because("Adam's ε only guards the division; a large one stops the weights moving"),
+        Rule::range("ema_decay", 0.0, 1.0).open_above(),
+        Rule::range("drift_weight", 0.0, 1e6),
+        Rule::range("noise_weight", 0.0, 1e6),
+        Rule::at_least("checkpoint_every", 1.0),
+        Rule::at_least("log_every", 1.0),
+        Rule::at_least("valid_every", 0.0),
+        Rule::at_least("valid_batches", 0.0),
+        Rule::any("seed"),
+        Rule::at_least("crop_frames", 2.0),
+    ];
+}
+
 impl TrainConfig {
-    /// Checks the values, naming the offending field.
+    /// Checks the values ([`crate::validate`]: every field in its range, docs/validation.md)
+    /// and their relations, naming the offending field.
     pub fn validate(&self) -> Result<()> {
+        crate::validate::check(self)?;
         let check = |ok: bool, field: &str, why: &str| {
             if ok { Ok(()) } else { Err(Error::config(format!("train.{field}"), why)) }
         };
-        check(self.steps > 0, "steps", "must be ≥ 1")?;
-        check(self.batch_size > 0, "batch_size", "must be ≥ 1")?;
-        check(self.grad_accum > 0, "grad_accum", "must be ≥ 1")?;
-        check(self.lr > 0.0 && self.lr.is_finite(), "lr", "must be positive")?;
-        check((0.0..1.0).contains(&self.beta1), "beta1", "must be in [0, 1)")?;
-        check((0.0..1.0).contains(&self.beta2), "beta2", "must be in [0, 1)")?;
-        check(self.eps > 0.0, "eps", "must be positive")?;
         check(
-            self.ema_decay.is_none_or(|d| (0.0..1.0).contains(&d)),
-            "ema_decay",
-            "must be in [0, 1)",
+            self.valid_every == 0 || self.valid_batches > 0,
+            "valid_batches",
+            "must be ≥ 1 when train.valid_every > 0 (a validation loss over no batch is no loss)",
         )?;
-        check(self.checkpoint_every > 0, "checkpoint_every", "must be ≥ 1")?;
-        check(self.log_every > 0, "log_every", "must be ≥ 1")?;
-        check(self.crop_frames.is_none_or(|c| c >= 2), "crop_frames", "must be ≥ 2")?;
-        check(
-            self.drift_weight >= 0.0 && self.noise_weight >= 0.0,
-            "drift_weight",
-            "weights must be ≥ 0",
-        )?;
+        if self.objective == Objective::SaPdd {
+            check(
+                self.drift_weight + self.noise_weight > 0.0,
+                "drift_weight",
+                "and train.noise_weight are both 0: the SA-PDD loss would be 0 and nothing trains",
+            )?;
+        }
         Ok(())
     }
 }
@@ -198,5 +217,32 @@ mod tests {
         assert!(c.validate().is_ok());
         let bad = TrainConfig { lr: -1.0, ..c };
         assert!(bad.validate().unwrap_err().to_string().contains("train.lr"));
+    }
+
+    fn quick() -> TrainConfig {
+        let p = crate::presets::Preset::named("lorenz96-quick").unwrap();
+        p.section("train").unwrap()
+    }
+
+    #[test]
+    fn every_field_has_a_range() {
+        let c = TrainConfig { ema_decay: Some(0.9), crop_frames: Some(4), ..quick() };
+        assert!(crate::validate::uncovered(&c).is_empty(), "{:?}", crate::validate::uncovered(&c));
+    }
+
+    /// Issue #26 items 1 and 2: settings that trained "successfully" without training.
+    #[test]
+    fn settings_that_cannot_train_are_refused() {
+        let e = |c: TrainConfig| c.validate().unwrap_err().to_string();
+        assert!(e(TrainConfig { eps: f64::INFINITY, ..quick() }).contains("`train.eps`"));
+        assert!(e(TrainConfig { eps: 1.0, ..quick() }).contains("`train.eps`"));
+        assert!(e(TrainConfig { drift_weight: f64::INFINITY, ..quick() }).contains("drift_weight"));
+        let sa = TrainConfig { objective: Objective::SaPdd, ..quick() };
+        let zero = TrainConfig { drift_weight: 0.0, noise_weight: 0.0, ..sa.clone() };
+        assert!(e(zero).contains("`train.drift_weight`"));
+        assert!(TrainConfig { drift_weight: 0.0, ..sa }.validate().is_ok());
+        let none = TrainConfig { valid_every: 5, valid_batches: 0, ..quick() };
+        assert!(e(none).contains("`train.valid_batches`"));
+        assert!(TrainConfig { valid_every: 0, valid_batches: 0, ..quick() }.validate().is_ok());
     }
 }

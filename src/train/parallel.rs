@@ -61,6 +61,9 @@ pub struct ParallelConfig {
     pub reduce: Reduce,
 }
 
+/// The most data-parallel replicas `--devices N` may ask for (each holds a model copy).
+pub const MAX_REPLICAS: usize = 1024;
+
 impl ParallelConfig {
     /// Ordinary training on `device`.
     pub fn single(device: Device) -> Self {
@@ -97,6 +100,15 @@ impl ParallelConfig {
                 return Err(Error::config(
                     "devices",
                     "--devices 0: training needs at least one device",
+                ));
+            }
+            if n > MAX_REPLICAS {
+                return Err(Error::config(
+                    "devices",
+                    format!(
+                        "--devices {n}: at most {MAX_REPLICAS} replicas (each holds a copy of the \
+                         model and its gradients; the list alone would not fit in memory)"
+                    ),
                 ));
             }
             (0..n).map(|i| indexed(choice, i)).collect::<Result<Vec<_>>>()?
@@ -357,6 +369,15 @@ impl<'a, O: TrainObjective + Sync> Replicas<'a, O> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue #26 item 10: `--devices 10¹²` is refused by name, not built as a list.
+    #[test]
+    fn absurd_replica_counts_are_refused_before_building() {
+        let e = ParallelConfig::parse("1000000000000", DeviceChoice::Cpu, Reduce::Main)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`devices`") && e.contains("at most 1024"), "{e}");
+    }
 
     #[test]
     fn shards_partition_the_batch_and_refuse_too_small_batches() {

@@ -90,7 +90,8 @@ pub fn split_set(ds: &Dataset, split: Split, stats: &Stats) -> Result<Trajectory
     if idx.is_empty() {
         return Err(Error::bad_file(ds.path(), format!("the {} split is empty", split.name())));
     }
-    TrajectorySet::new(ds.normalised_batch(&idx, Some(stats))?, ds.metadata().grid.clone())
+    let name = format!("the {} split of {}", split.name(), ds.path().display());
+    TrajectorySet::named(ds.normalised_batch(&idx, Some(stats))?, ds.metadata().grid.clone(), &name)
 }
 
 /// The resolved run configuration of `req` on dataset `ds`.
@@ -128,6 +129,7 @@ pub fn run_config(req: &TrainRequest, ds: &Dataset) -> Result<RunConfig> {
     }
     train.validate()?;
     let model: crate::predictor::ModelConfig = req.preset.section("model")?;
+    model.validate()?;
     if req.model != ModelKind::DdpmGen {
         check_window(model.window, meta.frames, train.crop_frames)?;
     }

@@ -330,6 +330,7 @@ fn save_checkpoint<O: TrainObjective>(
         architecture: job.architecture.to_string(),
         loss,
         pdd_version: env!("CARGO_PKG_VERSION").to_string(),
+        sha256: Default::default(), // filled by checkpoint::save
     };
     checkpoint::save(
         &job.run.checkpoints(),

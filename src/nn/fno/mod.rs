@@ -79,7 +79,24 @@ impl FnoConfig {
         )?;
         f("layers", self.layers > 0, "must be > 0")?;
         f("hidden", self.hidden > 0, "must be > 0")?;
-        f("time_base", self.time_base > 1.0, "must be > 1")
+        f("time_base", self.time_base > 1.0 && self.time_base.is_finite(), "must be finite, > 1")?;
+        let what = "the FNO's weights, gradients and Adam state";
+        crate::validate::memory::ensure_fits("model.fno.width", what, self.training_bytes())
+    }
+
+    /// An upper estimate of the bytes training needs for the weights, their gradients and
+    /// Adam's two moments (f32): per layer `2·width²·modes^d` spectral weights (complex), plus
+    /// the projections. Used to refuse absurd sizes before allocating.
+    pub fn training_bytes(&self) -> f64 {
+        let d = match self.spatial {
+            Spatial::Line => 1,
+            Spatial::Plane => 2,
+        };
+        let (w, m) = (self.width as f64, self.modes as f64);
+        let spectral = 2.0 * w * w * m.powi(d) * if d == 2 { 2.0 } else { 1.0 };
+        let per_layer = spectral + w * w + 8.0 * w;
+        let heads = 2.0 * (w * self.hidden as f64 + self.hidden as f64 * 4.0);
+        (self.layers as f64 * per_layer + heads + w * self.in_channels as f64) * 4.0 * 4.0
     }
 
     /// Checks that fields of `dims` (`[L]` or `[Ny, Nx]`) hold the retained modes:
