@@ -13,7 +13,10 @@
 //! - [`spectral_floor`]: what two independent sets of true paths score on Eq. 64 (the floor of a
 //!   sampler evaluated with that many paths).
 //! - [`sweep_lambda`]: a metric as a function of λ ([`LambdaSweep`], the paper's Fig. 7).
+//! - [`crps`] and [`spread_skill`] ([`SpreadSkill`]): probabilistic scores of an ensemble
+//!   (../shared/spec/metrics.md §2–§3), used by data assimilation.
 
+mod ensemble;
 mod floor;
 mod l2;
 mod psd;
@@ -21,6 +24,7 @@ mod spectral_error;
 mod summary;
 mod sweep;
 
+pub use ensemble::{SpreadSkill, crps, spread_skill};
 pub use floor::{SpectralFloor, spectral_floor};
 pub use l2::{relative_l2_at_step, relative_l2_per_frame};
 pub use psd::{SpatialPsd, spatial_psd};
