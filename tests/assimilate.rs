@@ -264,3 +264,48 @@ fn guided_sampler_approaches_the_kalman_smoother_for_correlated_frames() {
     let (lo, hi) = o.variance_ratio;
     assert!(lo > 0.8 && hi < 1.8, "variance ratio in [{lo}, {hi}]");
 }
+
+/// The guided score wraps the scores of trained models too: an (untrained) two-head U-Net's
+/// PDD autograd score and SA-PDD noise-head score both give finite posterior ensembles of the
+/// right shape, and a batch that is not paths × members is refused.
+#[test]
+fn guidance_works_with_the_pdd_and_sa_pdd_scores() {
+    use pdd::nn::{Spatial, UNetConfig};
+    use pdd::predictor::{Action, PredictorBuilder};
+    use pdd::sample::{PddScore, SaPddScore};
+    let _serial = serial();
+    let device = Device::flex();
+    let grid = Grid::line(16);
+    let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(100).build().unwrap();
+    let net = UNetConfig::new(Spatial::Line, 2 * 2, 2, vec![1, 2], vec![1])
+        .with_dim(8)
+        .with_heads(2)
+        .with_dim_head(4)
+        .with_noise_head(true)
+        .init(&device)
+        .unwrap();
+    let predictor = PredictorBuilder::new().window(2).channels(2).build(net).unwrap();
+    let truth = ndarray::ArrayD::from_shape_fn(ndarray::IxDyn(&[2, 2, 5, 16]), |i| {
+        ((i[0] + i[1] + i[2]) as f32 * 0.3 + i[3] as f32 * 0.4).sin()
+    });
+    let h = Observer::subgrid(grid.clone(), [2, 5], 4).unwrap().every_frame(2, 0).unwrap();
+    let obs = Observations::from_truth(h.with_noise(0.1).unwrap(), &truth.view(), 1).unwrap();
+    let spectrum = PriorSpectrum::estimate(&grid, &truth.view()).unwrap();
+    let sampler = SamplerConfig { stride: 10, ..SamplerConfig::default() };
+    let cfg = PosteriorConfig { members: 3, gamma: 1.0, seed: 2 };
+    let pdd = PddScore::new(predictor.clone(), &process, Action::Scalar, &device).unwrap();
+    let sa = SaPddScore::new(predictor, &process, &device).unwrap();
+    for score in [&pdd as &dyn PathScore, &sa] {
+        let out = sample_posterior(score, &process, &obs, &spectrum, &sampler, cfg, &device, &mut |_| {})
+            .unwrap()
+            .into_result()
+            .unwrap();
+        assert_eq!(out.dims(), [6, 2, 5, 1, 16]);
+        assert!(to_vec(out).iter().all(|v| v.is_finite()));
+    }
+    let guided = pdd::assimilate::GuidedScore::new(&sa, &obs, &process, &spectrum, 3, 1.0).unwrap();
+    let wrong = Tensor::<5>::zeros([5, 2, 5, 1, 16], &device);
+    let e = guided.score(wrong, 50).unwrap_err().to_string();
+    assert!(e.contains("paths × members"), "{e}");
+    assert!(pdd::assimilate::GuidedScore::new(&sa, &obs, &process, &spectrum, 3, 0.0).is_err());
+}
