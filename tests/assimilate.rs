@@ -53,7 +53,8 @@ impl PathScore for ExactScore {
             let mut sz = vec![vec![0.0; N]; FRAMES];
             for j in 0..N {
                 for f in 0..FRAMES {
-                    sz[f][j] = -(0..FRAMES).map(|g| inverses[j][f * FRAMES + g] * z[g][j]).sum::<f64>();
+                    sz[f][j] =
+                        -(0..FRAMES).map(|g| inverses[j][f * FRAMES + g] * z[g][j]).sum::<f64>();
                 }
             }
             for (f, field) in o.chunks_mut(N).enumerate() {
@@ -76,7 +77,9 @@ fn invert(a: &[f64], n: usize) -> Vec<f64> {
     let mut m = a.to_vec();
     let mut inv: Vec<f64> = (0..n * n).map(|i| if i / n == i % n { 1.0 } else { 0.0 }).collect();
     for col in 0..n {
-        let piv = (col..n).max_by(|&r, &s| m[r * n + col].abs().total_cmp(&m[s * n + col].abs())).unwrap();
+        let piv = (col..n)
+            .max_by(|&r, &s| m[r * n + col].abs().total_cmp(&m[s * n + col].abs()))
+            .unwrap();
         for k in 0..n {
             m.swap(col * n + k, piv * n + k);
             inv.swap(col * n + k, piv * n + k);
@@ -191,7 +194,8 @@ fn compare(rho: f64, frame_stride: usize, members: usize) -> Outcome {
     let obs = Observations::from_truth(h, &truth.view(), 3).unwrap();
     let spectrum = PriorSpectrum::from_half(&grid, std::slice::from_ref(&half)).unwrap();
     let basis = HostBasis::new(&grid);
-    let score = ExactScore { spectrum: basis.from_half(&half), process: process.clone(), rho, basis };
+    let score =
+        ExactScore { spectrum: basis.from_half(&half), process: process.clone(), rho, basis };
     let sampler = SamplerConfig {
         integrator: Integrator::Etd1,
         generation_integrator: None,
@@ -205,10 +209,11 @@ fn compare(rho: f64, frame_stride: usize, members: usize) -> Outcome {
     };
     let cfg = PosteriorConfig { members, gamma: 1.0, seed: 7 };
     let device = Device::flex();
-    let out = sample_posterior(&score, &process, &obs, &spectrum, &sampler, cfg, &device, &mut |_| {})
-        .unwrap()
-        .into_result()
-        .unwrap();
+    let out =
+        sample_posterior(&score, &process, &obs, &spectrum, &sampler, cfg, &device, &mut |_| {})
+            .unwrap()
+            .into_result()
+            .unwrap();
     let x: Vec<f64> = to_vec(out).into_iter().map(f64::from).collect();
     let d = FRAMES * N;
     let (mean, var) = kalman_smoother(&obs, &process, &half, rho, sampler.final_index);
@@ -216,7 +221,8 @@ fn compare(rho: f64, frame_stride: usize, members: usize) -> Outcome {
     let (mut sq_error, mut sq_kalman) = (0.0, 0.0);
     for i in 0..d {
         let m = (0..members).map(|e| x[e * d + i]).sum::<f64>() / members as f64;
-        let v = (0..members).map(|e| (x[e * d + i] - m).powi(2)).sum::<f64>() / (members - 1) as f64;
+        let v =
+            (0..members).map(|e| (x[e * d + i] - m).powi(2)).sum::<f64>() / (members - 1) as f64;
         worst.mean_error = worst.mean_error.max((m - mean[i]).abs());
         let r = v / var[i];
         sq_error += (m - mean[i]).powi(2);
@@ -276,7 +282,8 @@ fn guidance_works_with_the_pdd_and_sa_pdd_scores() {
     let _serial = serial();
     let device = Device::flex();
     let grid = Grid::line(16);
-    let process = ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(100).build().unwrap();
+    let process =
+        ForwardProcess::builder().grid(grid.clone()).alpha(0.1).steps(100).build().unwrap();
     let net = UNetConfig::new(Spatial::Line, 2 * 2, 2, vec![1, 2], vec![1])
         .with_dim(8)
         .with_heads(2)
@@ -296,10 +303,11 @@ fn guidance_works_with_the_pdd_and_sa_pdd_scores() {
     let pdd = PddScore::new(predictor.clone(), &process, Action::Scalar, &device).unwrap();
     let sa = SaPddScore::new(predictor, &process, &device).unwrap();
     for score in [&pdd as &dyn PathScore, &sa] {
-        let out = sample_posterior(score, &process, &obs, &spectrum, &sampler, cfg, &device, &mut |_| {})
-            .unwrap()
-            .into_result()
-            .unwrap();
+        let out =
+            sample_posterior(score, &process, &obs, &spectrum, &sampler, cfg, &device, &mut |_| {})
+                .unwrap()
+                .into_result()
+                .unwrap();
         assert_eq!(out.dims(), [6, 2, 5, 1, 16]);
         assert!(to_vec(out).iter().all(|v| v.is_finite()));
     }

@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn white_noise_has_a_delta_kernel_and_the_transform_is_orthonormal() {
         let b = HostBasis::new(&Grid::plane(4, 6));
-        let k = b.covariance_kernel(&vec![2.0; 24]);
+        let k = b.covariance_kernel(&[2.0; 24]);
         assert!((k[0] - 2.0).abs() < 1e-6 && k[1..].iter().all(|v| v.abs() < 1e-6), "{k:?}");
         let x: Vec<f64> = (0..24).map(|i| (i as f64 * 0.37).cos()).collect();
         let z = b.forward(&x);

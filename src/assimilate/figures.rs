@@ -5,7 +5,9 @@
 use super::operator::ObservationOperator;
 use super::run::{Assimilation, Estimate};
 use crate::error::{Error, Result};
-use crate::plot::{Figure, HeatmapOptions, HeatmapPanel, LineOptions, Series, heatmap_grid, line_plot};
+use crate::plot::{
+    Figure, HeatmapOptions, HeatmapPanel, LineOptions, Series, heatmap_grid, line_plot,
+};
 use ndarray::{Array2, ArrayD, Axis, Ix2};
 
 /// The posterior (the first estimate) of path `p`: its mean and standard deviation
@@ -34,7 +36,11 @@ pub fn fields_figure(a: &Assimilation, p: usize, channel: usize) -> Result<Figur
     let post = a.estimates.first().ok_or_else(|| Error::config("figure", "no estimate"))?;
     let (mean, sd) = moments(post, p);
     let truth = a.truth.index_axis(Axis(0), p).to_owned();
-    let obs = a.observations.to_fields().index_axis(Axis(0), p).mapv(|v| if v.is_nan() { 0.0 } else { v });
+    let obs = a
+        .observations
+        .to_fields()
+        .index_axis(Axis(0), p)
+        .mapv(|v| if v.is_nan() { 0.0 } else { v });
     let frame = truth.shape()[1] / 2;
     let panels = vec![
         panel("truth", &truth, channel, frame)?,
@@ -68,7 +74,8 @@ pub fn series_figure(a: &Assimilation, p: usize, channel: usize, point: usize) -
         let c = x.index_axis(Axis(0), channel);
         let f = c.shape()[0];
         let flat = c.to_shape((f, c.len() / f)).map_err(|e| Error::Other(e.to_string()))?;
-        let flat: Array2<f32> = flat.into_owned().into_dimensionality().map_err(|e| Error::Other(e.to_string()))?;
+        let flat: Array2<f32> =
+            flat.into_owned().into_dimensionality().map_err(|e| Error::Other(e.to_string()))?;
         Ok(flat.column(point).iter().map(|&v| f64::from(v)).collect())
     };
     let truth = at(&a.truth.index_axis(Axis(0), p).to_owned())?;

@@ -34,6 +34,7 @@ use crate::error::{Error, Result};
 use crate::sample::PathScore;
 use burn::prelude::*;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// [`PathScore`] of the posterior given observations of `P` paths, for a batch of `P · members`
 /// examples: example `b` is member `b % members` of path `b / members`.
@@ -101,8 +102,11 @@ impl<'a> GuidedScore<'a> {
             for (j, &p) in self.spectrum.variance(ch).iter().enumerate() {
                 let (c, s) = (c_half[j], s_half[j]);
                 let den = c * c * p + s;
-                let (rho, k, v) =
-                    if den > 0.0 { (c * c * p / den, c * p / den, p * s / den) } else { (0.0, 0.0, 0.0) };
+                let (rho, k, v) = if den > 0.0 {
+                    (c * c * p / den, c * p / den, p * s / den)
+                } else {
+                    (0.0, 0.0, 0.0)
+                };
                 let f = filter.as_ref().map_or(1.0, |f| f[j]);
                 g.from_state.push((f * k * (2.0 - rho)) as f32);
                 g.from_score.push((f * k * s) as f32);
@@ -127,7 +131,7 @@ impl<'a> GuidedScore<'a> {
         for ex in 0..b {
             let y = self.observations.values(ex / self.members);
             let mut next = 0;
-            for ch in 0..c {
+            for (ch, kernel) in kernels.iter().enumerate() {
                 for fr in 0..f {
                     let pts = h.points(ch, fr);
                     if pts.is_empty() {
@@ -140,19 +144,11 @@ impl<'a> GuidedScore<'a> {
                         .map(|(&p, &yv)| yv - f64::from(hx[base + p]))
                         .collect();
                     next += pts.len();
-                    let key = (ch, pts);
-                    if !factors.contains_key(&key) {
-                        let m = pts.len();
-                        let mut g = vec![0.0; m * m];
-                        for (a, &pa) in pts.iter().enumerate() {
-                            for (bb, &pb) in pts.iter().enumerate() {
-                                g[a * m + bb] = kernels[ch][self.host.difference(pa, pb)];
-                            }
-                            g[a * m + a] += sigma2;
-                        }
-                        factors.insert(key, Cholesky::new(&g, m)?);
-                    }
-                    factors[&key].solve(&mut r);
+                    let factor = match factors.entry((ch, pts)) {
+                        Entry::Occupied(e) => e.into_mut(),
+                        Entry::Vacant(e) => e.insert(self.innovation(kernel, pts, sigma2)?),
+                    };
+                    factor.solve(&mut r);
                     for (&p, w) in pts.iter().zip(r) {
                         out[base + p] = w as f32;
                     }
@@ -160,6 +156,20 @@ impl<'a> GuidedScore<'a> {
             }
         }
         Ok(out)
+    }
+
+    /// The Cholesky factor of `σ_y² I + K(p_a − p_b)` for the points `pts` and the stationary
+    /// kernel `kernel`.
+    fn innovation(&self, kernel: &[f64], pts: &[usize], sigma2: f64) -> Result<Cholesky> {
+        let m = pts.len();
+        let mut g = vec![0.0; m * m];
+        for (a, &pa) in pts.iter().enumerate() {
+            for (b, &pb) in pts.iter().enumerate() {
+                g[a * m + b] = kernel[self.host.difference(pa, pb)];
+            }
+            g[a * m + a] += sigma2;
+        }
+        Cholesky::new(&g, m)
     }
 
     fn check(&self, dims: [usize; 5]) -> Result<()> {

@@ -37,7 +37,8 @@ pub fn interpolate(observations: &Observations) -> ArrayD<f32> {
     let dims = h.grid().dims().to_vec();
     let (ny, nx) = if dims.len() == 2 { (dims[0], dims[1]) } else { (1, dims[0]) };
     let n = ny * nx;
-    let mut out: Vec<f64> = fields.iter().map(|&v| if v.is_nan() { 0.0 } else { f64::from(v) }).collect();
+    let mut out: Vec<f64> =
+        fields.iter().map(|&v| if v.is_nan() { 0.0 } else { f64::from(v) }).collect();
     for path in out.chunks_mut(c * f * n) {
         for (ch, channel) in path.chunks_mut(f * n).enumerate() {
             let mut seen = vec![false; f];

@@ -7,10 +7,12 @@
 //!   from HDF5); [`ObsSpec`] is its command-line spelling.
 //! * [`Observations`]: the observed values, from test paths or an HDF5 file.
 //! * [`PriorSpectrum`]: the data's per-mode variance, which bounds the guidance.
+//! * Baselines: [`interpolate`] and, for Lorenz-96, [`lorenz96_enkf`] (the true physics).
 //! * [`GuidedScore`]: the posterior score around any [`PathScore`](crate::sample::PathScore);
 //!   [`sample_posterior`] runs the sampler with it.
 
 mod basis;
+mod enkf;
 mod figures;
 mod guidance;
 mod interpolate;
@@ -24,6 +26,7 @@ mod scores;
 mod spec;
 
 pub use basis::HostBasis;
+pub use enkf::{EnkfConfig, lorenz96_enkf};
 pub use figures::{fields_figure, series_figure, unobserved_point};
 pub use guidance::GuidedScore;
 pub use interpolate::{interpolate, periodic_linear};
@@ -32,6 +35,8 @@ pub use observations::{Observations, read_mask_file};
 pub use operator::{ObservationOperator, Observer};
 pub use posterior::{PosteriorConfig, sample_posterior};
 pub use prior::PriorSpectrum;
-pub use run::{AssimilateConfig, Assimilation, Estimate, assimilate, ensemble_mean, run_spectrum};
+pub use run::{
+    AssimilateConfig, Assimilation, Estimate, assimilate, ensemble_mean, training_paths,
+};
 pub use scores::{AssimilationScores, score_ensemble};
 pub use spec::ObsSpec;

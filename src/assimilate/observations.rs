@@ -111,7 +111,12 @@ impl Observations {
         {
             let f = hdf5::File::create(file.temp_path()).map_err(&h5)?;
             let mask = self.operator.mask();
-            f.new_dataset::<u8>().shape(mask.shape()).create("mask").map_err(&h5)?.write(&mask).map_err(&h5)?;
+            f.new_dataset::<u8>()
+                .shape(mask.shape())
+                .create("mask")
+                .map_err(&h5)?
+                .write(&mask)
+                .map_err(&h5)?;
             let values = self.to_fields();
             let ds = f.new_dataset::<f32>().shape(values.shape()).create("values").map_err(&h5)?;
             ds.write(&values).map_err(&h5)?;
@@ -208,8 +213,13 @@ mod tests {
         let obs = Observations::from_truth(h, &truth.view(), 5).unwrap();
         assert_eq!(obs.values(1).len(), 2 * 2 * 4);
         // noise of about σ_y around the truth
-        let err: f64 = obs.values(0).iter().zip(obs.operator().apply(truth.index_axis(Axis(0), 0).as_slice().unwrap()).unwrap())
-            .map(|(a, b)| (a - b).powi(2)).sum::<f64>() / 16.0;
+        let err: f64 = obs
+            .values(0)
+            .iter()
+            .zip(obs.operator().apply(truth.index_axis(Axis(0), 0).as_slice().unwrap()).unwrap())
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            / 16.0;
         assert!(err > 1e-4 && err < 0.05, "{err}");
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("obs.h5");

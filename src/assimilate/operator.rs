@@ -107,7 +107,10 @@ impl Observer {
         if stride == 0 || grid.dims().iter().any(|&n| stride > n) {
             return Err(Error::config(
                 "obs.points",
-                format!("the stride must be in 1 ..= the grid size {:?}, got {stride}", grid.dims()),
+                format!(
+                    "the stride must be in 1 ..= the grid size {:?}, got {stride}",
+                    grid.dims()
+                ),
             ));
         }
         let nx = *grid.dims().last().expect("a grid has axes");
@@ -263,7 +266,10 @@ mod tests {
         assert_eq!(y[5] as f32, u[16 + 4]);
         // a constant field is unchanged by C_λ (Â(0) = 1)
         let c = h.clone().coarse_grained(&p, 0.5).unwrap();
-        assert_eq!(c.apply(&[2.0; 32]).unwrap().iter().filter(|v| (*v - 2.0).abs() < 1e-6).count(), 8);
+        assert_eq!(
+            c.apply(&[2.0; 32]).unwrap().iter().filter(|v| (*v - 2.0).abs() < 1e-6).count(),
+            8
+        );
         // a mask round trip
         let m = Observer::from_mask(g, &h.mask().view()).unwrap();
         assert_eq!(m.observed_mask(), h.observed_mask());

@@ -39,8 +39,7 @@ pub fn sample_posterior(
     device: &Device,
     callback: &mut dyn FnMut(&SamplerEvent),
 ) -> Result<SampleResult> {
-    let guided =
-        GuidedScore::new(prior, observations, process, spectrum, cfg.members, cfg.gamma)?;
+    let guided = GuidedScore::new(prior, observations, process, spectrum, cfg.members, cfg.gamma)?;
     let [c, f] = observations.operator().path_dims();
     let (ny, nx) = plane_dims(process.grid());
     let shape = [observations.paths() * cfg.members, c, f, ny, nx];

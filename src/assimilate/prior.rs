@@ -40,7 +40,11 @@ impl PriorSpectrum {
     pub fn estimate(grid: &Grid, paths: &ArrayViewD<f32>) -> Result<Self> {
         let s = grid.batch_shape(paths.shape(), "prior spectrum paths")?;
         if s.batch == 0 || s.frames == 0 {
-            return Err(Error::shape("prior spectrum paths", "[P ≥ 1, C, F ≥ 1, ..]", paths.shape()));
+            return Err(Error::shape(
+                "prior spectrum paths",
+                "[P ≥ 1, C, F ≥ 1, ..]",
+                paths.shape(),
+            ));
         }
         let basis = HostBasis::new(grid);
         let n = basis.len();
@@ -59,7 +63,9 @@ impl PriorSpectrum {
         let half: Vec<Vec<f64>> = sums
             .chunks(h)
             .zip(counts.chunks(h))
-            .map(|(s, k)| s.iter().zip(k).map(|(s, &k)| if k > 0 { s / k as f64 } else { 0.0 }).collect())
+            .map(|(s, k)| {
+                s.iter().zip(k).map(|(s, &k)| if k > 0 { s / k as f64 } else { 0.0 }).collect()
+            })
             .collect();
         Self::from_half(grid, &half)
     }
@@ -83,7 +89,8 @@ mod tests {
     #[test]
     fn the_estimate_of_synthetic_paths_recovers_their_spectrum() {
         let g = Grid::line(16);
-        let paths: Vec<_> = (0..40).map(|s| synthetic_trajectory(&g, 1, 50, 2.0, 0.0, s).unwrap()).collect();
+        let paths: Vec<_> =
+            (0..40).map(|s| synthetic_trajectory(&g, 1, 50, 2.0, 0.0, s).unwrap()).collect();
         let views: Vec<_> = paths.iter().map(|p| p.view()).collect();
         let all = ndarray::stack(ndarray::Axis(0), &views).unwrap();
         let est = PriorSpectrum::estimate(&g, &all.view()).unwrap();

@@ -1,6 +1,7 @@
 //! Assimilation with a trained run (docs/assimilation.md): observe its test paths, sample the
 //! guided posterior ensemble, and score it beside plain interpolation of the same observations.
 
+use super::enkf::{EnkfConfig, lorenz96_enkf};
 use super::interpolate::interpolate;
 use super::observations::Observations;
 use super::operator::ObservationOperator;
@@ -13,6 +14,7 @@ use crate::error::Result;
 use crate::eval::{Evaluator, concat};
 use crate::io::{Dataset, Split};
 use crate::sample::SamplerEvent;
+use crate::systems::Lorenz96;
 use crate::train::split_set;
 use ndarray::{Array2, ArrayD, Axis};
 use std::time::Instant;
@@ -30,6 +32,10 @@ pub struct AssimilateConfig {
     pub spectrum_paths: usize,
     /// Seed of the observation noise and of the sampler.
     pub seed: u64,
+    /// Members of the ensemble Kalman filter baseline (Lorenz-96 runs only; 0: none).
+    pub enkf_members: usize,
+    /// Its multiplicative inflation.
+    pub enkf_inflation: f64,
 }
 
 impl Default for AssimilateConfig {
@@ -40,6 +46,8 @@ impl Default for AssimilateConfig {
             gamma: 1.0,
             spectrum_paths: 64,
             seed: 0,
+            enkf_members: 32,
+            enkf_inflation: 1.05,
         }
     }
 }
@@ -92,13 +100,37 @@ impl Assimilation {
     }
 }
 
-/// The prior spectrum from the first `n` training paths of the evaluator's dataset.
-pub fn run_spectrum(ev: &Evaluator, n: usize) -> Result<PriorSpectrum> {
+/// The first `n` training paths of the evaluator's dataset (standardised) and the dataset.
+pub fn training_paths(ev: &Evaluator, n: usize) -> Result<(ArrayD<f32>, Dataset)> {
     let run = &ev.run;
     let ds = Dataset::open(run.config.data.path_from(&run.dir))?;
     let train = split_set(&ds, Split::Train, &run.stats())?;
     let idx: Vec<usize> = (0..n.clamp(1, train.len())).collect();
-    PriorSpectrum::estimate(train.grid(), &train.gather(&idx).view())
+    Ok((train.gather(&idx), ds))
+}
+
+/// The ensemble Kalman filter with the true physics, for a Lorenz-96 dataset (`None`
+/// otherwise, or without members).
+fn enkf_estimate(
+    ev: &Evaluator,
+    ds: &Dataset,
+    cfg: &AssimilateConfig,
+    observations: &Observations,
+    climatology: &ArrayD<f32>,
+) -> Result<Option<(ArrayD<f32>, f64)>> {
+    let Some(l96) = ds.metadata().config.lorenz96.clone().filter(|_| cfg.enkf_members > 1) else {
+        return Ok(None);
+    };
+    let start = Instant::now();
+    let model = Lorenz96::new(l96.clone())?;
+    let enkf = EnkfConfig {
+        members: cfg.enkf_members,
+        inflation: cfg.enkf_inflation,
+        steps_per_frame: l96.steps_per_frame,
+        seed: cfg.seed,
+    };
+    let x = lorenz96_enkf(&model, &ev.run.stats(), observations, &climatology.view(), &enkf)?;
+    Ok(Some((x, start.elapsed().as_secs_f64())))
 }
 
 /// Observes the evaluator's test paths with `cfg.obs`, samples `cfg.members` posterior paths
@@ -113,7 +145,8 @@ pub fn assimilate(
     let dims = [ev.test.channels(), ev.test.frames()];
     let operator = cfg.obs.build(&ev.run.process, dims)?;
     let observations = Observations::from_truth(operator, &truth.view(), cfg.seed)?;
-    let spectrum = run_spectrum(ev, cfg.spectrum_paths)?;
+    let (climatology, ds) = training_paths(ev, cfg.spectrum_paths)?;
+    let spectrum = PriorSpectrum::estimate(&ev.test.grid().clone(), &climatology.view())?;
     let mask = observations.operator().observed_mask();
     let grid = ev.test.grid().clone();
     let start = Instant::now();
@@ -146,7 +179,7 @@ pub fn assimilate(
     let interp = interpolate(&observations);
     let interp_seconds = start.elapsed().as_secs_f64();
     let interp_scores = score_ensemble(&interp.view(), &truth.view(), 1, &mask, &grid)?;
-    let estimates = vec![
+    let mut estimates = vec![
         Estimate { name: "pdd".into(), paths: ensemble, members: cfg.members, scores, seconds },
         Estimate {
             name: "interpolation".into(),
@@ -156,6 +189,11 @@ pub fn assimilate(
             seconds: interp_seconds,
         },
     ];
+    if let Some((x, seconds)) = enkf_estimate(ev, &ds, cfg, &observations, &climatology)? {
+        let scores = score_ensemble(&x.view(), &truth.view(), cfg.enkf_members, &mask, &grid)?;
+        let name = "EnKF (true physics)".into();
+        estimates.push(Estimate { name, paths: x, members: cfg.enkf_members, scores, seconds });
+    }
     Ok(Assimilation { truth, observations, estimates })
 }
 

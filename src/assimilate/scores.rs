@@ -34,7 +34,10 @@ pub fn score_ensemble(
 ) -> Result<AssimilationScores> {
     let p = truth.shape()[0];
     let per_path: usize = truth.shape()[1..].iter().product();
-    if members == 0 || ensemble.shape()[0] != p * members || ensemble.shape()[1..] != truth.shape()[1..] {
+    if members == 0
+        || ensemble.shape()[0] != p * members
+        || ensemble.shape()[1..] != truth.shape()[1..]
+    {
         let want = format!("[{} · {members}, {:?}]", p, &truth.shape()[1..]);
         return Err(Error::shape("assimilation ensemble", want, ensemble.shape()));
     }
@@ -55,7 +58,7 @@ pub fn score_ensemble(
             mae += f64::from((m - y).abs());
         }
         if members > 1 {
-            spread = spread.add(SpreadSkill::new(e.view(), t.view())?);
+            spread = spread.pooled(SpreadSkill::new(e.view(), t.view())?);
             crps_sum += crps(e.view(), t.view())?;
         }
     }
@@ -77,11 +80,16 @@ mod tests {
     #[test]
     fn a_perfect_point_estimate_scores_zero_and_shapes_are_checked() {
         let g = Grid::line(8);
-        let truth = ArrayD::from_shape_fn(IxDyn(&[2, 1, 3, 8]), |i| ((i[0] + i[2] * 8 + i[3]) as f32).sin());
+        let truth = ArrayD::from_shape_fn(IxDyn(&[2, 1, 3, 8]), |i| {
+            ((i[0] + i[2] * 8 + i[3]) as f32).sin()
+        });
         let mut observed = vec![false; 24];
         observed[0] = true;
         let s = score_ensemble(&truth.view(), &truth.view(), 1, &observed, &g).unwrap();
-        assert_eq!((s.rmse_observed, s.rmse_unobserved, s.crps, s.spread_skill), (0.0, 0.0, 0.0, None));
+        assert_eq!(
+            (s.rmse_observed, s.rmse_unobserved, s.crps, s.spread_skill),
+            (0.0, 0.0, 0.0, None)
+        );
         assert!(s.spectral_error.abs() < 1e-9);
         // one member off by 1 at every point of path 0: observed and unobserved RMSE 1/√2
         let mut off = truth.clone();

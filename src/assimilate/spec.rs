@@ -41,9 +41,9 @@ impl std::str::FromStr for ObsSpec {
     fn from_str(s: &str) -> Result<Self> {
         let mut out = Self { frames: 1, ..Self::default() };
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (k, v) = part.split_once('=').ok_or_else(|| {
-                Error::config("obs", format!("expected key=value, got {part:?}"))
-            })?;
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| Error::config("obs", format!("expected key=value, got {part:?}")))?;
             match k.trim() {
                 "points" => out.points = Some(number(k, v)?),
                 "mask" => out.mask = Some(PathBuf::from(v)),
@@ -54,7 +54,9 @@ impl std::str::FromStr for ObsSpec {
                 other => {
                     return Err(Error::config(
                         "obs",
-                        format!("unknown key {other:?} (points, mask, frames, offset, coarse, sigma)"),
+                        format!(
+                            "unknown key {other:?} (points, mask, frames, offset, coarse, sigma)"
+                        ),
                     ));
                 }
             }
@@ -87,7 +89,10 @@ impl ObsSpec {
         match (self.sigma, &self.mask) {
             (Some(s), _) => op.with_noise(s),
             (None, Some(_)) if op.has_noise() => Ok(op),
-            _ => Err(Error::config("obs.sigma", "σ_y is required (sigma=0.1: 0.1 standard deviations)")),
+            _ => Err(Error::config(
+                "obs.sigma",
+                "σ_y is required (sigma=0.1: 0.1 standard deviations)",
+            )),
         }
     }
 }

@@ -2,7 +2,9 @@
 //! observations (docs/assimilation.md).
 
 use super::sample::{RunArgs, SamplerOverrides, bar_callback, evaluator, save, set_steps};
-use crate::assimilate::{AssimilateConfig, ObsSpec, assimilate, fields_figure, series_figure, unobserved_point};
+use crate::assimilate::{
+    AssimilateConfig, ObsSpec, assimilate, fields_figure, series_figure, unobserved_point,
+};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -64,11 +66,19 @@ pub fn run(a: AssimilateArgs) -> anyhow::Result<()> {
         for c in 0..r.truth.shape()[1] {
             let fig = fields_figure(&r, 0, c)?;
             let p = dir.join(format!("assimilation-fields-c{c}.svg"));
-            if overwrite { fig.save_overwrite(&p)? } else { fig.save(&p)? };
+            if overwrite {
+                fig.save_overwrite(&p)?
+            } else {
+                fig.save(&p)?
+            };
             if let Some(q) = unobserved_point(&r, c) {
                 let p = dir.join(format!("assimilation-series-c{c}.svg"));
                 let fig = series_figure(&r, 0, c, q)?;
-                if overwrite { fig.save_overwrite(&p)? } else { fig.save(&p)? };
+                if overwrite {
+                    fig.save_overwrite(&p)?
+                } else {
+                    fig.save(&p)?
+                };
             }
         }
         println!("wrote figures to {}", dir.display());

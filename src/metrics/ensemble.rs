@@ -76,7 +76,7 @@ impl SpreadSkill {
     }
 
     /// Pools two sets of sums (same ensemble size).
-    pub fn add(self, other: Self) -> Self {
+    pub fn pooled(self, other: Self) -> Self {
         Self {
             variance_sum: self.variance_sum + other.variance_sum,
             error_sum: self.error_sum + other.error_sum,
