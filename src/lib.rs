@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod ablation;
+pub mod assimilate;
 pub mod backend;
 pub mod baseline;
 pub mod bench;

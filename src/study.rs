@@ -331,6 +331,17 @@ impl Study {
         Ok(r)
     }
 
+    /// Data assimilation with the preset's trained run (docs/assimilation.md): observes its test
+    /// paths (the study's `eval_samples` override applies) with `cfg.obs`, samples the guided
+    /// posterior ensemble and scores it beside interpolation of the same observations.
+    pub fn assimilate(
+        &self,
+        cfg: &crate::assimilate::AssimilateConfig,
+        callback: &mut dyn FnMut(&crate::sample::SamplerEvent),
+    ) -> Result<crate::assimilate::Assimilation> {
+        crate::assimilate::assimilate(&self.evaluator()?, cfg, callback)
+    }
+
     /// Every stage in order: [`data`](Self::data), [`train`](Self::train),
     /// [`evaluate`](Self::evaluate).
     pub fn run_all(&self, progress: &dyn Progress) -> Result<EvalResults> {

@@ -3,6 +3,7 @@
 
 pub mod ablate;
 pub mod bench;
+pub mod assimilate;
 pub mod data;
 pub mod demo;
 
@@ -46,6 +47,9 @@ pub enum Command {
     SuperResolve(sample::ReverseArgs),
     /// Evaluate a run (Tables 1–3, Fig. 7) and write a Markdown report with figures.
     Eval(sample::EvalArgs),
+    /// Assimilate sparse, noisy observations of the test paths: a posterior ensemble by the
+    /// reverse-λ sampler guided with the observation likelihood (docs/assimilation.md).
+    Assimilate(assimilate::AssimilateArgs),
     /// The quick end-to-end demo: data → training → evaluation for each preset (resumable).
     Demo(demo::DemoArgs),
     /// The paper's ablations (Figs. 10–16): noisy simulation, history window, Laplacian term,
@@ -75,6 +79,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(args) => sample::generate(args),
         Command::SuperResolve(args) => sample::super_resolve(args),
         Command::Eval(args) => sample::eval(args),
+        Command::Assimilate(args) => assimilate::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Ablate(args) => ablate::run(args),
         Command::Bench(args) => bench::run(args),

@@ -88,7 +88,7 @@ pub struct SamplerOverrides {
 }
 
 impl SamplerOverrides {
-    fn apply(&self, cfg: &mut crate::sample::SamplerConfig) {
+    pub(super) fn apply(&self, cfg: &mut crate::sample::SamplerConfig) {
         if let Some(c) = self.correctors {
             cfg.corrector_steps = c;
         }
@@ -149,7 +149,7 @@ pub struct EvalArgs {
     sampler: SamplerOverrides,
 }
 
-fn evaluator(a: &RunArgs) -> anyhow::Result<Evaluator> {
+pub(super) fn evaluator(a: &RunArgs) -> anyhow::Result<Evaluator> {
     if let Some(out) = &a.out {
         // before minutes of sampling, not after
         crate::io::check_output(out, a.overwrite)?;
@@ -191,13 +191,13 @@ fn with_paths(
     Ok(fresh)
 }
 
-fn set_steps(ev: &mut Evaluator, steps: Option<usize>, start: usize) {
+pub(super) fn set_steps(ev: &mut Evaluator, steps: Option<usize>, start: usize) {
     if let Some(k) = steps {
         ev.sampler.set_steps(start, k);
     }
 }
 
-fn save(
+pub(super) fn save(
     a: &RunArgs,
     ev: &Evaluator,
     x: &ArrayD<f32>,
@@ -217,7 +217,7 @@ fn save(
     Ok(())
 }
 
-fn bar_callback(bar: &indicatif::ProgressBar) -> impl FnMut(&SamplerEvent) + '_ {
+pub(super) fn bar_callback(bar: &indicatif::ProgressBar) -> impl FnMut(&SamplerEvent) + '_ {
     move |e: &SamplerEvent| {
         bar.set_length(e.total as u64);
         bar.set_position(e.step as u64);

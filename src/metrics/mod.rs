@@ -15,7 +15,10 @@
 //! - [`sweep_lambda`]: a metric as a function of λ ([`LambdaSweep`], the paper's Fig. 7).
 //! - [`wasserstein1`]: the pointwise one-point distance, per channel, with its floor
 //!   ([`Wasserstein`]): a metric a Gaussian field with the right spectrum cannot fake.
+//! - [`crps`] and [`spread_skill`] ([`SpreadSkill`]): probabilistic scores of an ensemble
+//!   (../shared/spec/metrics.md §2–§3), used by data assimilation.
 
+mod ensemble;
 mod floor;
 mod l2;
 mod psd;
@@ -24,6 +27,7 @@ mod summary;
 mod sweep;
 mod wasserstein;
 
+pub use ensemble::{SpreadSkill, crps, spread_skill};
 pub use floor::{SpectralFloor, spectral_floor};
 pub use l2::{relative_l2_at_step, relative_l2_per_frame};
 pub use psd::{SpatialPsd, spatial_psd};
