@@ -21,7 +21,8 @@
 #           runtime comes from the pack. About a minute.
 # Environment: CARGO_TARGET_DIR (cargo's meaning; the cuda build goes to its gpu/ folder),
 # PDD_GPU_TARGET_DIR (that folder instead),
-# PYTHON (the dry run's python3, default python3).
+# PYTHON (the dry run's python3, default python3), PDD_PACK_BINARY (pack this pdd binary, built
+# elsewhere with the matching features, instead of building one).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/common.sh
@@ -65,9 +66,9 @@ tree_bytes() {
 
 if [[ -n "${PDD_FLAGS[--cpu]:-}" ]]; then
     t=$SECONDS
-    cargo build --release --locked --bin pdd
+    [[ -n ${PDD_PACK_BINARY:-} ]] || cargo build --release --locked --bin pdd
     tmp=$(mktemp -d -t pdd-gpu-pack.XXXXXX)
-    pack_into "$tmp/pack" "$target/release/pdd" cpu
+    pack_into "$tmp/pack" "${PDD_PACK_BINARY:-$target/release/pdd}" cpu
     mkdir -p "$tmp/home" "$tmp/out"
     clean=(env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$tmp/home" LANG=C.UTF-8 TMPDIR=/tmp)
     if "${clean[@]}" bash -c 'command -v cargo rustc' >/dev/null; then
@@ -76,6 +77,7 @@ if [[ -n "${PDD_FLAGS[--cpu]:-}" ]]; then
     fi
     say "dry run: gpu-run.sh from $tmp/pack, cargo off PATH, HOME=$tmp/home"
     "${clean[@]}" OUT="$tmp/out" PYTHON="$(command -v "${PYTHON:-python3}")" \
+        PDD_DRY_RUN_PEER="${PDD_DRY_RUN_PEER:-}" \
         bash "$tmp/pack/gpu-run.sh"
     [[ -s $tmp/out/figures.json ]] || { say "no figures.json"; exit 1; }
     say "dry run passed in $((SECONDS - t))s; pack $(du -sh "$tmp/pack" | cut -f1)"
@@ -83,13 +85,17 @@ if [[ -n "${PDD_FLAGS[--cpu]:-}" ]]; then
     exit 0
 fi
 
-cuda_target=$(pdd_gpu_target)
-say "building pdd --features cuda in $cuda_target (CUDARC_CUDA_VERSION=13000)"
-t=$SECONDS
-CUDARC_CUDA_VERSION=13000 CARGO_TARGET_DIR="$cuda_target" \
-    cargo build --release --locked --bin pdd --features cuda
-say "built in $((SECONDS - t))s"
-pack_into .gpu "$cuda_target/release/pdd" cuda
+binary=${PDD_PACK_BINARY:-}
+if [[ -z $binary ]]; then
+    cuda_target=$(pdd_gpu_target)
+    say "building pdd --features cuda in $cuda_target (CUDARC_CUDA_VERSION=13000)"
+    t=$SECONDS
+    CUDARC_CUDA_VERSION=13000 CARGO_TARGET_DIR="$cuda_target" \
+        cargo build --release --locked --bin pdd --features cuda
+    say "built in $((SECONDS - t))s"
+    binary=$cuda_target/release/pdd
+fi
+pack_into .gpu "$binary" cuda
 git check-ignore -q .gpu || { say ".gpu is not git-ignored"; exit 1; }
 pack=$(du -sb .gpu | cut -f1) tree=$(tree_bytes)
 total=$((pack + tree)) limit=$(((budget_mib - room_mib) * 1024 * 1024))

@@ -21,8 +21,11 @@
 #
 # usage: gpu-run.sh (no arguments). The pack's `device` file says cuda or cpu; a cpu pack runs
 # the same phases tiny (quick presets, 1-3 steps): scripts/gpu-pack.sh --cpu, CI's dry run.
-# Environment: OUT (default ./gpu-out), PDD_RUN_BUDGET (seconds), PYTHON (default python3).
+# Environment: OUT (default ./gpu-out), PDD_RUN_BUDGET (seconds), PYTHON (default python3),
+# PDD_DRY_RUN_PEER=1 (a cpu pack runs the PyTorch peer too; it took 95 s for one tiny step on
+# the loaded 2-core development machine, so the dry run leaves it out by default).
 set -uo pipefail
+PDD_DRY_RUN_PEER=${PDD_DRY_RUN_PEER:-}
 pack=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${OUT:-$PWD/gpu-out}
 mkdir -p "$out"
@@ -128,6 +131,10 @@ batch_of() {
 # The PyTorch peer's train-step bench at the shapes of pdd's (read from the preset's TOML).
 peer() {
     local preset=$1 batch=$2
+    if [[ $device == cpu && -z ${PDD_DRY_RUN_PEER:-} ]]; then
+        say "dry run: no PyTorch column (PDD_DRY_RUN_PEER=1 runs the peer on the CPU, minutes)"
+        return 77
+    fi
     if ! "$python" -c 'import torch' 2>/dev/null; then
         say "no torch in $python: no PyTorch column"
         return 77
@@ -151,7 +158,7 @@ cuda_libs=""
 # the binary and its libraries travel compressed (payload.tar.gz): unpacked into the work folder
 root=$work/payload
 mkdir -p "$root" && tar -C "$root" -xzf "$pack/payload.tar.gz" || { say "cannot unpack $pack/payload.tar.gz"; exit 1; }
-export pack root work python device cuda_libs torch_device bench_steps
+export pack root work python device cuda_libs torch_device bench_steps PDD_DRY_RUN_PEER
 export -f say pdd check_libraries bench peer batch_of
 say "pack $pack ($(cat "$pack/pack.json" 2>/dev/null | tr -d '\n'))"
 say "device $device; budget ${budget}s; results in $out"

@@ -53,10 +53,17 @@ def peer_config(toml_path, batch, steps):
 
 
 def read_json(path):
+    """A JSON file (pdd bench's, pretty-printed) or the last line of a log (the peer's)."""
     try:
-        return json.loads(path.read_text().strip().splitlines()[-1])
-    except (OSError, ValueError, IndexError):
+        text = path.read_text().strip()
+    except OSError:
         return None
+    for candidate in (text, text.splitlines()[-1] if text else ""):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            pass
+    return None
 
 
 def training(work):
@@ -94,7 +101,13 @@ def figures(work, device, out_path):
             row["pdd_over_torch_throughput"] = theirs["seconds_per_step"] / ours["seconds_per_step"]
         train_step[preset] = row
     for f in sorted(work.glob("sampler-step-*.json")):
-        sampler_step[f.stem.removeprefix("sampler-step-")] = read_json(f)
+        row = read_json(f) or {}
+        # the path scores' cost as a multiple of one forward pass of the same network
+        if row.get("forward") and row.get("pdd_score") is not None:
+            row["pdd_score_over_forward"] = row["pdd_score"] / row["forward"]
+        if row.get("sa_forward") and row.get("sa_score") is not None:
+            row["sa_score_over_forward"] = row["sa_score"] / row["sa_forward"]
+        sampler_step[f.stem.removeprefix("sampler-step-")] = row
     card = (work / "card").read_text().strip() if (work / "card").exists() else None
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
