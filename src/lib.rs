@@ -9,6 +9,7 @@
 pub mod ablation;
 pub mod backend;
 pub mod baseline;
+pub mod bench;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod diffusion;

@@ -2,6 +2,7 @@
 //! The `pdd` binary only parses and dispatches, so every command is also callable from Rust.
 
 pub mod ablate;
+pub mod bench;
 pub mod data;
 pub mod demo;
 
@@ -47,6 +48,8 @@ pub enum Command {
     /// The paper's ablations (Figs. 10–16): noisy simulation, history window, Laplacian term,
     /// noise-free coarse-graining; trains the variants (resumable) and writes a report per study.
     Ablate(ablate::AblateArgs),
+    /// Time one training or sampler step of a preset's network, with a breakdown.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a parsed command line.
@@ -71,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => sample::eval(args),
         Command::Demo(args) => demo::run(args),
         Command::Ablate(args) => ablate::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod attention;
 mod embedding;
+mod fast;
 mod fno;
 mod norm;
 mod periodic;
@@ -15,6 +16,7 @@ mod unet;
 
 pub use attention::{FullAttention, LinearAttention};
 pub use embedding::{TimeMlp, sinusoidal_embedding};
+pub use fast::{Route, periodic_conv, route as fused_route, silu};
 pub use fno::{
     Fno, FnoBlock, FnoConfig, FnoProjection, SpectralConv, SpectralConvConfig, pointwise,
 };

@@ -164,7 +164,23 @@ impl PeriodicConv {
     }
 
     /// Applies the convolution: `[N, C_in, H, W] → [N, C_out, H', W']`.
+    ///
+    /// On the CPU backend this is one fused op ([`super::fast::periodic_conv`]); elsewhere burn's
+    /// pad + valid convolution. Both compute the same sums (up to float summation order).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let y = super::fast::periodic_conv(x, self.conv.weight.val(), self.conv.stride);
+        match &self.conv.bias {
+            Some(b) => {
+                let c = b.dims()[0];
+                y + b.val().reshape([1, c, 1, 1])
+            }
+            None => y,
+        }
+    }
+
+    /// The same convolution through burn's own ops: periodic padding, then `Conv2d` with valid
+    /// padding. The reference that [`PeriodicConv::forward`] is tested against.
+    pub fn forward_reference(&self, x: Tensor<4>) -> Tensor<4> {
         self.conv.forward(pad_periodic(x, self.pad_y, self.pad_x))
     }
 }

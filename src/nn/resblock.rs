@@ -1,10 +1,10 @@
 //! Convolution blocks with FiLM conditioning (docs/reference.md §8.3).
 
+use super::fast::silu;
 use super::norm::ChannelRmsNorm;
 use super::periodic::{PeriodicConv, Spatial};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::silu;
 
 /// Periodic conv (k = 3) → RMSNorm → optional FiLM `x·(scale+1)+shift` → SiLU.
 /// `[N, C_in, H, W] → [N, C_out, H, W]`.
