@@ -25,3 +25,18 @@ pdd_parse_flags() {
         fi
     done
 }
+
+# pdd_gpu_target: prints the target folder of the builds with GPU features (wgpu, cuda):
+# $PDD_GPU_TARGET_DIR, default $CARGO_TARGET_DIR/gpu (target/gpu), so that target/release/pdd
+# stays the default CPU build. The wgpu and cuda builds share it (cubecl's crates compile once).
+# A new one is seeded with a copy of target/release: dependencies whose features do not change
+# are not compiled again.
+pdd_gpu_target() {
+    local base=${CARGO_TARGET_DIR:-target} dir
+    dir=${PDD_GPU_TARGET_DIR:-$base/gpu}
+    if [[ ! -d $dir/release && -d $base/release/deps ]]; then
+        mkdir -p "$dir"
+        cp -a --reflink=auto "$base/release" "$dir/" >&2
+    fi
+    echo "$dir"
+}

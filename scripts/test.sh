@@ -6,7 +6,8 @@
 #   3. the Rust habits: cargo fmt --check and cargo clippy --all-targets -- -D warnings
 #   4. cargo build --release, then cargo test --release (the crate's whole suite); the paper
 #      presets' parameter counts against benches/peers/param_count.py (paper_start quick) and
-#      the GPU check's CPU dry mode (scripts/gpu-check.sh --cpu)
+#      the GPU pack's CPU dry run (scripts/gpu-pack.sh --cpu: the packed binary runs gpu-run.sh
+#      with cargo off PATH)
 #   5. the Jupyter kernel "Rust (pdd)" (kernels/install.sh: JupyterLab, nbconvert, evcxr_jupyter)
 #   6. the notebook checker's own tests (notebooks/test_check.py)
 #   7. every notebook, executed headlessly and checked (notebooks/check.py)
@@ -62,7 +63,7 @@ phase "cargo clippy -D warnings" cargo clippy --release --locked --all-targets -
 phase "cargo build --release" cargo build --release --locked
 phase "cargo test --release" cargo test --release --locked
 phase "paper presets: parameter counts" env PDD_PYTHON="$python" cargo bench --locked --bench paper_start -- quick
-phase "gpu-check --cpu (dry mode)" env PYTHON="$python" bash scripts/gpu-check.sh --cpu
+phase "gpu-pack --cpu (dry run)" env PYTHON="$python" bash scripts/gpu-pack.sh --cpu
 if [[ -z "${PDD_FLAGS[--no-notebooks]:-}" ]]; then
     phase "jupyter kernel (install)" bash kernels/install.sh
     phase "notebook checker tests" env PDD_REQUIRE_KERNEL=1 "$python" -m unittest -v notebooks/test_check.py

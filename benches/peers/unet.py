@@ -184,7 +184,7 @@ def main():
     ap.add_argument("--counts", action="store_true")
     ap.add_argument("--bench", help="JSON: {name, nd, C, space, mults, att, dim, heads, dh, frames, batch, accum, steps}")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--device", default="cpu", help="torch device: cpu or cuda (scripts/gpu-check.sh)")
+    ap.add_argument("--device", default="cpu", help="torch device: cpu or cuda (scripts/gpu-run.sh)")
     a = ap.parse_args()
     dev = torch.device(a.device)
     torch.set_num_threads(a.threads)

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Packs the GPU check of pdd (issue 27; docs/scaling.md) for the lent GPU machine, which has
+# CUDA, PyTorch and python3 but no Rust toolchain and no network, and takes at most 64 MiB of
+# working tree plus carried paths in one call.
+#
+#   1. builds `pdd` with --features cuda in target/gpu (scripts/common.sh; cudarc loads libcuda and NVRTC at run
+#      time, so no CUDA toolkit is needed here; CUDARC_CUDA_VERSION=13000 binds the API of the
+#      lent image's CUDA 13.0, driver 580) and strips it
+#   2. writes the git-ignored folder .gpu/: payload.tar.gz (gzip, unpacked by gpu-run.sh) with
+#      bin/pdd and lib/, every shared library `ldd` names beyond the C runtime (Debian's HDF5 and
+#      what it links: HDF5 is not linked statically, as hdf5-metno's `static` feature builds HDF5
+#      from source with cmake); gpu-run.sh and gpu_figures.py (scripts/); peers/unet.py (the
+#      PyTorch peer); `device` and pack.json (what was packed)
+#   3. checks .gpu/ plus the working tree against the 64 MiB budget (8 MiB kept free) and prints
+#      the device call: carry [".gpu"], command `bash .gpu/gpu-run.sh`
+#
+# usage: scripts/gpu-pack.sh [--cpu]
+#   --cpu   the dry run (CI runs it): packs the default CPU build (target/release/pdd) into a
+#           temporary folder and runs its gpu-run.sh from there with cargo off PATH, a fresh
+#           HOME and no registry; gpu-run.sh itself checks that every library beyond the C
+#           runtime comes from the pack. About a minute.
+# Environment: CARGO_TARGET_DIR (cargo's meaning; the cuda build goes to its gpu/ folder),
+# PDD_GPU_TARGET_DIR (that folder instead),
+# PYTHON (the dry run's python3, default python3), PDD_PACK_BINARY (pack this pdd binary, built
+# elsewhere with the matching features, instead of building one).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/common.sh
+pdd_parse_flags "${BASH_SOURCE[0]}" "--cpu" "$@"
+pdd_cargo_on_path
+say() { printf '[gpu-pack] %s\n' "$*"; }
+target=${CARGO_TARGET_DIR:-target}
+budget_mib=64 room_mib=8
+
+# pack_into DIR BINARY DEVICE: the pack's folder from a built binary.
+pack_into() {
+    local dir=$1 binary=$2 device=$3 lib path
+    rm -rf "$dir"
+    mkdir -p "$dir/bin" "$dir/lib" "$dir/peers"
+    cp "$binary" "$dir/bin/pdd"
+    strip "$dir/bin/pdd"
+    while read -r lib path; do
+        case $lib in
+        libc.so.* | libm.so.* | libgcc_s.so.* | libstdc++.so.* | ld-linux*.so.* | libpthread.so.* | \
+            libdl.so.* | librt.so.* | libresolv.so.*) continue ;;
+        esac
+        cp -L "$path" "$dir/lib/$lib"
+    done < <(ldd "$dir/bin/pdd" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}')
+    tar -C "$dir" -czf "$dir/payload.tar.gz" bin lib
+    cp scripts/gpu-run.sh scripts/gpu_figures.py "$dir/"
+    cp benches/peers/unet.py "$dir/peers/"
+    echo "$device" >"$dir/device"
+    printf '{"commit": "%s", "device": "%s", "built": "%s", "bin_bytes": %s, "lib_bytes": %s}\n' \
+        "$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo +changes)" "$device" \
+        "$(date -u +%FT%TZ)" "$(stat -c %s "$dir/bin/pdd")" "$(du -sb "$dir/lib" | cut -f1)" \
+        >"$dir/pack.json"
+    rm -rf "$dir/bin" "$dir/lib"
+    say "packed $dir: $(du -sh "$dir" | cut -f1) (payload.tar.gz: bin/pdd and $(tar -tzf "$dir/payload.tar.gz" | grep -c '^lib/.') libraries)"
+}
+
+# The bytes that travel besides the carried paths: tracked and untracked-not-ignored files.
+tree_bytes() {
+    git ls-files -z --cached --others --exclude-standard | xargs -0 stat -c %s 2>/dev/null |
+        awk '{s += $1} END {print s + 0}'
+}
+
+if [[ -n "${PDD_FLAGS[--cpu]:-}" ]]; then
+    t=$SECONDS
+    [[ -n ${PDD_PACK_BINARY:-} ]] || cargo build --release --locked --bin pdd
+    tmp=$(mktemp -d -t pdd-gpu-pack.XXXXXX)
+    pack_into "$tmp/pack" "${PDD_PACK_BINARY:-$target/release/pdd}" cpu
+    mkdir -p "$tmp/home" "$tmp/out"
+    clean=(env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$tmp/home" LANG=C.UTF-8 TMPDIR=/tmp)
+    if "${clean[@]}" bash -c 'command -v cargo rustc' >/dev/null; then
+        say "cargo is still on the clean PATH; the dry run would not prove anything"
+        exit 1
+    fi
+    say "dry run: gpu-run.sh from $tmp/pack, cargo off PATH, HOME=$tmp/home"
+    "${clean[@]}" OUT="$tmp/out" PYTHON="$(command -v "${PYTHON:-python3}")" \
+        PDD_DRY_RUN_PEER="${PDD_DRY_RUN_PEER:-}" \
+        bash "$tmp/pack/gpu-run.sh"
+    [[ -s $tmp/out/figures.json ]] || { say "no figures.json"; exit 1; }
+    say "dry run passed in $((SECONDS - t))s; pack $(du -sh "$tmp/pack" | cut -f1)"
+    rm -rf "$tmp"
+    exit 0
+fi
+
+binary=${PDD_PACK_BINARY:-}
+if [[ -z $binary ]]; then
+    cuda_target=$(pdd_gpu_target)
+    say "building pdd --features cuda in $cuda_target (CUDARC_CUDA_VERSION=13000)"
+    t=$SECONDS
+    CUDARC_CUDA_VERSION=13000 CARGO_TARGET_DIR="$cuda_target" \
+        cargo build --release --locked --bin pdd --features cuda
+    say "built in $((SECONDS - t))s"
+    binary=$cuda_target/release/pdd
+fi
+pack_into .gpu "$binary" cuda
+git check-ignore -q .gpu || { say ".gpu is not git-ignored"; exit 1; }
+pack=$(du -sb .gpu | cut -f1) tree=$(tree_bytes)
+total=$((pack + tree)) limit=$(((budget_mib - room_mib) * 1024 * 1024))
+say "pack $((pack / 1024)) KiB + working tree $((tree / 1024)) KiB = $((total / 1024)) KiB (limit $budget_mib MiB, $room_mib MiB kept free)"
+if ((total > limit)); then
+    say "OVER BUDGET: the pack does not fit one device call"
+    exit 1
+fi
+cat <<EOF
+[gpu-pack] ready. The device call (one run, from this checkout's root):
+  carry:     [".gpu"]
+  command:   bash .gpu/gpu-run.sh
+  timeout_s: 600
+Results come back as \$OUT/gpu-run.log and \$OUT/figures.json.
+EOF
