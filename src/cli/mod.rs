@@ -2,8 +2,8 @@
 //! The `pdd` binary only parses and dispatches, so every command is also callable from Rust.
 
 pub mod ablate;
-pub mod bench;
 pub mod assimilate;
+pub mod bench;
 pub mod data;
 pub mod demo;
 
