@@ -5,7 +5,7 @@
 //!
 //! `cargo bench --bench sampler_step [-- BATCH] [paper]` (default batch 4; `paper`: the paper
 //! presets' networks and grids instead of the quick ones). `PDD_DEVICE=cpu|wgpu|cuda` picks
-//! the device (default cpu; GPUs need the matching cargo feature, see scripts/gpu-check.sh).
+//! the device (default cpu; GPUs need the matching cargo feature, see scripts/gpu-pack.sh).
 //! Frames: 32 (Lorenz-96) and 16 (Kolmogorov) for the quick presets, the paper's for `paper`.
 
 use pdd::bench::{BenchCase, sampler_step};

@@ -5,7 +5,7 @@
 //! `cargo bench --bench train_step [-- quick|paper]`; set `PDD_TORCH_PYTHON=/path/to/python`
 //! (a Python with torch) to also time the peer and print the ratio. `PDD_DEVICE=cpu|wgpu|cuda`
 //! picks pdd's device (default cpu; GPUs need the matching cargo feature, see
-//! scripts/gpu-check.sh) and is passed to the peer as its torch device (`cuda` or `cpu`).
+//! scripts/gpu-pack.sh) and is passed to the peer as its torch device (`cuda` or `cpu`).
 //!
 //! Shapes: lorenz96-quick as its preset (8 trajectories × 32 frames); kolmogorov-quick at 4 × 16
 //! frames (the preset trains 2 × 8-frame crops; the larger batch keeps the numbers comparable

@@ -133,22 +133,15 @@ fn enkf_estimate(
     Ok(Some((x, start.elapsed().as_secs_f64())))
 }
 
-/// Observes the evaluator's test paths with `cfg.obs`, samples `cfg.members` posterior paths
-/// each with the run's path score guided by the observations (in batches of `eval.batch` test
-/// paths), and scores them and the interpolation baseline.
-pub fn assimilate(
+/// `cfg.members` posterior paths per observed path with `ev`'s path score guided by the
+/// observations (in batches of `eval.batch` paths), and the wall time.
+fn posterior(
     ev: &Evaluator,
+    observations: &Observations,
+    spectrum: &PriorSpectrum,
     cfg: &AssimilateConfig,
     callback: &mut dyn FnMut(&SamplerEvent),
-) -> Result<Assimilation> {
-    let truth = ev.test.data().clone();
-    let dims = [ev.test.channels(), ev.test.frames()];
-    let operator = cfg.obs.build(&ev.run.process, dims)?;
-    let observations = Observations::from_truth(operator, &truth.view(), cfg.seed)?;
-    let (climatology, ds) = training_paths(ev, cfg.spectrum_paths)?;
-    let spectrum = PriorSpectrum::estimate(&ev.test.grid().clone(), &climatology.view())?;
-    let mask = observations.operator().observed_mask();
-    let grid = ev.test.grid().clone();
+) -> Result<(ArrayD<f32>, f64)> {
     let start = Instant::now();
     let mut parts = Vec::new();
     let paths = observations.paths();
@@ -164,23 +157,53 @@ pub fn assimilate(
             ev.score(),
             &ev.run.process,
             &chunk,
-            &spectrum,
+            spectrum,
             &ev.sampler,
             post,
             &ev.device,
             callback,
         )?;
-        parts.push(tensor_to_batch(x.into_result()?, &grid)?);
+        parts.push(tensor_to_batch(x.into_result()?, ev.test.grid())?);
     }
-    let ensemble = concat(parts);
-    let seconds = start.elapsed().as_secs_f64();
+    Ok((concat(parts), start.elapsed().as_secs_f64()))
+}
+
+/// Observes the evaluator's test paths with `cfg.obs`, samples `cfg.members` posterior paths
+/// each with the run's path score guided by the observations, and scores them beside the
+/// linear-Gaussian posterior (the same guided sampler driven by the linear-Gaussian
+/// predictor's score, docs/method.md), plain interpolation and, on Lorenz-96, the EnKF.
+pub fn assimilate(
+    ev: &Evaluator,
+    cfg: &AssimilateConfig,
+    callback: &mut dyn FnMut(&SamplerEvent),
+) -> Result<Assimilation> {
+    let truth = ev.test.data().clone();
+    let dims = [ev.test.channels(), ev.test.frames()];
+    let operator = cfg.obs.build(&ev.run.process, dims)?;
+    let observations = Observations::from_truth(operator, &truth.view(), cfg.seed)?;
+    let (climatology, ds) = training_paths(ev, cfg.spectrum_paths)?;
+    let spectrum = PriorSpectrum::estimate(&ev.test.grid().clone(), &climatology.view())?;
+    let mask = observations.operator().observed_mask();
+    let grid = ev.test.grid().clone();
+    let (ensemble, seconds) = posterior(ev, &observations, &spectrum, cfg, callback)?;
     let scores = score_ensemble(&ensemble.view(), &truth.view(), cfg.members, &mask, &grid)?;
+    let lg = crate::eval::LinearGaussianBaseline::new(ev)?;
+    let (lg_paths, lg_seconds) =
+        posterior(lg.evaluator(), &observations, &spectrum, cfg, callback)?;
+    let lg_scores = score_ensemble(&lg_paths.view(), &truth.view(), cfg.members, &mask, &grid)?;
     let start = Instant::now();
     let interp = interpolate(&observations);
     let interp_seconds = start.elapsed().as_secs_f64();
     let interp_scores = score_ensemble(&interp.view(), &truth.view(), 1, &mask, &grid)?;
     let mut estimates = vec![
         Estimate { name: "pdd".into(), paths: ensemble, members: cfg.members, scores, seconds },
+        Estimate {
+            name: "linear-Gaussian".into(),
+            paths: lg_paths,
+            members: cfg.members,
+            scores: lg_scores,
+            seconds: lg_seconds,
+        },
         Estimate {
             name: "interpolation".into(),
             paths: interp,

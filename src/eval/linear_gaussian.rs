@@ -42,6 +42,14 @@ impl LinearGaussianBaseline {
     }
 }
 
+impl LinearGaussianBaseline {
+    /// Its evaluator (the linear-Gaussian predictor with the run's test paths and samplers), for
+    /// tasks beyond the tables (e.g. data assimilation).
+    pub fn evaluator(&self) -> &Evaluator {
+        &self.ev
+    }
+}
+
 impl Baseline for LinearGaussianBaseline {
     fn name(&self) -> String {
         "linear-Gaussian".into()
