@@ -14,20 +14,8 @@ fn is_unet(name: &str) -> bool {
 }
 
 /// The predictor's skip connection (`[model] skip`; docs/method.md, "The Gaussian skip").
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
 pub enum Skip {
     /// The network alone (the paper).
     #[default]
@@ -41,18 +29,6 @@ impl Skip {
     /// Whether there is no skip.
     pub fn is_none(&self) -> bool {
         *self == Skip::None
-    }
-
-    /// The preset / command-line spelling (`none`, `gaussian`).
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
-}
-
-impl std::str::FromStr for Skip {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        crate::error::parse_named(s, "model.skip", "skip")
     }
 }
 
