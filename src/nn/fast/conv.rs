@@ -14,7 +14,6 @@ use burn::backend::tensor::FloatTensor;
 use burn::prelude::*;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
-use burn_autodiff::NodeId;
 use burn_autodiff::checkpoint::base::Checkpointer;
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
@@ -54,14 +53,14 @@ fn forward_flex(x: &FlexTensor, w: &FlexTensor, stride: [usize; 2]) -> FlexTenso
 struct PeriodicConvBackward;
 
 impl Backward<Flex, 2> for PeriodicConvBackward {
-    type State = (NodeId, NodeId, [usize; 2]);
+    /// The forward inputs themselves (not checkpoint ids: an untracked input shared by two
+    /// convolutions, e.g. two heads on the network's input, was retrieved wrongly).
+    type State = (FlexTensor, FlexTensor, [usize; 2]);
 
-    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, ckp: &mut Checkpointer) {
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_w] = ops.parents;
         let dy = flex::contiguous(grads.consume::<Flex>(&ops.node));
-        let (x_state, w_state, stride) = ops.state;
-        let x = ckp.retrieve_node_output::<FlexTensor>(x_state);
-        let w = ckp.retrieve_node_output::<FlexTensor>(w_state);
+        let (x, w, stride) = ops.state;
         let g = geometry(&x, &w, stride);
         let want = [node_x.is_some(), node_w.is_some()];
         let dys = dy.as_slice::<f32>().expect("f32 output gradient");
@@ -79,11 +78,9 @@ impl Backward<Flex, 2> for PeriodicConvBackward {
 fn forward_autodiff(x: FloatTensor<Ad>, w: FloatTensor<Ad>, stride: [usize; 2]) -> FloatTensor<Ad> {
     match PeriodicConvBackward.prepare::<flex::Ckp>([x.node(), w.node()]).compute_bound().stateful()
     {
-        OpsKind::Tracked(mut prep) => {
-            let x_state = prep.checkpoint(&x);
-            let w_state = prep.checkpoint(&w);
+        OpsKind::Tracked(prep) => {
             let y = forward_flex(x.primitive(), w.primitive(), stride);
-            prep.finish((x_state, w_state, stride), y)
+            prep.finish((x.primitive().clone(), w.primitive().clone(), stride), y)
         }
         OpsKind::UnTracked(prep) => prep.finish(forward_flex(x.primitive(), w.primitive(), stride)),
     }
