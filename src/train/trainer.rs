@@ -238,7 +238,8 @@ fn restore_or_init<O: TrainObjective>(
     let ad = inner.clone().autodiff();
     inner.seed(cfg.seed);
     ad.seed(cfg.seed);
-    let model = job.objective.init_model(&ad)?;
+    // rebuilt here: a constructor from another evcxr cell draws other autodiff ids
+    let model = super::materialize(job.objective.init_model(&ad)?, &ad);
     let optim = AdamConfig::new()
         .with_beta_1(cfg.beta1 as f32)
         .with_beta_2(cfg.beta2 as f32)
