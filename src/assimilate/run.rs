@@ -36,6 +36,8 @@ pub struct AssimilateConfig {
     pub enkf_members: usize,
     /// Its multiplicative inflation.
     pub enkf_inflation: f64,
+    /// Its Gaspari–Cohn localisation half-width in grid points (`None`: none).
+    pub enkf_localization: Option<f64>,
 }
 
 impl Default for AssimilateConfig {
@@ -48,6 +50,7 @@ impl Default for AssimilateConfig {
             seed: 0,
             enkf_members: 32,
             enkf_inflation: 1.05,
+            enkf_localization: Some(16.0),
         }
     }
 }
@@ -126,6 +129,7 @@ fn enkf_estimate(
     let enkf = EnkfConfig {
         members: cfg.enkf_members,
         inflation: cfg.enkf_inflation,
+        localization: cfg.enkf_localization,
         steps_per_frame: l96.steps_per_frame,
         seed: cfg.seed,
     };
