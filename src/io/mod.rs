@@ -17,4 +17,4 @@ pub use dataset::{
 };
 pub use generate::generate;
 pub use samples::{read_samples, write_samples};
-pub use second_order::{read_second_order, write_second_order};
+pub use second_order::{read_second_order, second_order_is_current, write_second_order};

@@ -6,10 +6,13 @@
 //! | `/power` | f64 `[C, K]` | `S_c(k)`, standardised units², orthonormal DFT |
 //! | `/autocorrelation_re`, `/autocorrelation_im` | f64 `[C, L, K]` | `ρ_c(k, τ)`, `τ = 1 … L` |
 //! | `/covariance_re`, `/covariance_im` | f64 `[C, L + 1, K]` | `C_c(k, τ) = S ρ`, `τ = 0 … L` (what pdd reads) |
-//! | attributes `format`, `grid`, `channels`, `max_lag` | | `"pdd-second-order-v1"`, the grid sizes, `C`, `L` |
+//! | attributes `format`, `grid`, `channels`, `max_lag` | | `"pdd-second-order-v2"`, the grid sizes, `C`, `L` |
 //!
 //! `K` is the half spectrum of the grid (`numpy.fft.rfftn` layout, flattened); `f` runs over
-//! the frames of the standardised training split.
+//! the frames of the standardised training split. Format v2 holds the biased lag estimate
+//! (every lag divided by the number of frames, [`SecondOrder::estimate`]); v1 files (the
+//! unbiased estimate, written before 2026-12-07) are still read, as a Gaussian-skip run was
+//! trained with them, and [`second_order_is_current`] tells them apart.
 
 use super::atomic::AtomicFile;
 use super::dataset::{h5err, put_str};
@@ -17,7 +20,9 @@ use crate::error::{Error, Result};
 use crate::spectral::{Grid, SecondOrder};
 use std::path::Path;
 
-const FORMAT: &str = "pdd-second-order-v1";
+const FORMAT: &str = "pdd-second-order-v2";
+/// The unbiased lag estimate, read but no longer written.
+const LEGACY: &str = "pdd-second-order-v1";
 
 fn put(loc: &hdf5::Group, name: &str, v: &[f64], shape: &[usize]) -> hdf5::Result<()> {
     loc.new_dataset::<f64>().shape(shape).create(name)?.write_raw(v)
@@ -67,12 +72,28 @@ pub fn read_second_order(path: &Path) -> Result<SecondOrder> {
     };
     let (format, grid, c, l, re, im) =
         read().map_err(|e| bad(format!("damaged statistics: {e}")))?;
-    if format != FORMAT {
+    if format != FORMAT && format != LEGACY {
         return Err(bad(format!("format `{format}`, expected `{FORMAT}`")));
     }
     let dims: Vec<usize> = grid.iter().map(|&d| d as usize).collect();
     let grid = Grid::new(&dims, std::f64::consts::TAU).map_err(|e| bad(e.to_string()))?;
     SecondOrder::from_parts(&grid, c, l, &re, &im).map_err(|e| bad(e.to_string()))
+}
+
+/// Whether the statistics file at `path` holds the current (biased, v2) estimate rather than a
+/// legacy v1 one. Errors as [`read_second_order`] on a file that is not statistics.
+pub fn second_order_is_current(path: &Path) -> Result<bool> {
+    let bad = |reason: String| Error::bad_file(path, reason);
+    let file = hdf5::File::open(path).map_err(|e| bad(format!("not a readable HDF5 file: {e}")))?;
+    let format: hdf5::types::VarLenUnicode = file
+        .attr("format")
+        .and_then(|a| a.read_scalar())
+        .map_err(|e| bad(format!("damaged statistics: {e}")))?;
+    match format.as_str() {
+        FORMAT => Ok(true),
+        LEGACY => Ok(false),
+        other => Err(bad(format!("format `{other}`, expected `{FORMAT}`"))),
+    }
 }
 
 #[cfg(test)]
@@ -95,5 +116,17 @@ mod tests {
         std::fs::write(dir.path().join("junk.h5"), b"junk").unwrap();
         let e = read_second_order(&dir.path().join("junk.h5")).unwrap_err().to_string();
         assert!(e.contains("junk.h5"), "{e}");
+        assert!(second_order_is_current(&path).unwrap());
+        // a legacy v1 file still reads, and is told apart; an unknown format is refused
+        let relabel = |format: &str| {
+            let file = hdf5::File::open_rw(&path).unwrap();
+            file.delete_attr("format").unwrap();
+            put_str(&file, "format", format).unwrap();
+        };
+        relabel(LEGACY);
+        assert_eq!(read_second_order(&path).unwrap(), s);
+        assert!(!second_order_is_current(&path).unwrap());
+        relabel("pdd-second-order-v9");
+        assert!(read_second_order(&path).is_err() && second_order_is_current(&path).is_err());
     }
 }

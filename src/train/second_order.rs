@@ -8,7 +8,7 @@
 use super::run::RunConfig;
 use super::session::split_set;
 use crate::error::{Error, Result};
-use crate::io::{Dataset, Split, read_second_order, write_second_order};
+use crate::io::{Dataset, Split, read_second_order, second_order_is_current, write_second_order};
 use crate::predictor::{LinearGaussian, Skip};
 use crate::spectral::SecondOrder;
 use std::path::Path;
@@ -29,7 +29,10 @@ pub fn estimate_second_order(ds: &Dataset, cfg: &RunConfig) -> Result<SecondOrde
 /// too few lags is an error naming it.
 pub fn run_second_order(dir: &Path, cfg: &RunConfig) -> Result<SecondOrder> {
     let path = dir.join(SECOND_ORDER_FILE);
-    if path.is_file() {
+    // a run without the skip only caches its baseline's statistics: a legacy file is re-estimated
+    let cached =
+        path.is_file() && (cfg.model.skip != Skip::None || second_order_is_current(&path)?);
+    if cached {
         let s = read_second_order(&path)?;
         if s.grid().dims() != cfg.data.grid.as_slice()
             || s.channels() != cfg.data.channels
