@@ -6,37 +6,34 @@
 //! cargo run --release --example budget_curve -- OUT.svg TITLE REPORT.json [REPORT.json ...]
 //! ```
 
+use pdd::eval::EvalResults;
 use pdd::plot::{LineOptions, Series, line_plot};
-use serde_json::Value;
 
 /// `(steps, [sim L², sim spectral, generation, super-resolution], same for the baseline)`.
 type Point = (f64, [f64; 4], [f64; 4]);
 
-fn number(v: &Value, path: &[&str]) -> f64 {
-    let x = path.iter().fold(v, |v, k| &v[*k]);
-    x.as_f64().unwrap_or_else(|| panic!("report has no number at {path:?}"))
-}
-
 fn point(path: &str) -> Point {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let r: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let r = EvalResults::read_json(std::path::Path::new(path)).unwrap_or_else(|e| panic!("{e}"));
+    let missing = |what: &str| -> f64 { panic!("{path}: no {what}") };
+    let (sim, gene, sr) = (&r.simulation, &r.generation, &r.super_resolution);
     let net = [
-        number(&r, &["simulation", "l2", "mean"]),
-        number(&r, &["simulation", "spectral"]),
-        number(&r, &["generation", "spectral", "mean"]),
-        number(&r, &["super_resolution", "spectral", "mean"]),
+        sim.as_ref().map_or_else(|| missing("simulation"), |s| s.l2.mean),
+        sim.as_ref().map_or_else(|| missing("simulation"), |s| s.spectral),
+        gene.as_ref().map_or_else(|| missing("generation"), |g| g.spectral.mean),
+        sr.as_ref().map_or_else(|| missing("super-resolution"), |s| s.spectral.mean),
     ];
-    let lg = r["baselines"]
-        .as_array()
-        .and_then(|b| b.iter().find(|b| b["name"] == "linear-Gaussian"))
+    let lg = r
+        .baselines
+        .iter()
+        .find(|b| b.name == "linear-Gaussian")
         .unwrap_or_else(|| panic!("{path}: no linear-Gaussian baseline"));
     let base = [
-        number(lg, &["sim_l2", "mean"]),
-        number(lg, &["sim_spectral"]),
-        number(lg, &["gen_spectral", "mean"]),
-        number(lg, &["sr_spectral", "mean"]),
+        lg.sim_l2.map_or_else(|| missing("baseline simulation"), |m| m.mean),
+        lg.sim_spectral.unwrap_or_else(|| missing("baseline simulation")),
+        lg.gen_spectral.map_or_else(|| missing("baseline generation"), |m| m.mean),
+        lg.sr_spectral.map_or_else(|| missing("baseline super-resolution"), |m| m.mean),
     ];
-    (number(&r, &["step"]), net, base)
+    (r.step as f64, net, base)
 }
 
 fn main() {

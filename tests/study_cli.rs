@@ -6,6 +6,7 @@
 mod common;
 
 use pdd::prelude::*;
+use pdd::train::checkpoint::sha256_file;
 use std::path::Path;
 
 /// A smoke-sized variant of an embedded quick preset (`changes`: dotted key → value).
@@ -13,12 +14,6 @@ fn smoke(name: &str, changes: &[(&str, toml::Value)]) -> Preset {
     changes
         .iter()
         .fold(Preset::named(name).unwrap(), |p, (k, v)| p.with_value(k, v.clone()).unwrap())
-}
-
-fn sha256(path: &Path) -> String {
-    use sha2::Digest;
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    format!("{:x}", sha2::Sha256::digest(bytes))
 }
 
 fn same_weights_both_ways(preset: Preset) {
@@ -56,8 +51,8 @@ fn same_weights_both_ways(preset: Preset) {
         assert_eq!(a.trajectory(i).unwrap(), b.trajectory(i).unwrap(), "trajectory {i}");
     }
     assert_eq!(
-        sha256(&lib.join("run/model.safetensors")),
-        sha256(&run.join("model.safetensors")),
+        sha256_file(&lib.join("run/model.safetensors")).unwrap(),
+        sha256_file(&run.join("model.safetensors")).unwrap(),
         "the Study and the CLI trained different weights"
     );
 }
