@@ -40,9 +40,7 @@ impl LinearGaussianBaseline {
         inner.sampler = ev.sampler.clone();
         Ok(Self { ev: inner })
     }
-}
 
-impl LinearGaussianBaseline {
     /// Its evaluator (the linear-Gaussian predictor with the run's test paths and samplers), for
     /// tasks beyond the tables (e.g. data assimilation).
     pub fn evaluator(&self) -> &Evaluator {

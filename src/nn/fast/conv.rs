@@ -53,8 +53,9 @@ fn forward_flex(x: &FlexTensor, w: &FlexTensor, stride: [usize; 2]) -> FlexTenso
 struct PeriodicConvBackward;
 
 impl Backward<Flex, 2> for PeriodicConvBackward {
-    /// The forward inputs themselves (not checkpoint ids: an untracked input shared by two
-    /// convolutions, e.g. two heads on the network's input, was retrieved wrongly).
+    /// The forward inputs themselves, which both gradient kernels read. (Kept directly rather
+    /// than by checkpoint id; the notebook failure this was first blamed for was a node-id
+    /// collision between evcxr cells, fixed in `train::materialize`.)
     type State = (FlexTensor, FlexTensor, [usize; 2]);
 
     fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
