@@ -6,6 +6,8 @@
 //! (a Python with torch) to also time the peer and print the ratio. `PDD_DEVICE=cpu|wgpu|cuda`
 //! picks pdd's device (default cpu; GPUs need the matching cargo feature, see
 //! scripts/gpu-pack.sh) and is passed to the peer as its torch device (`cuda` or `cpu`).
+//! `PDD_BREAKDOWN=1` also prints both step breakdowns by layer kind (pdd's from
+//! `pdd::nn::profile`, the peer's from torch.profiler; docs/performance.md).
 //!
 //! Shapes: lorenz96-quick as its preset (8 trajectories × 32 frames); kolmogorov-quick at 4 × 16
 //! frames (the preset trains 2 × 8-frame crops; the larger batch keeps the numbers comparable
@@ -33,17 +35,27 @@ fn device() -> Device {
     choice.parse::<pdd::backend::DeviceChoice>().unwrap().device().unwrap()
 }
 
+/// Whether `PDD_BREAKDOWN` asks for the per-kind breakdowns.
+fn breakdown() -> bool {
+    std::env::var("PDD_BREAKDOWN").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
 fn torch_seconds_per_step(case: &BenchCase, steps: usize, python: &str) -> Option<f64> {
     let cfg = peer_config(case, steps).to_string();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/peers/unet.py");
     let choice = std::env::var("PDD_DEVICE").unwrap_or_else(|_| "cpu".into());
     let torch_device = if choice == "cpu" { "cpu" } else { "cuda" };
-    let out = std::process::Command::new(python)
-        .args([script, "--bench", &cfg, "--device", torch_device])
-        .output()
-        .ok()?;
+    let mut args = vec![script, "--bench", &cfg, "--device", torch_device];
+    if breakdown() {
+        args.push("--profile");
+    }
+    let out = std::process::Command::new(python).args(args).output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(text.lines().last()?).ok()?;
+    let json = text.lines().find(|l| l.starts_with('{'))?;
+    if breakdown() {
+        text.lines().filter(|l| !l.starts_with('{')).for_each(|l| println!("  torch {l}"));
+    }
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
     v["seconds_per_step"].as_f64()
 }
 
@@ -76,6 +88,14 @@ fn main() {
             r.backward,
             r.optimiser
         );
+        if breakdown() {
+            for p in &r.parts {
+                println!(
+                    "  pdd {:<34} forward {:.4} backward {:.4}",
+                    p.part, p.forward, p.backward
+                );
+            }
+        }
     }
     println!("(pdd/torch > 1 means pdd is faster; U-Net N = network inputs per micro-batch)");
 }

@@ -1,4 +1,4 @@
-//! The fused CPU ops (`pdd::nn::periodic_conv`, `pdd::nn::silu`) against burn's own ops: forward
+//! The fused CPU ops (`pdd::nn::periodic_conv`, `pdd::nn::silu`, `pdd::nn::rms_norm_film_silu`) against burn's own ops: forward
 //! values and every gradient, 1-D and 2-D, odd and even sizes, kernels 1 and 3, strides 1 and 2.
 //!
 //! Tolerance: the largest absolute difference is at most `1e-5 · (1 + max |reference|)`; the two
@@ -136,4 +136,75 @@ fn silu_matches_burn_forward_and_gradient() {
         values(pdd::nn::silu(plain.clone())),
         values(burn::tensor::activation::silu(plain)),
     );
+}
+
+/// `(y, dx, dγ, dscale, dshift)` of `L = Σ y·r` through the fused norm → FiLM → SiLU or burn's.
+fn norm_film_silu(x: &Tensor<4>, film: bool, fused: bool) -> Vec<Vec<f32>> {
+    let d = x.device();
+    let [n, c, _, _] = x.dims();
+    let x = x.clone().require_grad();
+    let gamma = randn([c], 11, &d).add_scalar(1.0).require_grad();
+    let (s, b) =
+        (randn([n, c, 1, 1], 12, &d).require_grad(), randn([n, c, 1, 1], 13, &d).require_grad());
+    let f = film.then(|| (s.clone(), b.clone()));
+    let y = if fused {
+        pdd::nn::rms_norm_film_silu(x.clone(), gamma.clone(), f)
+    } else {
+        pdd::nn::rms_norm_film_silu_reference(x.clone(), gamma.clone(), f)
+    };
+    let grads = (y.clone() * randn(y.dims(), 14, &d)).sum().backward();
+    let mut out =
+        vec![values(y), values(x.grad(&grads).unwrap()), values(gamma.grad(&grads).unwrap())];
+    if film {
+        out.extend([values(s.grad(&grads).unwrap()), values(b.grad(&grads).unwrap())]);
+    } else {
+        assert!(s.grad(&grads).is_none() && b.grad(&grads).is_none());
+    }
+    out
+}
+
+#[test]
+fn norm_film_silu_matches_burn_forward_and_every_gradient() {
+    let ad = Device::flex().autodiff();
+    for (shape, film) in [([3, 5, 1, 13], true), ([2, 4, 7, 9], true), ([4, 6, 1, 16], false)] {
+        let x = randn(shape, 10, &ad).mul_scalar(2.0);
+        assert_eq!(fused_route(&x.clone().require_grad()), Route::FlexAutodiff);
+        let names =
+            ["forward", "input gradient", "gain gradient", "scale gradient", "shift gradient"];
+        let got = norm_film_silu(&x, film, true);
+        let want = norm_film_silu(&x, film, false);
+        assert_eq!(got.len(), want.len());
+        for ((g, w), name) in got.into_iter().zip(want).zip(names) {
+            assert_close(&format!("{shape:?} film {film}: {name}"), g, w);
+        }
+    }
+}
+
+#[test]
+fn norm_film_silu_without_autodiff_matches_burn() {
+    let d = Device::flex();
+    let x = randn([2, 3, 5, 4], 15, &d);
+    let gamma = randn([3], 16, &d);
+    let film = Some((randn([2, 3, 1, 1], 17, &d), randn([2, 3, 1, 1], 18, &d)));
+    assert_eq!(fused_route(&x), Route::Flex);
+    assert_close(
+        "norm film silu without autodiff",
+        values(pdd::nn::rms_norm_film_silu(x.clone(), gamma.clone(), film.clone())),
+        values(pdd::nn::rms_norm_film_silu_reference(x, gamma, film)),
+    );
+}
+
+#[test]
+fn norm_film_silu_at_a_zero_position_keeps_the_clamped_gradient() {
+    // one position with all channels 0: max(‖x‖, 1e-12) is clamped and passes no gradient to ‖x‖
+    let ad = Device::flex().autodiff();
+    let mut v = values(randn([1, 3, 1, 4], 19, &ad));
+    (0..3).for_each(|c| v[c * 4 + 2] = 0.0);
+    let x = Tensor::<1>::from_floats(v.as_slice(), &ad).reshape([1, 3, 1, 4]);
+    let got = norm_film_silu(&x, true, true);
+    let want = norm_film_silu(&x, true, false);
+    for (g, w) in got.into_iter().zip(want) {
+        assert!(g.iter().all(|v| v.is_finite()));
+        assert_close("zero position", g, w);
+    }
 }

@@ -2,14 +2,25 @@
 parameter counts and CPU training-step timing.
 
     python benches/peers/unet.py --counts            # parameter counts of the paper configs
-    python benches/peers/unet.py --bench quick|paper # steps/s of one Adam step (2 micro-batches)
+    python benches/peers/unet.py --bench JSON           # seconds per Adam step (accum micro-batches)
+    python benches/peers/unet.py --bench JSON --profile # ... and torch.profiler's breakdown by the
+                                                        # layer kinds of `pdd bench train-step`
 
 Written from docs/reference.md (no reference code copied). Uses torch's CPU build.
 """
-import argparse, math, time, json, sys
+import argparse, contextlib, math, time, json, sys
+from collections import defaultdict
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+PROFILING = False
+
+
+def part(name):
+    """A torch.profiler scope naming one of pdd's layer kinds (src/nn/profile.rs); free when off."""
+    return torch.autograd.profiler.record_function("pdd::" + name) if PROFILING else contextlib.nullcontext()
 
 
 def conv(nd, cin, cout, k, stride=1, bias=True):
@@ -143,28 +154,93 @@ class UNet(nn.Module):
             x = dn(x)
         x = self.m2(self.ma(self.m1(x, e)), e)
         for i, (r1, r2, at, upc) in enumerate(self.up):
-            x = at(r2(r1(torch.cat([x, skips.pop()], 1), e), e))
+            with part("resample"):
+                x = torch.cat([x, skips.pop()], 1)
+            x = at(r2(r1(x, e), e))
             if not isinstance(upc, nn.Identity):
-                x = upc(F.interpolate(x, scale_factor=2, mode="nearest-exact"))
-        return self.head(self.final(torch.cat([x, h0], 1)))
+                with part("resample"):
+                    x = F.interpolate(x, scale_factor=2, mode="nearest-exact")
+                x = upc(x)
+        with part("resample"):
+            x = torch.cat([x, h0], 1)
+        return self.head(self.final(x))
 
 
 def window(net, x, t, w):
     """x: (B, C, F, *space) → drift (B, C, F, *space); causal window of w slices."""
     b, c, f = x.shape[:3]
     sp = x.shape[3:]
-    p = torch.cat([torch.zeros(b, c, w - 1, *sp, device=x.device), x], 2)
-    s = torch.stack([p[:, :, k:k + f] for k in range(w)], 2)  # (B, C, w, F, *sp)
-    s = s.movedim(3, 1).reshape(b * f, c * w, *sp)
+    with part("window"):
+        p = torch.cat([torch.zeros(b, c, w - 1, *sp, device=x.device), x], 2)
+        s = torch.stack([p[:, :, k:k + f] for k in range(w)], 2)  # (B, C, w, F, *sp)
+        s = s.movedim(3, 1).reshape(b * f, c * w, *sp)
     y = net(s, t.repeat_interleave(f))
-    return y.reshape(b, f, c, *sp).movedim(1, 2)
+    with part("window"):
+        return y.reshape(b, f, c, *sp).movedim(1, 2)
 
 
 def pdd_loss(net, xt, t, sig, w):
     g = window(net, xt, t, w)
-    v = xt[:, :, 1:] - xt[:, :, :-1]
-    d = (v - g[:, :, :-1]) / sig.view(-1, *([1] * (xt.dim() - 1)))
-    return d.pow(2).mean()
+    with part("loss"):
+        v = xt[:, :, 1:] - xt[:, :, :-1]
+        d = (v - g[:, :, :-1]) / sig.view(-1, *([1] * (xt.dim() - 1)))
+        return d.pow(2).mean()
+
+
+# The layer kinds of src/nn/profile.rs, by module class (inner scopes win, as in pdd).
+KINDS = {nn.Conv1d: "conv", nn.Conv2d: "conv", "Block": "norm-film-silu", nn.SiLU: "silu",
+         "LinAttn": "attention", "FullAttn": "attention", "ResBlock": "network-other",
+         "UNet": "network-other"}
+
+
+def instrument(net):
+    """Opens a `part` scope around every module of a kind in KINDS (and the time MLP)."""
+    def hook(name):
+        def pre(mod, args):
+            mod._pdd_scope = part(name)
+            mod._pdd_scope.__enter__()
+
+        def post(mod, args, out):
+            mod._pdd_scope.__exit__(None, None, None)
+        return pre, post
+
+    for mod in net.modules():
+        name = KINDS.get(type(mod)) or KINDS.get(type(mod).__name__)
+        if mod is getattr(net, "tmlp", None):
+            name = "time-embedding"
+        if name:
+            pre, post = hook(name)
+            mod.register_forward_pre_hook(pre)
+            mod.register_forward_hook(post)
+
+
+def breakdown(prof, steps):
+    """Seconds per step by (kind, pass) from a torch.profiler run: every event's self time goes
+    to its innermost `pdd::` scope (forward) or, inside autograd's evaluate_function, to the
+    scope of the forward op that made the node (matched by sequence number)."""
+    events = list(prof.events())
+    def ancestors(e):
+        while e is not None:
+            yield e
+            e = e.cpu_parent
+    seq_part = {}
+    for e in events:
+        if e.sequence_nr >= 0 and not e.name.startswith("autograd::") and "Backward" not in e.name:
+            scope = next((a.name[5:] for a in ancestors(e) if a.name.startswith("pdd::")), "rest")
+            seq_part.setdefault(e.sequence_nr, scope)
+    out = defaultdict(float)
+    for e in events:
+        chain = list(ancestors(e))
+        node = next((a for a in chain if a.name.startswith("autograd::engine::evaluate_function")), None)
+        if any(a.name.startswith("Optimizer.") for a in chain):
+            key = ("optimiser", "step")
+        elif node is not None:
+            seq = next((c.sequence_nr for a in [node] + node.cpu_children for c in [a] if c.sequence_nr >= 0), -1)
+            key = (seq_part.get(seq, "rest"), "backward")
+        else:
+            key = (next((a.name[5:] for a in chain if a.name.startswith("pdd::")), "rest"), "forward")
+        out[key] += e.self_cpu_time_total * 1e-6 / steps
+    return out
 
 
 CONFIGS = {
@@ -184,6 +260,7 @@ def main():
     ap.add_argument("--counts", action="store_true")
     ap.add_argument("--bench", help="JSON: {name, nd, C, space, mults, att, dim, heads, dh, frames, batch, accum, steps}")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--profile", action="store_true", help="with --bench: torch.profiler breakdown")
     ap.add_argument("--device", default="cpu", help="torch device: cpu or cuda (scripts/gpu-run.sh)")
     a = ap.parse_args()
     dev = torch.device(a.device)
@@ -218,6 +295,26 @@ def main():
         sync()
         dt = (time.perf_counter() - t0) / cfg["steps"]
         print(json.dumps({"name": cfg["name"], "seconds_per_step": dt, "steps_per_second": 1 / dt}))
+        if a.profile:
+            profile(net, step, cfg["steps"], dt)
+
+
+def profile(net, step, steps, dt):
+    """Prints torch.profiler's breakdown of `steps` more steps by pdd's layer kinds."""
+    global PROFILING
+    PROFILING = True
+    instrument(net)
+    from torch.profiler import ProfilerActivity, profile as torch_profile
+    with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        pt = (time.perf_counter() - t0) / steps
+    parts = breakdown(prof, steps)
+    total = sum(parts.values())
+    print(f"profiled: {pt:.3f} s/step (unprofiled {dt:.3f}); self time by kind, s/step and share:")
+    for (kind, phase), s in sorted(parts.items(), key=lambda kv: -kv[1]):
+        print(f"  {kind:<16} {phase:<9} {s:8.4f}  {100 * s / total:5.1f} %")
 
 
 if __name__ == "__main__":

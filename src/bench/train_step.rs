@@ -5,6 +5,7 @@
 use super::{BenchCase, timed};
 use crate::Result;
 use crate::nn::UNet;
+use crate::nn::profile::{self, PartTime};
 use crate::predictor::{ActionScale, Builtin, PredictorShape, PredictorSpec, pdd_loss};
 use burn::optim::{AdamConfig, GradientsAccumulator, GradientsParams};
 use burn::prelude::*;
@@ -33,6 +34,42 @@ pub struct TrainTiming {
     pub backward: f64,
     /// Of which: the Adam update.
     pub optimiser: f64,
+    /// Seconds per step by layer kind ([`crate::nn::profile`]): the network's parts, then what
+    /// the parts leave of the forward pass and of the backward pass (burn's own ops and its
+    /// autodiff bookkeeping), so that the rows sum to `forward + backward`.
+    pub parts: Vec<PartRow>,
+}
+
+/// One row of [`TrainTiming::parts`].
+#[derive(Debug, Clone, Serialize)]
+pub struct PartRow {
+    /// What the row counts.
+    pub part: String,
+    /// Forward seconds per step.
+    pub forward: f64,
+    /// Backward seconds per step.
+    pub backward: f64,
+}
+
+/// The rows of [`TrainTiming::parts`] from `total` parts over `steps` steps.
+fn part_rows(total: Vec<PartTime>, steps: usize, forward: f64, backward: f64) -> Vec<PartRow> {
+    let per = |s: f64| s / steps as f64;
+    let mut rows: Vec<PartRow> = total
+        .iter()
+        .map(|t| PartRow {
+            part: t.part.label().into(),
+            forward: per(t.forward),
+            backward: per(t.backward),
+        })
+        .collect();
+    let (f, b) = rows.iter().fold((0.0, 0.0), |(f, b), r| (f + r.forward, b + r.backward));
+    rows.push(PartRow { part: "rest of forward".into(), forward: forward - f, backward: 0.0 });
+    rows.push(PartRow {
+        part: "burn's backward ops + autodiff".into(),
+        forward: 0.0,
+        backward: backward - b,
+    });
+    rows
 }
 
 /// Times `steps` training steps (after one warm-up step) of `case` on `device` (autodiff is
@@ -54,7 +91,12 @@ pub fn train_step(case: &BenchCase, device: &Device, steps: usize) -> Result<Tra
     let t = Tensor::<1>::full([b], 500.0, device);
     let s = ActionScale::Scalar(Tensor::<1>::full([b], 0.5, device));
     let mut parts = [0.0f64; 3];
+    let was_on = profile::enabled();
+    profile::enable(true);
     for step in 0..=steps {
+        if step == 1 {
+            profile::reset();
+        }
         let mut acc = GradientsAccumulator::new();
         let mut now = [0.0f64; 3];
         let m = model.take().expect("the model is put back after every step");
@@ -74,7 +116,10 @@ pub fn train_step(case: &BenchCase, device: &Device, steps: usize) -> Result<Tra
             parts.iter_mut().zip(now).for_each(|(p, v)| *p += v / steps as f64);
         }
     }
+    let total = profile::snapshot();
+    profile::enable(was_on);
     Ok(TrainTiming {
+        parts: part_rows(total, steps, parts[0], parts[1]),
         preset: case.preset.clone(),
         device: format!("{device:?}"),
         batch: b,

@@ -327,7 +327,10 @@ impl Metadata {
 }
 
 pub(crate) fn h5err(path: &Path) -> impl Fn(hdf5::Error) -> Error + '_ {
-    move |e| Error::Hdf5 { path: path.to_path_buf(), message: e.to_string() }
+    move |e| Error::Hdf5 {
+        path: path.to_path_buf(),
+        message: super::disk::blame_full_disk(e.to_string(), path, super::disk::free_bytes(path)),
+    }
 }
 
 fn put_attr<T: H5Type>(loc: &Location, name: &str, value: &T) -> hdf5::Result<()> {

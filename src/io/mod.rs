@@ -3,10 +3,12 @@
 //! * [`atomic`]: write to a temporary name in the target's directory, rename when complete, never
 //!   overwrite unless asked.
 //! * [`dataset`]: the HDF5 trajectory dataset (writer, reader, merge of shards).
+//! * [`disk`]: free space, so that a write failing on a full disk says so.
 //! * [`samples`]: HDF5 files of generated paths with their settings.
 
 pub mod atomic;
 pub mod dataset;
+pub mod disk;
 pub mod generate;
 pub mod samples;
 pub mod second_order;

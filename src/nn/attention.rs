@@ -2,6 +2,7 @@
 
 use super::norm::ChannelLayerNorm;
 use super::periodic::{PeriodicConv, Spatial};
+use super::profile::{self, Part};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
@@ -45,6 +46,10 @@ impl LinearAttention {
 
     /// `x + attention(norm(x))`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        profile::forward(Part::Attention, || self.attend(x))
+    }
+
+    fn attend(&self, x: Tensor<4>) -> Tensor<4> {
         let [n, _c, h, w] = x.dims();
         let (hd, dh, p) = (self.heads, self.dim_head, h * w);
         let qkv = self.to_qkv.forward(self.norm.forward(x.clone())).reshape([n, 3, hd, dh, p]);
@@ -90,6 +95,10 @@ impl FullAttention {
 
     /// `x + attention(norm(x))`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        profile::forward(Part::Attention, || self.attend(x))
+    }
+
+    fn attend(&self, x: Tensor<4>) -> Tensor<4> {
         let [n, c, h, w] = x.dims();
         let (hd, dh, p) = (self.heads, self.dim_head, h * w);
         let tokens = self.norm.forward(x.clone()).reshape([n, c, p]).swap_dims(1, 2); // [n, p, c]

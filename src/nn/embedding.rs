@@ -51,8 +51,10 @@ impl TimeMlp {
 
     /// `[N] → [N, 4·dim]`.
     pub fn forward(&self, t: Tensor<1>) -> Tensor<2> {
-        let e = sinusoidal_embedding(t, self.dim, self.base);
-        self.lin2.forward(self.act.forward(self.lin1.forward(e)))
+        super::profile::forward(super::profile::Part::TimeEmbedding, || {
+            let e = sinusoidal_embedding(t, self.dim, self.base);
+            self.lin2.forward(self.act.forward(self.lin1.forward(e)))
+        })
     }
 }
 

@@ -11,13 +11,17 @@ mod fast;
 mod fno;
 mod norm;
 mod periodic;
+pub mod profile;
 mod resblock;
 mod unet;
 mod zeroed;
 
 pub use attention::{FullAttention, LinearAttention};
 pub use embedding::{TimeMlp, sinusoidal_embedding};
-pub use fast::{Route, periodic_conv, route as fused_route, silu};
+pub use fast::{
+    Route, periodic_conv, rms_norm_film_silu, rms_norm_film_silu_reference, route as fused_route,
+    silu,
+};
 pub use fno::{
     Fno, FnoBlock, FnoConfig, FnoProjection, SpectralConv, SpectralConvConfig, pointwise,
 };

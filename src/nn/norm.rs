@@ -20,12 +20,17 @@ impl ChannelRmsNorm {
 
     /// Normalises `x` `[N, C, H, W]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let c = self.gamma.dims()[0];
-        // max(‖x‖, 1e-12) == sqrt(max(‖x‖², 1e-24)); the clamp keeps the gradient finite at 0.
-        let norm = x.clone().square().sum_dim(1).clamp_min(1e-24).sqrt();
-        let g = self.gamma.val().reshape([1, c, 1, 1]).mul_scalar((c as f32).sqrt());
-        x.div(norm).mul(g)
+        rms_norm(x, self.gamma.val())
     }
+}
+
+/// [`ChannelRmsNorm`]'s computation with gain `gamma [C]` on `x [N, C, H, W]`, in burn's ops.
+pub(crate) fn rms_norm(x: Tensor<4>, gamma: Tensor<1>) -> Tensor<4> {
+    let c = gamma.dims()[0];
+    // max(‖x‖, 1e-12) == sqrt(max(‖x‖², 1e-24)); the clamp keeps the gradient finite at 0.
+    let norm = x.clone().square().sum_dim(1).clamp_min(1e-24).sqrt();
+    let g = gamma.reshape([1, c, 1, 1]).mul_scalar((c as f32).sqrt());
+    x.div(norm).mul(g)
 }
 
 /// Layer normalisation over channels without bias: `(x − mean_c)/√(var_c + 1e−5) · γ_c`

@@ -168,6 +168,10 @@ impl PeriodicConv {
     /// On the CPU backend this is one fused op ([`super::fast::periodic_conv`]); elsewhere burn's
     /// pad + valid convolution. Both compute the same sums (up to float summation order).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        super::profile::forward(super::profile::Part::Conv, || self.forward_fused(x))
+    }
+
+    fn forward_fused(&self, x: Tensor<4>) -> Tensor<4> {
         let y = super::fast::periodic_conv(x, self.conv.weight.val(), self.conv.stride);
         match &self.conv.bias {
             Some(b) => {

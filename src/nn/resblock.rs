@@ -1,12 +1,14 @@
 //! Convolution blocks with FiLM conditioning (docs/reference.md §8.3).
 
-use super::fast::silu;
+use super::fast::{rms_norm_film_silu, silu};
 use super::norm::ChannelRmsNorm;
 use super::periodic::{PeriodicConv, Spatial};
+use super::profile::{self, Part};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 
-/// Periodic conv (k = 3) → RMSNorm → optional FiLM `x·(scale+1)+shift` → SiLU.
+/// Periodic conv (k = 3) → RMSNorm → optional FiLM `x·(scale+1)+shift` → SiLU (the last three
+/// one fused op on the CPU, [`super::rms_norm_film_silu`]).
 /// `[N, C_in, H, W] → [N, C_out, H, W]`.
 #[derive(Module, Debug)]
 pub struct Block {
@@ -27,18 +29,15 @@ impl Block {
 
     /// Applies the block; `film = (scale, shift)`, each `[N, C_out, 1, 1]`.
     pub fn forward(&self, x: Tensor<4>, film: Option<(Tensor<4>, Tensor<4>)>) -> Tensor<4> {
-        let mut h = self.norm.forward(self.conv.forward(x));
-        if let Some((scale, shift)) = film {
-            h = h.mul(scale.add_scalar(1.0)).add(shift);
-        }
-        silu(h)
+        let h = self.conv.forward(x);
+        profile::forward(Part::NormFilmSilu, || rms_norm_film_silu(h, self.norm.gamma.val(), film))
     }
 }
 
 /// FiLM parameters from an embedding: `Linear(SiLU(e))` `[N, 2C]` split into `(scale, shift)`,
 /// each `[N, C, 1, 1]`, applied as `x·(scale+1)+shift`.
 pub(crate) fn film_params(lin: &Linear, e: Tensor<2>) -> (Tensor<4>, Tensor<4>) {
-    let ss = lin.forward(silu(e));
+    let ss = lin.forward(profile::forward(Part::Silu, || silu(e)));
     let [n, c2] = ss.dims();
     let c = c2 / 2;
     let scale = ss.clone().narrow(1, 0, c).reshape([n, c, 1, 1]);

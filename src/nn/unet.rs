@@ -3,6 +3,7 @@
 use super::attention::{FullAttention, LinearAttention};
 use super::embedding::TimeMlp;
 use super::periodic::{PeriodicConv, Spatial, upsample_nearest};
+use super::profile::{self, Part};
 use super::resblock::ResBlock;
 use crate::error::{Error, Result};
 use burn::config::Config;
@@ -275,6 +276,10 @@ pub struct UNet {
 impl UNet {
     /// Runs the network: `x` `[N, C_in, H, W]`, `t` `[N]` → heads `[N, C_out, H, W]`.
     pub fn forward(&self, x: Tensor<4>, t: Tensor<1>) -> Heads {
+        profile::forward(Part::NetworkOther, || self.forward_levels(x, t))
+    }
+
+    fn forward_levels(&self, x: Tensor<4>, t: Tensor<1>) -> Heads {
         let h0 = self.init_conv.forward(x);
         let e = self.time_mlp.forward(t);
         let mut x = h0.clone();
@@ -289,12 +294,16 @@ impl UNet {
         x = self.mid2.forward(self.mid_attn.forward(self.mid1.forward(x, Some(&e))), Some(&e));
         for level in &self.up {
             let skip = skips.pop().expect("one skip per level");
-            x = level.blocks(Tensor::cat(vec![x, skip], 1), &e);
+            x = level
+                .blocks(profile::forward(Part::Resample, || Tensor::cat(vec![x, skip], 1)), &e);
             if let Some(conv) = &level.resample {
-                x = conv.forward(upsample_nearest(x, self.upsample));
+                x = conv.forward(profile::forward(Part::Resample, || {
+                    upsample_nearest(x, self.upsample)
+                }));
             }
         }
-        let z = self.final_block.forward(Tensor::cat(vec![x, h0], 1), None);
+        let z = profile::forward(Part::Resample, || Tensor::cat(vec![x, h0], 1));
+        let z = self.final_block.forward(z, None);
         Heads {
             drift: self.drift_head.forward(z.clone()),
             noise: self.noise_head.as_ref().map(|h| h.forward(z)),

@@ -2,6 +2,7 @@
 
 use super::action::ActionScale;
 use super::window::{PathPrediction, Predictor};
+use crate::nn::profile::{self, Part};
 use burn::prelude::*;
 
 /// Normalised residuals of the Gaussian path density (docs/reference.md §3.3):
@@ -38,9 +39,11 @@ pub fn pdd_loss<P: Predictor>(
     t: Tensor<1>,
     scale: &ActionScale,
 ) -> LossParts {
-    let PathPrediction { drift, .. } = predictor.forward(x_t.clone(), t);
-    let d = path_residual(x_t, drift, scale).square().mean();
-    LossParts { total: d.clone(), drift: d, noise: None }
+    profile::forward(Part::Loss, || {
+        let PathPrediction { drift, .. } = predictor.forward(x_t.clone(), t);
+        let d = path_residual(x_t, drift, scale).square().mean();
+        LossParts { total: d.clone(), drift: d, noise: None }
+    })
 }
 
 /// SA-PDD loss (docs/reference.md §4.2): `w_drift · mean(R²) + w_noise · mean((ε̂ − ε)²)`
@@ -58,14 +61,16 @@ pub fn sa_pdd_loss<P: Predictor>(
     w_drift: f32,
     w_noise: f32,
 ) -> LossParts {
-    let PathPrediction { drift, noise } = predictor.forward(x_t.clone(), t);
-    let noise =
-        noise.expect("SA-PDD needs a predictor with a noise head (model.noise_head = true)");
-    let d = path_residual(x_t, drift, scale).square().mean();
-    let n = (noise - eps).square().mean();
-    LossParts {
-        total: d.clone().mul_scalar(w_drift) + n.clone().mul_scalar(w_noise),
-        drift: d,
-        noise: Some(n),
-    }
+    profile::forward(Part::Loss, || {
+        let PathPrediction { drift, noise } = predictor.forward(x_t.clone(), t);
+        let noise =
+            noise.expect("SA-PDD needs a predictor with a noise head (model.noise_head = true)");
+        let d = path_residual(x_t, drift, scale).square().mean();
+        let n = (noise - eps).square().mean();
+        LossParts {
+            total: d.clone().mul_scalar(w_drift) + n.clone().mul_scalar(w_noise),
+            drift: d,
+            noise: Some(n),
+        }
+    })
 }

@@ -4,6 +4,7 @@ use super::backbone::Backbone;
 use super::linear_gaussian::{LinearGaussian, host_indices};
 use crate::error::{Error, Result};
 use crate::nn::Heads;
+use crate::nn::profile::{self, Part};
 use burn::prelude::*;
 use std::sync::Arc;
 
@@ -174,13 +175,13 @@ impl<M: Backbone> Predictor for SlidingWindow<M> {
     }
 
     fn forward(&self, x: Tensor<5>, t: Tensor<1>) -> PathPrediction {
-        let skip = self.skip_heads(&x, &t);
-        let (folded, tt, dims) = self.stack(x, t);
+        let (skip, (folded, tt, dims)) =
+            profile::forward(Part::Window, || (self.skip_heads(&x, &t), self.stack(x, t)));
         let heads = self.backbone.forward(folded, tt);
-        let out = PathPrediction {
+        let out = profile::forward(Part::Window, || PathPrediction {
             drift: Self::unfold(heads.drift, dims),
             noise: heads.noise.map(|n| Self::unfold(n, dims)),
-        };
+        });
         match skip {
             None => out,
             Some((d, n)) => {

@@ -10,6 +10,7 @@
 use super::conv_kernel::{self, ConvGeometry};
 use super::flex::{self, Ad};
 use crate::nn::pad_periodic;
+use crate::nn::profile::{self, Part};
 use burn::backend::tensor::FloatTensor;
 use burn::prelude::*;
 use burn::tensor::module::conv2d;
@@ -45,7 +46,7 @@ fn geometry(x: &FlexTensor, w: &FlexTensor, [sy, sx]: [usize; 2]) -> ConvGeometr
 
 fn forward_flex(x: &FlexTensor, w: &FlexTensor, stride: [usize; 2]) -> FlexTensor {
     let g = geometry(x, w, stride);
-    let y = flex::with_slices(x, w, |xs, ws| conv_kernel::forward(&g, xs, ws));
+    let y = flex::with_slices(&[x.clone(), w.clone()], |[xs, ws]| conv_kernel::forward(&g, xs, ws));
     flex::tensor(y, [g.n, g.c_out, g.ho(), g.wo()])
 }
 
@@ -65,8 +66,9 @@ impl Backward<Flex, 2> for PeriodicConvBackward {
         let g = geometry(&x, &w, stride);
         let want = [node_x.is_some(), node_w.is_some()];
         let dys = dy.as_slice::<f32>().expect("f32 output gradient");
-        let (dx, dw) =
-            flex::with_slices(&x, &w, |xs, ws| conv_kernel::backward(&g, xs, ws, dys, want));
+        let (dx, dw) = profile::backward(Part::Conv, || {
+            flex::with_slices(&[x, w], |[xs, ws]| conv_kernel::backward(&g, xs, ws, dys, want))
+        });
         if let (Some(node), Some(dx)) = (node_x, dx) {
             grads.register::<Flex>(node.id, flex::tensor(dx, [g.n, g.c_in, g.h, g.w]));
         }

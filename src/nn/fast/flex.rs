@@ -67,10 +67,13 @@ pub fn contiguous(t: FlexTensor) -> FlexTensor {
     if t.is_contiguous() { t } else { t.to_contiguous() }
 }
 
-/// Runs `f` on the row-major f32 elements of `a` and `b`.
-pub fn with_slices<R>(a: &FlexTensor, b: &FlexTensor, f: impl FnOnce(&[f32], &[f32]) -> R) -> R {
-    let (a, b) = (contiguous(a.clone()), contiguous(b.clone()));
-    f(a.as_slice::<f32>().expect("f32 tensor"), b.as_slice::<f32>().expect("f32 tensor"))
+/// Runs `f` on the row-major f32 elements of each tensor of `t`.
+///
+/// # Panics
+/// If a tensor is not f32.
+pub fn with_slices<const K: usize, R>(t: &[FlexTensor; K], f: impl FnOnce([&[f32]; K]) -> R) -> R {
+    let t = t.clone().map(contiguous);
+    f(std::array::from_fn(|i| t[i].as_slice::<f32>().expect("f32 tensor")))
 }
 
 /// A contiguous f32 flex tensor of `shape` from its row-major elements.

@@ -4,9 +4,12 @@
 mod conv;
 mod conv_kernel;
 mod flex;
+mod norm;
+mod norm_kernel;
 mod silu;
 mod silu_kernel;
 
 pub use conv::periodic_conv;
 pub use flex::{Route, route};
+pub use norm::{rms_norm_film_silu, rms_norm_film_silu_reference};
 pub use silu::silu;

@@ -4,6 +4,7 @@
 
 use super::flex::{self, Ad};
 use super::silu_kernel;
+use crate::nn::profile::{self, Part};
 use burn::backend::TensorMetadata;
 use burn::backend::tensor::FloatTensor;
 use burn::prelude::*;
@@ -40,10 +41,12 @@ impl Backward<Flex, 1> for SiluBackward {
         let [Some(node)] = ops.parents else { return };
         let dy = flex::contiguous(grads.consume::<Flex>(&ops.node));
         let x = flex::contiguous(ckp.retrieve_node_output::<FlexTensor>(ops.state));
-        let dx = silu_kernel::backward(
-            x.as_slice::<f32>().expect("f32 tensor"),
-            dy.as_slice::<f32>().expect("f32 output gradient"),
-        );
+        let dx = profile::backward(Part::Silu, || {
+            silu_kernel::backward(
+                x.as_slice::<f32>().expect("f32 tensor"),
+                dy.as_slice::<f32>().expect("f32 output gradient"),
+            )
+        });
         grads.register::<Flex>(node.id, flex::tensor_shaped(dx, x.shape()));
     }
 }
