@@ -1,4 +1,4 @@
-//! The fused CPU ops (`pdd::nn::periodic_conv`, `pdd::nn::silu`, `pdd::nn::rms_norm_film_silu`) against burn's own ops: forward
+//! The fused CPU ops (`pdd::nn::periodic_conv`, `pdd::nn::silu`, `pdd::nn::rms_norm_film_silu`, `pdd::nn::upsample_nearest`) against burn's own ops: forward
 //! values and every gradient, 1-D and 2-D, odd and even sizes, kernels 1 and 3, strides 1 and 2.
 //!
 //! Tolerance: the largest absolute difference is at most `1e-5 · (1 + max |reference|)`; the two
@@ -207,4 +207,42 @@ fn norm_film_silu_at_a_zero_position_keeps_the_clamped_gradient() {
         assert!(g.iter().all(|v| v.is_finite()));
         assert_close("zero position", g, w);
     }
+}
+
+#[test]
+fn upsample_matches_burn_forward_and_gradient() {
+    let ad = Device::flex().autodiff();
+    // 1-D (fy = 1) and 2-D factors, odd sizes; the forward is a copy and must agree exactly
+    for (shape, factors) in
+        [([3, 5, 7, 11], [2, 2]), ([2, 3, 1, 9], [1, 2]), ([2, 2, 3, 4], [3, 1])]
+    {
+        let x = randn(shape, 8, &ad).require_grad();
+        assert_eq!(fused_route(&x), Route::FlexAutodiff);
+        let [n, c, h, w] = shape;
+        let r = randn([n, c, h * factors[0], w * factors[1]], 9, &ad);
+        let grad = |fused: bool| {
+            let y = if fused {
+                pdd::nn::upsample_nearest(x.clone(), factors)
+            } else {
+                pdd::nn::upsample_nearest_reference(x.clone(), factors)
+            };
+            let grads = (y.clone() * r.clone()).sum().backward();
+            (values(y), values(x.grad(&grads).unwrap()))
+        };
+        let ((fy, fg), (ry, rg)) = (grad(true), grad(false));
+        assert_eq!(fy, ry, "upsample forward {shape:?} × {factors:?}");
+        assert_close("upsample gradient", fg, rg);
+        let plain = randn(shape, 10, &Device::flex());
+        assert_eq!(
+            values(pdd::nn::upsample_nearest(plain.clone(), factors)),
+            values(pdd::nn::upsample_nearest_reference(plain, factors)),
+            "upsample without autodiff"
+        );
+    }
+}
+
+#[test]
+#[should_panic(expected = "must be ≥ 1")]
+fn upsample_refuses_a_zero_factor() {
+    let _ = pdd::nn::upsample_nearest(randn([1, 1, 2, 2], 1, &Device::flex()), [0, 2]);
 }

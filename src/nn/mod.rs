@@ -20,13 +20,13 @@ pub use attention::{FullAttention, LinearAttention};
 pub use embedding::{TimeMlp, sinusoidal_embedding};
 pub use fast::{
     Route, periodic_conv, rms_norm_film_silu, rms_norm_film_silu_reference, route as fused_route,
-    silu,
+    silu, upsample_nearest, upsample_nearest_reference,
 };
 pub use fno::{
     Fno, FnoBlock, FnoConfig, FnoProjection, SpectralConv, SpectralConvConfig, pointwise,
 };
 pub use norm::{ChannelLayerNorm, ChannelRmsNorm};
-pub use periodic::{PeriodicConv, PeriodicConvConfig, Spatial, pad_periodic, upsample_nearest};
+pub use periodic::{PeriodicConv, PeriodicConvConfig, Spatial, pad_periodic};
 pub use resblock::{Block, ResBlock};
 pub use unet::{Heads, Level, UNet, UNetConfig};
 pub use zeroed::zeroed;

@@ -189,20 +189,10 @@ impl PeriodicConv {
     }
 }
 
-/// Nearest-neighbour up-sampling by integer factors `[fy, fx]`: `[N, C, H, W] → [N, C, fy·H, fx·W]`.
-pub fn upsample_nearest(x: Tensor<4>, [fy, fx]: [usize; 2]) -> Tensor<4> {
-    let [n, c, h, w] = x.dims();
-    x.reshape([n, c, h, 1, w, 1]).repeat_dim(3, fy).repeat_dim(5, fx).reshape([
-        n,
-        c,
-        h * fy,
-        w * fx,
-    ])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::upsample_nearest;
 
     fn dev() -> Device {
         Device::flex()

@@ -2,9 +2,10 @@
 
 use super::attention::{FullAttention, LinearAttention};
 use super::embedding::TimeMlp;
-use super::periodic::{PeriodicConv, Spatial, upsample_nearest};
+use super::periodic::{PeriodicConv, Spatial};
 use super::profile::{self, Part};
 use super::resblock::ResBlock;
+use super::upsample_nearest;
 use crate::error::{Error, Result};
 use burn::config::Config;
 use burn::prelude::*;
