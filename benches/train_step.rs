@@ -53,7 +53,7 @@ fn torch_seconds_per_step(case: &BenchCase, steps: usize, python: &str) -> Optio
     let text = String::from_utf8_lossy(&out.stdout);
     let json = text.lines().find(|l| l.starts_with('{'))?;
     if breakdown() {
-        text.lines().filter(|l| !l.starts_with('{')).for_each(|l| println!("  torch {l}"));
+        text.lines().for_each(|l| println!("  torch {l}"));
     }
     let v: serde_json::Value = serde_json::from_str(json).ok()?;
     v["seconds_per_step"].as_f64()

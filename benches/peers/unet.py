@@ -294,7 +294,10 @@ def main():
             step()
         sync()
         dt = (time.perf_counter() - t0) / cfg["steps"]
-        print(json.dumps({"name": cfg["name"], "seconds_per_step": dt, "steps_per_second": 1 / dt}))
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # whole process, MiB
+        print(json.dumps({"name": cfg["name"], "seconds_per_step": dt, "steps_per_second": 1 / dt,
+                          "peak_rss_mib": round(peak, 1)}))
         if a.profile:
             profile(net, step, cfg["steps"], dt)
 
