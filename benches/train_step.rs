@@ -89,12 +89,7 @@ fn main() {
             r.optimiser
         );
         if breakdown() {
-            for p in &r.parts {
-                println!(
-                    "  pdd {:<34} forward {:.4} backward {:.4}",
-                    p.part, p.forward, p.backward
-                );
-            }
+            print!("{}", r.parts_table("  pdd "));
         }
     }
     println!("(pdd/torch > 1 means pdd is faster; U-Net N = network inputs per micro-batch)");

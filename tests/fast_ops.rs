@@ -1,5 +1,6 @@
-//! The fused CPU ops (`pdd::nn::periodic_conv`, `pdd::nn::silu`, `pdd::nn::rms_norm_film_silu`, `pdd::nn::upsample_nearest`) against burn's own ops: forward
-//! values and every gradient, 1-D and 2-D, odd and even sizes, kernels 1 and 3, strides 1 and 2.
+//! The fused CPU ops (`pdd::nn::periodic_conv`, `pdd::nn::silu`, `pdd::nn::rms_norm_film_silu`,
+//! `pdd::nn::upsample_nearest`) against burn's own ops: forward values and every gradient, 1-D
+//! and 2-D, odd and even sizes, kernels 1 and 3, strides 1 and 2.
 //!
 //! Tolerance: the largest absolute difference is at most `1e-5 · (1 + max |reference|)`; the two
 //! sides differ only in float summation order.

@@ -235,7 +235,7 @@ def breakdown(prof, steps):
         if any(a.name.startswith("Optimizer.") for a in chain):
             key = ("optimiser", "step")
         elif node is not None:
-            seq = next((c.sequence_nr for a in [node] + node.cpu_children for c in [a] if c.sequence_nr >= 0), -1)
+            seq = next((a.sequence_nr for a in [node] + node.cpu_children if a.sequence_nr >= 0), -1)
             key = (seq_part.get(seq, "rest"), "backward")
         else:
             key = (next((a.name[5:] for a in chain if a.name.startswith("pdd::")), "rest"), "forward")

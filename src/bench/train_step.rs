@@ -51,6 +51,19 @@ pub struct PartRow {
     pub backward: f64,
 }
 
+impl TrainTiming {
+    /// [`Self::parts`] as a text table, one line per row (header first), each line after
+    /// `indent`.
+    pub fn parts_table(&self, indent: &str) -> String {
+        let mut out =
+            format!("{indent}{:<34} {:>10} {:>10}\n", "part (s/step)", "forward", "backward");
+        for p in &self.parts {
+            out += &format!("{indent}{:<34} {:>10.4} {:>10.4}\n", p.part, p.forward, p.backward);
+        }
+        out
+    }
+}
+
 /// The rows of [`TrainTiming::parts`] from `total` parts over `steps` steps.
 fn part_rows(total: Vec<PartTime>, steps: usize, forward: f64, backward: f64) -> Vec<PartRow> {
     let per = |s: f64| s / steps as f64;

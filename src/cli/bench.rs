@@ -68,10 +68,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             r.backward,
             r.optimiser
         );
-        println!("{:<34} {:>10} {:>10}", "part (s/step)", "forward", "backward");
-        for p in &r.parts {
-            println!("{:<34} {:>10.4} {:>10.4}", p.part, p.forward, p.backward);
-        }
+        print!("{}", r.parts_table(""));
         serde_json::to_value(&r)?
     } else {
         let r = sampler_step(&case, &device, o.steps)?;

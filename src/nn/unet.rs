@@ -277,10 +277,6 @@ pub struct UNet {
 impl UNet {
     /// Runs the network: `x` `[N, C_in, H, W]`, `t` `[N]` → heads `[N, C_out, H, W]`.
     pub fn forward(&self, x: Tensor<4>, t: Tensor<1>) -> Heads {
-        profile::forward(Part::NetworkOther, || self.forward_levels(x, t))
-    }
-
-    fn forward_levels(&self, x: Tensor<4>, t: Tensor<1>) -> Heads {
         let h0 = self.init_conv.forward(x);
         let e = self.time_mlp.forward(t);
         let mut x = h0.clone();

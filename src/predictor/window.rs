@@ -78,6 +78,24 @@ pub struct PredictorBuilder {
 }
 
 impl<M: Backbone> SlidingWindow<M> {
+    /// [`Predictor::forward`]: stack the windows, run the backbone, unfold, add the skip.
+    fn forward_window(&self, x: Tensor<5>, t: Tensor<1>) -> PathPrediction {
+        let skip = self.skip_heads(&x, &t);
+        let (folded, tt, dims) = self.stack(x, t);
+        // any backbone's time leaves the window's (profile scopes nest exclusively)
+        let heads = profile::forward(Part::NetworkOther, || self.backbone.forward(folded, tt));
+        let out = PathPrediction {
+            drift: Self::unfold(heads.drift, dims),
+            noise: heads.noise.map(|n| Self::unfold(n, dims)),
+        };
+        match skip {
+            None => out,
+            Some((d, n)) => {
+                PathPrediction { drift: out.drift + d, noise: out.noise.map(|v| v + n) }
+            }
+        }
+    }
+
     fn stack(&self, x: Tensor<5>, t: Tensor<1>) -> (Tensor<4>, Tensor<1>, [usize; 5]) {
         let dims = x.dims();
         let [b, c, f, ny, nx] = dims;
@@ -175,19 +193,7 @@ impl<M: Backbone> Predictor for SlidingWindow<M> {
     }
 
     fn forward(&self, x: Tensor<5>, t: Tensor<1>) -> PathPrediction {
-        let (skip, (folded, tt, dims)) =
-            profile::forward(Part::Window, || (self.skip_heads(&x, &t), self.stack(x, t)));
-        let heads = self.backbone.forward(folded, tt);
-        let out = profile::forward(Part::Window, || PathPrediction {
-            drift: Self::unfold(heads.drift, dims),
-            noise: heads.noise.map(|n| Self::unfold(n, dims)),
-        });
-        match skip {
-            None => out,
-            Some((d, n)) => {
-                PathPrediction { drift: out.drift + d, noise: out.noise.map(|v| v + n) }
-            }
-        }
+        profile::forward(Part::Window, || self.forward_window(x, t))
     }
 
     fn step(&self, window: Tensor<5>, t: Tensor<1>) -> Heads {

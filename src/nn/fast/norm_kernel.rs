@@ -53,8 +53,12 @@ impl NormGeometry {
         let NormGeometry { n, c, p } = *self;
         assert!(n * c * p > 0, "empty norm: {self:?}");
         assert_eq!(i.x.len(), n * c * p, "norm input length");
-        assert_eq!(i.gamma.len(), c, "norm gain length");
-        assert_eq!((i.scale.len(), i.shift.len()), (n * c, n * c), "FiLM lengths");
+        assert_eq!(i.gamma.len(), c, "norm gain: {c} channels expected");
+        assert_eq!(
+            (i.scale.len(), i.shift.len()),
+            (n * c, n * c),
+            "FiLM: [{n}, {c}, 1, 1] expected"
+        );
     }
 }
 
