@@ -694,10 +694,25 @@ fn issue26_13_errors_blame_the_right_thing() {
         traj.write(&all).unwrap();
         f.unlink("stats").unwrap();
     }
-    let e = pdd::io::Dataset::open(&data).unwrap().metadata().stats().unwrap_err().to_string();
+    let e = open_unlocked(&data).metadata().stats().unwrap_err().to_string();
     assert!(!e.contains("shard") && e.contains("/stats"), "{e}");
-    let ds = pdd::io::Dataset::open(&data).unwrap();
+    let ds = open_unlocked(&data);
     let stats = pdd::io::Stats { mean: vec![0.0; 2], std: vec![1.0; 2] };
     let e = pdd::train::split_set(&ds, pdd::io::Split::Test, &stats).err().unwrap().to_string();
     assert!(e.contains("test split") && !e.contains("training"), "{e}");
+}
+
+/// Opens `path`, waiting while another process holds its HDF5 file lock: a `pdd` child that a
+/// concurrent test spawned while this test had the file open inherits the descriptor (HDF5 does
+/// not open with close-on-exec) and with it the lock, until that child exits.
+fn open_unlocked(path: &std::path::Path) -> pdd::io::Dataset {
+    for _ in 0..100 {
+        match pdd::io::Dataset::open(path) {
+            Err(e) if e.to_string().contains("unable to lock file") => {
+                std::thread::sleep(std::time::Duration::from_millis(100))
+            }
+            r => return r.unwrap(),
+        }
+    }
+    pdd::io::Dataset::open(path).unwrap()
 }
