@@ -157,10 +157,10 @@ fn losses_match(name: &str) {
     let scale = PathAction::new(Action::Scalar, &c.process, &c.device).unwrap().scale(&t).unwrap();
     let tf: Vec<f32> = t.iter().map(|&i| i as f32).collect();
     let tf = Tensor::<1>::from_floats(tf.as_slice(), &c.device);
-    let pdd = pdd_loss(&c.predictor, xt.clone(), tf.clone(), &scale).total;
+    let pdd = pdd_loss(&c.predictor, xt.clone(), tf.clone(), &scale, None).total;
     check_scalar("PDD loss", name, pdd, c.fx.values("pdd_loss")[0]);
     let eps = c.fx.tensor("eps", &c.device);
-    let sa = sa_pdd_loss(&c.predictor, xt, tf, &scale, eps, 0.1, 1.0).total;
+    let sa = sa_pdd_loss(&c.predictor, xt, tf, &scale, eps, [0.1, 1.0], None).total;
     check_scalar("SA-PDD loss", name, sa, c.fx.values("sa_pdd_loss")[0]);
 }
 

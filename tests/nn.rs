@@ -150,7 +150,7 @@ fn input_gradient_matches_finite_differences() {
     let v = randn([2, 2, 6, 1, 16], 5);
     let t = Tensor::<1>::from_floats([3.0, 300.0], &ad);
     let s = ActionScale::Scalar(Tensor::<1>::from_floats([0.5, 1.5], &ad));
-    let loss = |x: Tensor<5>| pdd_loss(&p, x, t.clone(), &s).total;
+    let loss = |x: Tensor<5>| pdd_loss(&p, x, t.clone(), &s, None).total;
     let xg = x.clone().autodiff().require_grad();
     let grads = loss(xg.clone()).backward();
     let g = xg.grad(&grads).unwrap();

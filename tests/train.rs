@@ -8,8 +8,8 @@ use pdd::predictor::{Backbone, ModelConfig, PredictorBuilder, SlidingWindow};
 use pdd::progress::NoProgress;
 use pdd::spectral::Grid;
 use pdd::train::{
-    BatchPlan, ModelInit, PddObjective, RunConfig, RunDir, TrainConfig, TrainJob, TrainObjective,
-    TrainOptions, TrajectorySet, checkpoint, train,
+    BatchPlan, DriftTarget, ModelInit, PddObjective, RunConfig, RunDir, TrainConfig, TrainJob,
+    TrainObjective, TrainOptions, TrajectorySet, checkpoint, train,
 };
 use std::sync::Arc;
 
@@ -121,6 +121,11 @@ fn oracle_loss(
     plan: BatchPlan,
     obj: &PddObjective<SlidingWindow<LinearNet>>,
 ) -> f64 {
+    mean_loss(data, plan, obj, &exact_increment())
+}
+
+/// The exact increment `S u − u` as the linear predictor.
+fn exact_increment() -> SlidingWindow<LinearNet> {
     use burn::module::Param;
     let d = Device::flex();
     let mut w = vec![0.0f32; 6]; // [out 1, in 2 (old, current), 1, 3]
@@ -129,15 +134,61 @@ fn oracle_loss(
     let mut net = LinearNet { conv: PeriodicConvConfig::new(2, 1).with_bias(false).init(&d) };
     net.conv.conv.weight =
         Param::from_tensor(Tensor::<1>::from_floats(w.as_slice(), &d).reshape([1, 2, 1, 3]));
-    let p = PredictorBuilder::new().window(2).channels(1).build(net).unwrap();
+    PredictorBuilder::new().window(2).channels(1).build(net).unwrap()
+}
+
+/// The objective's loss of `p` averaged over the first 40 micro-batches of `plan`.
+fn mean_loss(
+    data: &TrajectorySet,
+    plan: BatchPlan,
+    obj: &PddObjective<SlidingWindow<LinearNet>>,
+    p: &SlidingWindow<LinearNet>,
+) -> f64 {
+    let d = Device::flex();
     let n = 40;
     (0..n as u64)
         .map(|m| {
-            let parts = obj.loss(&p, data.tensor(&plan.indices(m), &d), m).unwrap();
+            let parts = obj.loss(p, data.tensor(&plan.indices(m), &d), m).unwrap();
             parts.total.into_scalar::<f32>() as f64
         })
         .sum::<f64>()
         / n as f64
+}
+
+/// `train.drift_target = "denoised"` (issue 23): regressing the increments on the next frame's
+/// noise-free part `C_λ u₀` removes exactly the fresh noise's term from the loss — the exact
+/// increment `S u − u` of the test above scores 1 instead of 2 (its residual is `−S n_f`), and
+/// any predictor loses the same ≈ 1 — and keeps the minimiser: trained on it, the linear
+/// predictor reaches the noised objective's floor (≤ 1.1 × the exact increment's 2).
+#[test]
+fn the_denoised_target_removes_the_fresh_noise_and_keeps_the_minimiser() {
+    let _serial = serial();
+    let data = TrajectorySet::new(advection(64, 1), Grid::line(L)).unwrap();
+    let noised_cfg = cfg(300, 3, 3e-2);
+    let tc = TrainConfig { drift_target: DriftTarget::Denoised, ..noised_cfg.clone() };
+    let plan = BatchPlan::new(data.len(), tc.batch_size, 100, tc.seed).unwrap();
+    let (obj, noised) = (linear_objective(&tc, plan), linear_objective(&noised_cfg, plan));
+    let exact = exact_increment();
+    let oracle = mean_loss(&data, plan, &obj, &exact);
+    assert!((oracle - 1.0).abs() < 0.15, "exact predictor's denoised loss {oracle}, expected ≈ 1");
+    let untrained = obj.init_model(&Device::flex()).unwrap();
+    let gap =
+        mean_loss(&data, plan, &noised, &untrained) - mean_loss(&data, plan, &obj, &untrained);
+    assert!((gap - 1.0).abs() < 0.15, "noised − denoised loss of an untrained model {gap}");
+    let dir = tempfile::tempdir().unwrap();
+    let run = RunDir::prepare(dir.path().join("run"), &run_config(&tc), false, false).unwrap();
+    let job = TrainJob::new(&run, &tc, "linear", &obj, &plan, &data);
+    let s = train(&job, &options(false, None), &NoProgress, &mut |_| {}).unwrap();
+    let last = run.checkpoints().join("step-0000300/model.bpk");
+    let trained =
+        checkpoint::load_weights(obj.init_model(&Device::flex()).unwrap(), &last).unwrap();
+    let end = mean_loss(&data, plan, &noised, &trained);
+    println!(
+        "denoised loss {} -> {}; trained model's noised loss {end}",
+        s.first_loss, s.last_loss
+    );
+    assert!(s.first_loss > 3.0 && s.last_loss < 1.1, "{} -> {}", s.first_loss, s.last_loss);
+    assert!(end > 0.9 && end < 1.1 * 2.0, "trained model's noised loss {end}");
 }
 
 fn weights(p: &std::path::Path) -> Vec<f32> {

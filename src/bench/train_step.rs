@@ -115,7 +115,7 @@ pub fn train_step(case: &BenchCase, device: &Device, steps: usize) -> Result<Tra
         let m = model.take().expect("the model is put back after every step");
         for _ in 0..case.accum {
             let (l, tf) = timed(device, || {
-                pdd_loss(&m, x.clone(), t.clone(), &s).total.div_scalar(case.accum as f32)
+                pdd_loss(&m, x.clone(), t.clone(), &s, None).total.div_scalar(case.accum as f32)
             });
             let (g, tb) = timed(device, || GradientsParams::from_grads(l.backward(), &m));
             acc.accumulate(&m, g);

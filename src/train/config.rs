@@ -50,6 +50,19 @@ impl std::str::FromStr for Objective {
     }
 }
 
+/// What the drift's increments are regressed on (docs/method.md, "The denoised drift target").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum DriftTarget {
+    /// The noised path's own next frame, `x_{f+1} − x_f` (the paper's Eq. 8, the reference's).
+    #[default]
+    Noised,
+    /// The next frame without its forward noise, `C_λ u₀,_{f+1} − x_f`: the same minimiser
+    /// (frame `f + 1`'s noise is independent of the frames a causal predictor sees), without
+    /// the irreducible noise term's variance in the loss and its gradient (pdd's option).
+    Denoised,
+}
+
 fn d_accum() -> usize {
     2
 }
@@ -126,6 +139,11 @@ pub struct TrainConfig {
     /// [`Action`](crate::predictor::Action)). The score used for sampling follows it.
     #[serde(default)]
     pub action: Action,
+    /// What the drift's increments are regressed on: `noised` (the paper's) or `denoised`
+    /// (pdd's option: the same minimiser, a lower-variance loss; the same as `noised` for a
+    /// process without forward noise).
+    #[serde(default)]
+    pub drift_target: DriftTarget,
     /// SA-PDD weight of the drift term.
     #[serde(default = "d_drift_w")]
     pub drift_weight: f64,

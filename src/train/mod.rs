@@ -17,7 +17,7 @@ mod session;
 mod trainer;
 
 pub use batches::{BatchPlan, TrajectorySet};
-pub use config::{Normalization, Objective, TrainConfig};
+pub use config::{DriftTarget, Normalization, Objective, TrainConfig};
 pub use ema::Ema;
 pub use lock::{LOCK_FILE, RunLock};
 pub use log::LogRow;

@@ -1,7 +1,7 @@
 //! What a training step minimises: the [`TrainObjective`] trait and the PDD / SA-PDD objective.
 
 use super::batches::BatchPlan;
-use super::config::{Objective, TrainConfig};
+use super::config::{DriftTarget, Objective, TrainConfig};
 use crate::diffusion::{DeviceProcess, ForwardProcess, white_noise_rows};
 use crate::error::{Error, Result};
 use crate::predictor::{ActionScale, LossParts, PathAction, Predictor, pdd_loss, sa_pdd_loss};
@@ -179,6 +179,19 @@ impl<P> PddObjective<P> {
     }
 }
 
+impl<P> PddObjective<P> {
+    /// Where the drift's increments end for the rows `shard` of micro-batch `m`: `None` for
+    /// the noised path itself, `C_λ u₀` (the noise-free part of `x_t`) for
+    /// [`DriftTarget::Denoised`].
+    fn drift_target(&self, x0: Tensor<5>, m: u64, shard: &Shard) -> Result<Option<Tensor<5>>> {
+        if self.train.drift_target == DriftTarget::Noised {
+            return Ok(None);
+        }
+        let t = &self.plan.diffusion_indices(m)[shard.rows.clone()];
+        self.device_process.coarse_grain(x0, t).map(Some)
+    }
+}
+
 impl<P: Predictor + Module> TrainObjective for PddObjective<P> {
     type Model = P;
 
@@ -192,18 +205,12 @@ impl<P: Predictor + Module> TrainObjective for PddObjective<P> {
     }
 
     fn shard_loss(&self, model: &P, x0: Tensor<5>, m: u64, shard: &Shard) -> Result<LossParts> {
-        let (xt, eps, t, scale) = self.noised_shard(x0, m, shard)?;
+        let (xt, eps, t, scale) = self.noised_shard(x0.clone(), m, shard)?;
+        let next = self.drift_target(x0, m, shard)?;
+        let weights = [self.train.drift_weight as f32, self.train.noise_weight as f32];
         Ok(match self.train.objective {
-            Objective::Pdd => pdd_loss(model, xt, t, &scale),
-            Objective::SaPdd => sa_pdd_loss(
-                model,
-                xt,
-                t,
-                &scale,
-                eps,
-                self.train.drift_weight as f32,
-                self.train.noise_weight as f32,
-            ),
+            Objective::Pdd => pdd_loss(model, xt, t, &scale, next),
+            Objective::SaPdd => sa_pdd_loss(model, xt, t, &scale, eps, weights, next),
         })
     }
 
