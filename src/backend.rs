@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceChoice {
-    /// A GPU if the build has one enabled and it initialises, otherwise the CPU.
+    /// A GPU if the build has one enabled and the machine has one (a software Vulkan device
+    /// does not count), otherwise the CPU ([`DeviceChoice::best_available`]).
     #[default]
     Auto,
     /// burn's pure-Rust CPU backend (`flex`), multi-threaded with rayon.
@@ -82,17 +83,24 @@ impl DeviceChoice {
         }
     }
 
-    /// The first enabled backend in the order cuda, wgpu, cpu.
+    /// The first enabled backend with hardware to run on, in the order cuda, wgpu, cpu. A
+    /// wgpu build takes wgpu only when the machine has a hardware adapter (cubecl's
+    /// `Runtime::is_available`): a software rasterizer such as Mesa's lavapipe does not count,
+    /// so a CPU-only machine keeps `flex`; name `wgpu` to run on it anyway.
+    #[allow(unreachable_code)]
     pub fn best_available() -> Device {
         #[cfg(feature = "cuda")]
         {
             return Device::cuda(0);
         }
-        #[cfg(all(feature = "wgpu", not(feature = "cuda")))]
+        #[cfg(feature = "wgpu")]
         {
-            return Device::wgpu(Default::default());
+            use burn::backend::wgpu::{AutoCompiler, WgpuRuntime};
+            use cubecl_runtime::runtime::Runtime;
+            if WgpuRuntime::<AutoCompiler>::is_available() {
+                return Device::wgpu(Default::default());
+            }
         }
-        #[allow(unreachable_code)]
         Device::flex()
     }
 }

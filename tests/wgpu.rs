@@ -18,7 +18,9 @@ use burn::prelude::*;
 use ndarray::{ArrayD, IxDyn};
 use pdd::diffusion::{DiffusionConfig, ForwardProcess};
 use pdd::nn::UNet;
-use pdd::predictor::{Action, Builtin, ModelConfig, PddModel, PredictorShape, PredictorSpec};
+use pdd::predictor::{
+    Action, Builtin, ModelConfig, PddModel, Predictor, PredictorShape, PredictorSpec,
+};
 use pdd::presets::Preset;
 use pdd::progress::NoProgress;
 use pdd::sample::{
@@ -27,7 +29,7 @@ use pdd::sample::{
 use pdd::spectral::Grid;
 use pdd::train::{
     BatchPlan, DataInfo, ModelInit, PddObjective, RunConfig, RunDir, TrainConfig, TrainEvent,
-    TrainJob, TrainOptions, TrajectorySet, train,
+    TrainJob, TrainOptions, TrajectorySet, materialize, train,
 };
 use rand::SeedableRng;
 use rand_distr::{Distribution as _, StandardNormal};
@@ -103,12 +105,15 @@ impl System {
     }
 
     /// A predictor initialised on `flex` with a fixed seed, then moved to `device`: the same
-    /// weights on every device.
+    /// weights on every device. burn initialises parameters lazily, and moving a module whose
+    /// parameters were never read only moves where they *will* be drawn (`Param::to_device` of
+    /// an uninitialised parameter retargets its initialiser): they are materialised on `flex`
+    /// first, or `wgpu` would draw its own random weights.
     fn predictor(&self, noise_head: bool, device: &Device) -> PddModel {
         let flex = Device::flex();
         flex.seed(17);
         let m = Builtin::<UNet>::new(&model_config()).unwrap().init(&self.shape(noise_head), &flex);
-        m.unwrap().to_device(device)
+        materialize(m.unwrap(), &flex).to_device(device)
     }
 }
 
@@ -248,7 +253,7 @@ fn train_on(
     let init: ModelInit<_> = Arc::new(move |d: &Device| {
         let flex = Device::flex().autodiff();
         flex.seed(17);
-        Ok(spec.init(&shape, &flex)?.to_device(d))
+        Ok(materialize(spec.init(&shape, &flex)?, &flex).fork(d))
     });
     let plan = BatchPlan::new(data.len(), rc.train.batch_size, s.process().steps(), rc.train.seed);
     let plan = plan.unwrap();
@@ -327,4 +332,18 @@ fn three_training_steps_match_flex() {
         eprintln!("{}: weight change after 3 steps, relative L2 error {e:.2e}", s.name);
         assert!(e <= WEIGHT_TOL, "{}: weights moved differently ({e:.2e})", s.name);
     }
+}
+
+/// `--device auto` in a wgpu build: a machine whose only Vulkan device is a software one
+/// (`scripts/wgpu-test.sh` sets `VK_ICD_FILENAMES` to lavapipe's) keeps the CPU backend, while
+/// `wgpu` named explicitly runs there (the tests above).
+#[test]
+fn auto_does_not_choose_a_software_vulkan_device() {
+    let icd = std::env::var("VK_ICD_FILENAMES").unwrap_or_default();
+    assert!(
+        icd.contains("lvp_icd"),
+        "run this test with VK_ICD_FILENAMES set to lavapipe's ICD (scripts/wgpu-test.sh), not `{icd}`"
+    );
+    let auto = pdd::backend::DeviceChoice::Auto.device().unwrap();
+    assert_eq!(auto, Device::flex(), "auto chose {auto:?} on a lavapipe-only machine");
 }
