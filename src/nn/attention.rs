@@ -101,7 +101,9 @@ impl FullAttention {
     fn attend(&self, x: Tensor<4>) -> Tensor<4> {
         let [n, c, h, w] = x.dims();
         let (hd, dh, p) = (self.heads, self.dim_head, h * w);
-        let tokens = self.norm.forward(x.clone()).reshape([n, c, p]).swap_dims(1, 2); // [n, p, c]
+        // [n, p, c] by permuting before the reshape: burn 0.22.1's wgpu backward is wrong for a
+        // reshape followed by a transpose after the norm (docs/scaling.md, "The parity test, run")
+        let tokens = self.norm.forward(x.clone()).permute([0, 2, 3, 1]).reshape([n, p, c]);
         let qkv = self.to_qkv.forward(tokens); // [n, p, 3·hd·dh]
         let split = |i: usize| {
             qkv.clone().narrow(2, i * hd * dh, hd * dh).reshape([n, p, hd, dh]).swap_dims(1, 2)
