@@ -85,8 +85,25 @@ if [[ -n "${PDD_FLAGS[--cpu]:-}" ]]; then
     exit 0
 fi
 
+# cubecl-cuda's cubecl-llvm (nvptx) has a build script (tracel-llvm-bundler) that downloads a
+# prebuilt LLVM from GitHub's releases unless it is installed already (docs/scaling.md): say so
+# before a long build fails on a machine that cannot reach github.com.
+llvm_ready() {
+    local version
+    version=$(grep -A1 '^name = "tracel-llvm-bundler"' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+    [[ -z $version ]] || [[ -e ${XDG_DATA_HOME:-$HOME/.local/share}/tracel/tracel-llvm-$version/.tracel-llvm-installed ]] ||
+        curl -sfI --max-time 10 https://github.com >/dev/null || {
+        say "the CUDA build needs tracel-llvm $version: its build script downloads"
+        say "  https://github.com/tracel-ai/tracel-llvm/releases/download/v$version/linux-x64.tar.xz"
+        say "  (and linux-x64.checksums.json) into ~/.cache/tracel/, and github.com is not reachable"
+        say "  from here; copy both there as tracel-llvm-$version-<name> from a machine that can, then rerun"
+        return 1
+    }
+}
+
 binary=${PDD_PACK_BINARY:-}
 if [[ -z $binary ]]; then
+    llvm_ready
     cuda_target=$(pdd_gpu_target)
     say "building pdd --features cuda in $cuda_target (CUDARC_CUDA_VERSION=13000)"
     t=$SECONDS
