@@ -29,6 +29,18 @@ pub fn increment_residual(
     scale.apply(v - drift.narrow(2, 0, f - 1))
 }
 
+/// The drift term `mean(R²)` of both losses: [`increment_residual`] ending on `next`, or on
+/// `x_t` itself when `next` is `None`.
+fn drift_term(
+    x_t: Tensor<5>,
+    next: Option<Tensor<5>>,
+    drift: Tensor<5>,
+    scale: &ActionScale,
+) -> Tensor<1> {
+    let next = next.unwrap_or_else(|| x_t.clone());
+    increment_residual(next, x_t, drift, scale).square().mean()
+}
+
 /// The components of a training loss (scalars `[1]`).
 #[derive(Debug, Clone)]
 pub struct LossParts {
@@ -55,15 +67,14 @@ pub fn pdd_loss<P: Predictor>(
 ) -> LossParts {
     profile::forward(Part::Loss, || {
         let PathPrediction { drift, .. } = predictor.forward(x_t.clone(), t);
-        let next = next.unwrap_or_else(|| x_t.clone());
-        let d = increment_residual(next, x_t, drift, scale).square().mean();
+        let d = drift_term(x_t, next, drift, scale);
         LossParts { total: d.clone(), drift: d, noise: None }
     })
 }
 
 /// SA-PDD loss (docs/reference.md §4.2): `w_drift · mean(R²) + w_noise · mean((ε̂ − ε)²)`,
-/// `weights = [w_drift, w_noise]` (reference 0.1 and 1.0). `eps` `[B, C, F, Ny, Nx]` is the white noise used to build
-/// `x_t`; `next` as in [`pdd_loss`].
+/// `weights = [w_drift, w_noise]` (reference 0.1 and 1.0). `eps` `[B, C, F, Ny, Nx]` is the
+/// white noise used to build `x_t`; `next` as in [`pdd_loss`].
 ///
 /// # Panics
 /// If the predictor has no noise head.
@@ -81,8 +92,7 @@ pub fn sa_pdd_loss<P: Predictor>(
         let PathPrediction { drift, noise } = predictor.forward(x_t.clone(), t);
         let noise =
             noise.expect("SA-PDD needs a predictor with a noise head (model.noise_head = true)");
-        let next = next.unwrap_or_else(|| x_t.clone());
-        let d = increment_residual(next, x_t, drift, scale).square().mean();
+        let d = drift_term(x_t, next, drift, scale);
         let n = (noise - eps).square().mean();
         LossParts {
             total: d.clone().mul_scalar(w_drift) + n.clone().mul_scalar(w_noise),

@@ -177,9 +177,7 @@ impl<P> PddObjective<P> {
         let tf: Vec<f32> = t.iter().map(|&i| i as f32).collect();
         Ok((xt, eps, Tensor::from_floats(tf.as_slice(), &device), self.action.scale(&t)?))
     }
-}
 
-impl<P> PddObjective<P> {
     /// Where the drift's increments end for the rows `shard` of micro-batch `m`: `None` for
     /// the noised path itself, `C_λ u₀` (the noise-free part of `x_t`) for
     /// [`DriftTarget::Denoised`].
