@@ -3,14 +3,18 @@
 # CUDA, PyTorch and python3 but no Rust toolchain and no network, and takes at most 64 MiB of
 # working tree plus carried paths in one call.
 #
-#   1. builds `pdd` with --features cuda in target/gpu (scripts/common.sh; cudarc loads libcuda and NVRTC at run
-#      time, so no CUDA toolkit is needed here; CUDARC_CUDA_VERSION=13000 binds the API of the
-#      lent image's CUDA 13.0, driver 580) and strips it
+#   1. builds `pdd` in target/gpu (scripts/common.sh) and strips it: with --features cuda when
+#      cubecl-cuda's prebuilt LLVM is there or can be downloaded (cudarc loads libcuda and NVRTC
+#      at run time, so no CUDA toolkit is needed here; CUDARC_CUDA_VERSION=13000 binds the API
+#      of the lent image's CUDA 13.0, driver 580); otherwise, saying so, with --features wgpu
+#      (the build scripts/test.sh tests on lavapipe), which runs on the lent machine's GPU through
+#      Vulkan if its NVIDIA driver ships the Vulkan ICD (gpu-run.sh checks)
 #   2. writes the git-ignored folder .gpu/: payload.tar.gz (gzip, unpacked by gpu-run.sh) with
 #      bin/pdd and lib/, every shared library `ldd` names beyond the C runtime (Debian's HDF5 and
 #      what it links: HDF5 is not linked statically, as hdf5-metno's `static` feature builds HDF5
-#      from source with cmake); gpu-run.sh and gpu_figures.py (scripts/); peers/unet.py (the
-#      PyTorch peer); `device` and pack.json (what was packed)
+#      from source with cmake), and for wgpu the Vulkan loader libvulkan.so.1, which wgpu opens
+#      at run time; gpu-run.sh and gpu_figures.py (scripts/); peers/unet.py (the PyTorch peer);
+#      `device` (cuda, wgpu or cpu) and pack.json (what was packed)
 #   3. checks .gpu/ plus the working tree against the 64 MiB budget (8 MiB kept free) and prints
 #      the device call: carry [".gpu"], command `bash .gpu/gpu-run.sh`
 #
@@ -19,10 +23,11 @@
 #           temporary folder and runs its gpu-run.sh from there with cargo off PATH, a fresh
 #           HOME and no registry; gpu-run.sh itself checks that every library beyond the C
 #           runtime comes from the pack. About a minute.
-# Environment: CARGO_TARGET_DIR (cargo's meaning; the cuda build goes to its gpu/ folder),
+# Environment: CARGO_TARGET_DIR (cargo's meaning; the GPU builds go to its gpu/ folder),
 # PDD_GPU_TARGET_DIR (that folder instead),
 # PYTHON (the dry run's python3, default python3), PDD_PACK_BINARY (pack this pdd binary, built
-# elsewhere with the matching features, instead of building one).
+# elsewhere, instead of building one) with PDD_PACK_DEVICE (its device: cuda, wgpu; default
+# cuda; the dry run's is cpu).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/common.sh
@@ -46,6 +51,11 @@ pack_into() {
         esac
         cp -L "$path" "$dir/lib/$lib"
     done < <(ldd "$dir/bin/pdd" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}')
+    if [[ $device == wgpu ]]; then
+        path=$(ldconfig -p | awk '$1 == "libvulkan.so.1" && $NF ~ /^\// {print $NF; exit}')
+        [[ -n $path ]] || { say "no libvulkan.so.1 here (scripts/system-deps.sh --vulkan)"; return 1; }
+        cp -L "$path" "$dir/lib/libvulkan.so.1"
+    fi
     tar -C "$dir" -czf "$dir/payload.tar.gz" bin lib
     cp scripts/gpu-run.sh scripts/gpu_figures.py "$dir/"
     cp benches/peers/unet.py "$dir/peers/"
@@ -101,18 +111,26 @@ llvm_ready() {
     }
 }
 
-binary=${PDD_PACK_BINARY:-}
+binary=${PDD_PACK_BINARY:-} device=${PDD_PACK_DEVICE:-cuda}
 if [[ -z $binary ]]; then
-    llvm_ready
-    cuda_target=$(pdd_gpu_target)
-    say "building pdd --features cuda in $cuda_target (CUDARC_CUDA_VERSION=13000)"
+    if llvm_ready; then
+        device=cuda
+    else
+        device=wgpu
+        say "packing the wgpu build instead: it reaches the GPU through Vulkan, if the lent"
+        say "  machine's driver has the NVIDIA Vulkan ICD (gpu-run.sh checks and says)"
+        bash scripts/system-deps.sh --vulkan
+    fi
+    gpu_target=$(pdd_gpu_target)
+    say "building pdd --features $device in $gpu_target"
     t=$SECONDS
-    CUDARC_CUDA_VERSION=13000 CARGO_TARGET_DIR="$cuda_target" \
-        cargo build --release --locked --bin pdd --features cuda
+    CUDARC_CUDA_VERSION=13000 CARGO_TARGET_DIR="$gpu_target" \
+        cargo build --release --locked --bin pdd --features "$device"
     say "built in $((SECONDS - t))s"
-    binary=$cuda_target/release/pdd
+    binary=$gpu_target/release/pdd
 fi
-pack_into .gpu "$binary" cuda
+[[ $device == cuda || $device == wgpu ]] || { say "PDD_PACK_DEVICE must be cuda or wgpu, not '$device'"; exit 2; }
+pack_into .gpu "$binary" "$device"
 git check-ignore -q .gpu || { say ".gpu is not git-ignored"; exit 1; }
 pack=$(du -sb .gpu | cut -f1) tree=$(tree_bytes)
 total=$((pack + tree)) limit=$(((budget_mib - room_mib) * 1024 * 1024))

@@ -6,8 +6,9 @@
 # Phases, in order of value, each time-boxed (a slow phase cannot eat the rest; the whole run
 # stays inside PDD_RUN_BUDGET seconds, default 510, well inside the device tool's 10 minutes):
 #   1. the GPU (nvidia-smi) and the libraries: every library `ldd` names beyond the C runtime
-#      comes from PACK/lib; NVRTC and the CUDA headers that burn's CUDA backend loads at run
-#      time are found in the image (CUDA toolkit, else Python's nvidia-* packages)
+#      comes from PACK/lib; for a cuda pack, NVRTC and the CUDA headers that burn's CUDA backend
+#      loads at run time are found in the image (CUDA toolkit, else Python's nvidia-* packages);
+#      for a wgpu pack, the NVIDIA driver's Vulkan ICD (the loader travels in PACK/lib)
 #   2. a smoke run of the device (one sampler-step bench at the quick preset): if it fails, the
 #      other device phases are skipped
 #   3. the train-step bench at the paper shapes for both U-Nets, pdd beside PyTorch's peer
@@ -19,8 +20,8 @@
 # Writes $OUT/gpu-run.log (everything printed) and $OUT/figures.json (every figure, each phase's
 # status and seconds). Exit status 1 if any phase failed.
 #
-# usage: gpu-run.sh (no arguments). The pack's `device` file says cuda or cpu; a cpu pack runs
-# the same phases tiny (quick presets, 1-3 steps): scripts/gpu-pack.sh --cpu, CI's dry run.
+# usage: gpu-run.sh (no arguments). The pack's `device` file says cuda, wgpu or cpu; a cpu pack
+# runs the same phases tiny (quick presets, 1-3 steps): scripts/gpu-pack.sh --cpu, CI's dry run.
 # Environment: OUT (default ./gpu-out), PDD_RUN_BUDGET (seconds), PYTHON (default python3),
 # PDD_DRY_RUN_PEER=1 (a cpu pack runs the PyTorch peer too; it took 95 s for one tiny step on
 # the loaded 2-core development machine, so the dry run leaves it out by default).
@@ -117,14 +118,25 @@ find_cuda_runtime() {
     [[ -n $cuda_libs ]]
 }
 
+# The NVIDIA driver's Vulkan ICD, which wgpu reaches the GPU through (the loader is the pack's):
+# exported as VK_ICD_FILENAMES, so that no other ICD (e.g. lavapipe) is used.
+find_vulkan_icd() {
+    local icd
+    icd=$(compgen -G '/usr/share/vulkan/icd.d/nvidia_icd*.json' || compgen -G '/etc/vulkan/icd.d/nvidia_icd*.json' ||
+        compgen -G '/usr/local/share/vulkan/icd.d/nvidia_icd*.json') || true
+    icd=${icd%%$'\n'*}
+    say "NVIDIA Vulkan ICD: ${icd:-NOT FOUND (the driver in this image has no Vulkan part: no wgpu on this GPU)}"
+    [[ -n $icd ]] && export VK_ICD_FILENAMES=$icd
+}
+
 # The benches of pdd (`pdd bench`, issue 25) on the pack's device.
 bench() { pdd bench "$@" --device "$device"; }
 
 # The paper batch of a preset's bench (the presets' batch_size; 2 in the dry run).
 batch_of() {
-    case $device/$1 in
-    cuda/lorenz96-paper) echo 50 ;;
-    cuda/kolmogorov-paper) echo 40 ;;
+    case $1 in
+    lorenz96-paper) echo 50 ;;
+    kolmogorov-paper) echo 40 ;;
     *) echo 2 ;;
     esac
 }
@@ -146,7 +158,7 @@ peer() {
     "$python" "$pack/peers/unet.py" --bench "$cfg" --device "$torch_device" --threads "$(nproc)" |
         tail -n 1 | tee "$work/torch-$preset.json"
 }
-if [[ $device == cuda ]]; then
+if [[ $device != cpu ]]; then
     quick=lorenz96-quick presets=(lorenz96-paper kolmogorov-paper) bench_steps=10 sampler_batch=4
     data_preset=lorenz96-paper trajectories=200 train=(--steps 200) sr=() torch_device=cuda
 else
@@ -164,10 +176,14 @@ say "pack $pack ($(cat "$pack/pack.json" 2>/dev/null | tr -d '\n'))"
 say "device $device; budget ${budget}s; results in $out"
 
 # 1. the machine and the libraries
-if [[ $device == cuda ]]; then
+if [[ $device != cpu ]]; then
     phase "nvidia-smi" 30 nvidia-smi
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >"$work/card" 2>/dev/null
-    find_cuda_runtime || { failed=1; device_ok=0; }
+    if [[ $device == cuda ]]; then
+        find_cuda_runtime || { failed=1; device_ok=0; }
+    else
+        find_vulkan_icd || { failed=1; device_ok=0; }
+    fi
 else
     echo "cpu (dry run): $(nproc) cores" >"$work/card"
 fi

@@ -6,7 +6,7 @@
 #
 # usage: scripts/system-deps.sh [--vulkan]
 #   --vulkan   also Mesa's lavapipe (a Vulkan device on the CPU: mesa-vulkan-drivers, libvulkan1),
-#              which the wgpu parity test runs on (scripts/wgpu-test.sh)
+#              which the wgpu parity test runs on (tests/wgpu.rs, in scripts/test.sh)
 set -euo pipefail
 
 say() { printf '[system-deps] %s\n' "$*"; }

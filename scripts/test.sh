@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The test command of pdd: sets up what is missing on this machine, then runs every test.
 #
-#   1. system libraries (libhdf5-dev, pkg-config: scripts/system-deps.sh)
+#   1. system libraries (libhdf5-dev, pkg-config, and Mesa's lavapipe, a Vulkan device on the
+#      CPU: scripts/system-deps.sh --vulkan)
 #   2. Python packages the tests use (numpy, h5py)
 #   3. the Rust habits: cargo fmt --check and cargo clippy --all-targets -- -D warnings
-#   4. cargo build --release, then cargo test --release (the crate's whole suite); the paper
-#      presets' parameter counts against benches/peers/param_count.py (paper_start quick) and
-#      the GPU pack's CPU dry run (scripts/gpu-pack.sh --cpu: the packed binary runs gpu-run.sh
-#      with cargo off PATH)
+#   4. cargo build --release, then cargo test --release (the crate's whole suite, with the wgpu
+#      parity test tests/wgpu.rs on lavapipe); the paper presets' parameter counts against
+#      benches/peers/param_count.py (paper_start quick) and the GPU pack's CPU dry run
+#      (scripts/gpu-pack.sh --cpu: the packed binary runs gpu-run.sh with cargo off PATH)
 #   5. the Jupyter kernel "Rust (pdd)" (kernels/install.sh: JupyterLab, nbconvert, evcxr_jupyter)
 #   6. the notebook checker's own tests (notebooks/test_check.py)
 #   7. every notebook, executed headlessly and checked (notebooks/check.py)
@@ -16,7 +17,8 @@
 #
 # usage: scripts/test.sh [--no-notebooks]
 #   --no-notebooks   stop after step 4 (no Jupyter, no evcxr): the quick check for developers
-# Environment: PYTHON (default python3), CARGO_TARGET_DIR (cargo's usual meaning).
+# Environment: PYTHON (default python3), CARGO_TARGET_DIR (cargo's usual meaning; the builds go
+# to its gpu/ folder), PDD_GPU_TARGET_DIR (that folder instead): scripts/common.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -56,14 +58,30 @@ python_packages() {
     fi
 }
 
-phase "system libraries" bash scripts/system-deps.sh
+# Every build has the `wgpu` feature: one build serves the whole suite and the GPU code path's
+# parity test (tests/wgpu.rs, issue 27), which runs on lavapipe only (a machine with a real GPU
+# would otherwise test that one). The CPU code is the same with or without the feature. The
+# builds go to the GPU builds' folder (target/gpu: scripts/common.sh), so that target/release
+# stays the default build that scripts/demo.sh and `cargo run --release` use. Clippy checks the
+# default features: with `wgpu` it would type-check the ~90 crates wgpu adds once more, for the
+# few lines of pdd behind the feature (which the build compiles and the test runs).
+features=(--features wgpu)
+CARGO_TARGET_DIR=$(pdd_gpu_target)
+export CARGO_TARGET_DIR
+phase "system libraries" bash scripts/system-deps.sh --vulkan
+VK_ICD_FILENAMES=$(compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' | head -n 1)
+export VK_ICD_FILENAMES
+# Mesa's Vulkan loader complains on every device open when this is unset (headless machines)
+[[ -d ${XDG_RUNTIME_DIR:-} ]] || export XDG_RUNTIME_DIR=/tmp
 phase "python packages" python_packages
 phase "cargo fmt --check" cargo fmt --check
 phase "cargo clippy -D warnings" cargo clippy --release --locked --all-targets -- -D warnings
-phase "cargo build --release" cargo build --release --locked
-phase "cargo test --release" cargo test --release --locked
-phase "paper presets: parameter counts" env PDD_PYTHON="$python" cargo bench --locked --bench paper_start -- quick
-phase "gpu-pack --cpu (dry run)" env PYTHON="$python" bash scripts/gpu-pack.sh --cpu
+phase "cargo build --release" cargo build --release --locked "${features[@]}"
+phase "cargo test --release" cargo test --release --locked "${features[@]}"
+phase "paper presets: parameter counts" env PDD_PYTHON="$python" \
+    cargo bench --locked "${features[@]}" --bench paper_start -- quick
+phase "gpu-pack --cpu (dry run)" env PYTHON="$python" \
+    PDD_PACK_BINARY="$CARGO_TARGET_DIR/release/pdd" bash scripts/gpu-pack.sh --cpu
 if [[ -z "${PDD_FLAGS[--no-notebooks]:-}" ]]; then
     phase "jupyter kernel (install)" bash kernels/install.sh
     phase "notebook checker tests" env PDD_REQUIRE_KERNEL=1 "$python" -m unittest -v notebooks/test_check.py

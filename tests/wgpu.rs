@@ -10,7 +10,8 @@
 //! (relative L2 errors of f32 results; f32 rounding through a small network is ~1e-6); a backend
 //! op that computes something else misses them by orders of magnitude.
 //!
-//! Built only with `--features wgpu`; `scripts/wgpu-test.sh` installs lavapipe and runs it.
+//! Built only with `--features wgpu`; `scripts/test.sh` (CI) installs lavapipe and runs it with
+//! the whole suite.
 #![cfg(feature = "wgpu")]
 
 use burn::module::Module;
@@ -335,15 +336,35 @@ fn three_training_steps_match_flex() {
 }
 
 /// `--device auto` in a wgpu build: a machine whose only Vulkan device is a software one
-/// (`scripts/wgpu-test.sh` sets `VK_ICD_FILENAMES` to lavapipe's) keeps the CPU backend, while
+/// (`scripts/test.sh` sets `VK_ICD_FILENAMES` to lavapipe's) keeps the CPU backend, while
 /// `wgpu` named explicitly runs there (the tests above).
 #[test]
 fn auto_does_not_choose_a_software_vulkan_device() {
     let icd = std::env::var("VK_ICD_FILENAMES").unwrap_or_default();
     assert!(
         icd.contains("lvp_icd"),
-        "run this test with VK_ICD_FILENAMES set to lavapipe's ICD (scripts/wgpu-test.sh), not `{icd}`"
+        "run this test with VK_ICD_FILENAMES set to lavapipe's ICD (scripts/test.sh does), not `{icd}`"
     );
     let auto = pdd::backend::DeviceChoice::Auto.device().unwrap();
     assert_eq!(auto, Device::flex(), "auto chose {auto:?} on a lavapipe-only machine");
+}
+
+/// burn 0.22.1's wrong wgpu gradient (docs/scaling.md, "The parity test, run"), reduced to burn's
+/// own ops: the input gradient of `(x · mean₁(x))` reshaped and transposed. It was found with
+/// burn's GPU defaults (fusion and autotune); this pins what the plain `wgpu` build that pdd
+/// tests computes for it. `FullAttention` avoids the pattern either way (it permutes first).
+#[test]
+fn burn_reshape_transpose_backward_matches_flex() {
+    let _serial = serial();
+    let grad = |device: &Device| {
+        let ad = device.clone().autodiff();
+        let x = randn([4, 16, 1, 16, 1], 5, 1.0, &ad).reshape([4, 16, 1, 16]).require_grad();
+        let w = randn([4, 16, 16, 1, 1], 6, 1.0, &ad).reshape([4, 16, 16]);
+        let y = (x.clone() * x.clone().mean_dim(1)).reshape([4, 16, 16]).swap_dims(1, 2);
+        let g = (y * w).sum().backward();
+        x.grad(&g).unwrap().reshape([4, 16, 1, 16, 1])
+    };
+    let norm: f32 = host(grad(&Device::flex())).iter().map(|v| v * v).sum();
+    assert!(norm > 1.0, "the gradient is (nearly) zero: ‖g‖² = {norm}");
+    same("grad of (x·mean₁x).reshape.swap_dims", SCORE_TOL, grad);
 }
