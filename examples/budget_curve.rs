@@ -3,8 +3,10 @@
 //! baseline of the same reports (which needs no training, so it is flat).
 //!
 //! ```text
-//! cargo run --release --example budget_curve -- OUT.svg TITLE REPORT.json [REPORT.json ...]
+//! cargo run --release --example budget_curve -- [--log-y] OUT.svg TITLE REPORT.json [REPORT.json ...]
 //! ```
+//!
+//! `--log-y`: a logarithmic error axis, for a run whose samples blow up (errors of 7 beside 0.8).
 
 use pdd::eval::EvalResults;
 use pdd::plot::{LineOptions, Series, line_plot};
@@ -37,8 +39,15 @@ fn point(path: &str) -> Point {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    assert!(args.len() >= 3, "usage: budget_curve OUT.svg TITLE REPORT.json [REPORT.json ...]");
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let log_y = args.first().is_some_and(|a| a == "--log-y");
+    if log_y {
+        args.remove(0);
+    }
+    assert!(
+        args.len() >= 3,
+        "usage: budget_curve [--log-y] OUT.svg TITLE REPORT.json [REPORT.json ...]"
+    );
     let mut points: Vec<Point> = args[2..].iter().map(|p| point(p)).collect();
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
     let steps: Vec<f64> = points.iter().map(|p| p.0).collect();
@@ -56,9 +65,9 @@ fn main() {
         x_label: "training steps".into(),
         y_label: "error (relative L² or spectral)".into(),
         log_x: true,
+        log_y,
         markers: true,
         size: (760, 480),
-        ..LineOptions::default()
     };
     let figure = line_plot(&series, &options).expect("figure");
     figure.save_overwrite(&args[0]).expect("writing the figure");
