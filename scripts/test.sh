@@ -5,10 +5,11 @@
 #      CPU: scripts/system-deps.sh --vulkan)
 #   2. Python packages the tests use (numpy, h5py)
 #   3. the Rust habits: cargo fmt --check and cargo clippy --all-targets -- -D warnings
-#   4. cargo build --release, then cargo test --release (the crate's whole suite, with the wgpu
-#      parity test tests/wgpu.rs on lavapipe); the paper presets' parameter counts against
-#      benches/peers/param_count.py (paper_start quick) and the GPU pack's CPU dry run
-#      (scripts/gpu-pack.sh --cpu: the packed binary runs gpu-run.sh with cargo off PATH)
+#   4. cargo test --release (it builds the library, the `pdd` binary, the examples and every
+#      test: the crate's whole suite, with the wgpu parity test tests/wgpu.rs on lavapipe); the
+#      paper presets' parameter counts against benches/peers/param_count.py (paper_start quick)
+#      and the GPU pack's CPU dry run (scripts/gpu-pack.sh --cpu: the packed binary runs
+#      gpu-run.sh with cargo off PATH)
 #   5. the Jupyter kernel "Rust (pdd)" (kernels/install.sh: JupyterLab, nbconvert, evcxr_jupyter)
 #   6. the notebook checker's own tests (notebooks/test_check.py)
 #   7. every notebook, executed headlessly and checked (notebooks/check.py)
@@ -64,7 +65,9 @@ python_packages() {
 # builds go to the GPU builds' folder (target/gpu: scripts/common.sh), so that target/release
 # stays the default build that scripts/demo.sh and `cargo run --release` use. Clippy checks the
 # default features: with `wgpu` it would type-check the ~90 crates wgpu adds once more, for the
-# few lines of pdd behind the feature (which the build compiles and the test runs).
+# few lines of pdd behind the feature (which the build compiles and the test runs). No separate
+# `cargo build`: the tests' build has other features on some shared crates (dev-dependencies),
+# so it would compile those twice; the tests build and run the `pdd` binary itself.
 features=(--features wgpu)
 CARGO_TARGET_DIR=$(pdd_gpu_target)
 export CARGO_TARGET_DIR
@@ -76,7 +79,6 @@ export VK_ICD_FILENAMES
 phase "python packages" python_packages
 phase "cargo fmt --check" cargo fmt --check
 phase "cargo clippy -D warnings" cargo clippy --release --locked --all-targets -- -D warnings
-phase "cargo build --release" cargo build --release --locked "${features[@]}"
 phase "cargo test --release" cargo test --release --locked "${features[@]}"
 phase "paper presets: parameter counts" env PDD_PYTHON="$python" \
     cargo bench --locked "${features[@]}" --bench paper_start -- quick
