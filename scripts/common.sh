@@ -26,6 +26,12 @@ pdd_parse_flags() {
     done
 }
 
+# pdd_lavapipe_icd: prints the Vulkan ICD file of Mesa's lavapipe (a Vulkan device on the CPU),
+# nothing (and status 1) when it is not installed.
+pdd_lavapipe_icd() {
+    compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' | head -n 1 | grep .
+}
+
 # pdd_gpu_target: prints the target folder of the builds with GPU features (wgpu, cuda):
 # $PDD_GPU_TARGET_DIR, default $CARGO_TARGET_DIR/gpu (target/gpu), so that target/release/pdd
 # stays the default CPU build. The wgpu and cuda builds share it (cubecl's crates compile once).

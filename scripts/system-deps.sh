@@ -8,6 +8,7 @@
 #   --vulkan   also Mesa's lavapipe (a Vulkan device on the CPU: mesa-vulkan-drivers, libvulkan1),
 #              which the wgpu parity test runs on (tests/wgpu.rs, in scripts/test.sh)
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 say() { printf '[system-deps] %s\n' "$*"; }
 packages=(libhdf5-dev pkg-config)
@@ -20,7 +21,7 @@ esac
 
 have_hdf5() { command -v pkg-config >/dev/null && pkg-config --exists hdf5; }
 have_lavapipe() {
-    compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' >/dev/null &&
+    pdd_lavapipe_icd >/dev/null &&
         ldconfig -p 2>/dev/null | grep 'libvulkan.so.1' >/dev/null
 }
 if have_hdf5 && { ((vulkan == 0)) || have_lavapipe; }; then

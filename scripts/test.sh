@@ -13,8 +13,8 @@
 #   5. the Jupyter kernel "Rust (pdd)" (kernels/install.sh: JupyterLab, nbconvert, evcxr_jupyter)
 #   6. the notebook checker's own tests (notebooks/test_check.py)
 #   7. every notebook, executed headlessly and checked (notebooks/check.py)
-# and prints how long each phase took. Steps whose result is already there are skipped, so a
-# second run only pays for the builds and the tests.
+# and prints how long each phase took and the disk space left after it. Steps whose result is
+# already there are skipped, so a second run only pays for the builds and the tests.
 #
 # usage: scripts/test.sh [--no-notebooks]
 #   --no-notebooks   stop after step 4 (no Jupyter, no evcxr): the quick check for developers
@@ -39,15 +39,18 @@ report() {
 }
 trap report EXIT
 
-# phase NAME COMMAND...: runs COMMAND, records how long it took (also when it fails).
+# phase NAME COMMAND...: runs COMMAND, records how long it took (also when it fails) and the
+# free disk space after it.
 phase() {
     local name=$1 t=$SECONDS status=0
     shift
     printf '\n== %s ==\n' "$name"
     "$@" || status=$?
-    local mark=""
+    local mark="" free
     ((status == 0)) || mark="  FAILED"
-    timings+=("$(printf '%-34s %6ds%s' "$name" $((SECONDS - t)) "$mark")")
+    # the disk's free space after the phase: a build that fills the disk fails in odd places
+    free=$(df -Pm . | awk 'NR == 2 { printf "%.1f", $4 / 1024 }')
+    timings+=("$(printf '%-34s %6ds %7s GiB free%s' "$name" $((SECONDS - t)) "$free" "$mark")")
     return $status
 }
 
@@ -72,7 +75,7 @@ features=(--features wgpu)
 CARGO_TARGET_DIR=$(pdd_gpu_target)
 export CARGO_TARGET_DIR
 phase "system libraries" bash scripts/system-deps.sh --vulkan
-VK_ICD_FILENAMES=$(compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' | head -n 1)
+VK_ICD_FILENAMES=$(pdd_lavapipe_icd) || { echo "test.sh: no lavapipe Vulkan ICD" >&2 && exit 1; }
 export VK_ICD_FILENAMES
 # Mesa's Vulkan loader complains on every device open when this is unset (headless machines)
 [[ -d ${XDG_RUNTIME_DIR:-} ]] || export XDG_RUNTIME_DIR=/tmp
