@@ -2,7 +2,7 @@
 //! settings, bad ablation settings are refused with the fields named, variants resume instead
 //! of retraining, and all four studies run end to end on a tiny Lorenz-96 preset.
 
-mod common;
+use crate::common;
 
 use pdd::ablation::{Ablation, AblationKind, AblationOptions, Variant};
 use pdd::prelude::*;

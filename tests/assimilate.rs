@@ -4,6 +4,7 @@
 //! Gaussian conditioning of the whole space–time vector (what a Rauch–Tung–Striebel smoother
 //! returns for this linear-Gaussian state-space model).
 
+use crate::common::serial;
 use burn::prelude::*;
 use pdd::assimilate::{
     HostBasis, ObservationOperator, Observations, Observer, PosteriorConfig, PriorSpectrum,
@@ -172,12 +173,6 @@ struct Outcome {
     /// RMS of (mean − Kalman mean) over RMS of the Kalman mean (the prior mean is 0: 1 is no
     /// better than ignoring the observations).
     relative_rms: f64,
-}
-
-/// burn's random numbers come from one generator per device: the tests draw one at a time.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Samples `members` posterior paths of one observed synthetic path and compares their mean and

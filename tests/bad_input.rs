@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-mod common;
-use common::{pdd, s};
+use crate::common::{pdd, s};
 
 /// The tiny preset of tests/pipeline.rs with 6 training steps and 2 evaluation paths.
 fn tiny_preset() -> String {
@@ -19,7 +18,7 @@ fn tiny_preset() -> String {
 }
 
 /// A directory holding `tiny.toml`, `d.h5` and `base/`, a finished 6-step run (checkpoints at
-/// steps 3 and 6); built once per test binary and never modified (tests copy `base/`).
+/// steps 3 and 6); built once per test process and never modified (tests copy `base/`).
 fn fixture() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {

@@ -1,7 +1,7 @@
 //! A predictor of one's own goes all the way: it trains, is reopened from disk, resumes, and
 //! simulates, generates and super-resolves through the same `Evaluator` as the U-Net.
 
-mod common;
+use crate::common;
 
 use pdd::prelude::*;
 

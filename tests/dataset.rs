@@ -1,5 +1,6 @@
 //! Generation into HDF5: round trip, determinism, shards, h5py, bad files.
 
+use crate::common::serial;
 use pdd::Error;
 use pdd::io::generate;
 use pdd::io::{Dataset, Split, Stats, merge};
@@ -49,17 +50,9 @@ fn gen_file(cfg: &DataConfig, path: &Path, shard: Option<Shard>, threads: usize)
     pool(threads).install(|| generate(cfg, "test", path, shard, false, &NoProgress)).unwrap();
 }
 
-/// HDF5 opens files without close-on-exec, so a child process spawned by one test (the h5py
-/// check) inherits the locked descriptor of a file another test is writing, and that test's
-/// next open fails with errno 11. Every test of this binary holds this lock.
-fn hdf5_serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 #[test]
 fn round_trip_with_attributes_splits_and_stats() {
-    let _serial = hdf5_serial();
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     for (text, shape) in [(L96, vec![10usize, 2, 5, 32]), (KF, vec![5, 1, 3, 8, 8])] {
         let cfg = config(text);
@@ -111,7 +104,7 @@ fn round_trip_with_attributes_splits_and_stats() {
 
 #[test]
 fn same_seed_same_bytes_with_one_and_two_threads() {
-    let _serial = hdf5_serial();
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     for text in [L96, KF] {
         let cfg = config(text);
@@ -133,7 +126,7 @@ fn same_seed_same_bytes_with_one_and_two_threads() {
 
 #[test]
 fn merged_shards_equal_a_single_run() {
-    let _serial = hdf5_serial();
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(L96);
     let single = dir.path().join("single.h5");
@@ -186,7 +179,7 @@ fn merged_shards_equal_a_single_run() {
 
 #[test]
 fn existing_file_is_not_overwritten() {
-    let _serial = hdf5_serial();
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(L96);
     let p = dir.path().join("x.h5");
@@ -201,7 +194,7 @@ fn existing_file_is_not_overwritten() {
 
 #[test]
 fn failed_generation_leaves_no_file() {
-    let _serial = hdf5_serial();
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(L96);
     let mut l = cfg.lorenz96.clone().unwrap();
@@ -215,7 +208,7 @@ fn failed_generation_leaves_no_file() {
 
 #[test]
 fn bad_files_are_errors_not_panics() {
-    let _serial = hdf5_serial();
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.h5");
     gen_file(&config(KF), &good, None, 1);
@@ -254,7 +247,7 @@ fn bad_files_are_errors_not_panics() {
 
 #[test]
 fn config_errors_name_fields() {
-    let _serial = hdf5_serial();
+    let _serial = serial();
     let cases = [
         (L96.replace("k = 8", "k = 8\nbogus = 1"), "bogus"),
         (L96.replace("j = 4", "j = 0"), "data.lorenz96.j"),
@@ -281,7 +274,7 @@ fn config_errors_name_fields() {
 
 #[test]
 fn embedded_presets_are_valid_and_match_the_reference_counts() {
-    let _serial = hdf5_serial();
+    let _serial = serial();
     for (name, n, train, test) in [
         ("lorenz96-paper", 4000, [0, 3000], [3100, 3200]),
         ("kolmogorov-paper", 7000, [0, 6000], [6100, 6200]),
@@ -313,7 +306,7 @@ fn embedded_presets_are_valid_and_match_the_reference_counts() {
 /// h5py reads the same numbers and attributes (skipped with a notice if h5py is missing).
 #[test]
 fn h5py_reads_the_same_numbers() {
-    let _serial = hdf5_serial();
+    let _serial = serial();
     let ok = std::process::Command::new("python3").args(["-c", "import h5py, numpy"]).status();
     if !ok.is_ok_and(|s| s.success()) {
         eprintln!("NOTICE: python3 with h5py and numpy not available; h5py check skipped");

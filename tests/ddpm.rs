@@ -2,6 +2,7 @@
 //! Gaussian data, training, causality of the conditional model, resume, and the run round trip
 //! through `pdd train --model ddpm-sim|ddpm-gen`.
 
+use crate::common::serial;
 use burn::prelude::*;
 use ndarray::ArrayD;
 use pdd::baseline::{
@@ -17,14 +18,6 @@ use pdd::train::{
 
 fn dev() -> Device {
     Device::flex()
-}
-
-/// Weight initialisation draws from the device's global RNG (seeded by the trainer), so tests
-/// that initialise or train models take turns.
-static DEVICE_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn device_rng() -> std::sync::MutexGuard<'static, ()> {
-    DEVICE_RNG.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn host(x: Tensor<4>) -> Vec<f32> {
@@ -196,8 +189,7 @@ fn chains_are_reproducible_and_refuse_bad_settings() {
 // ------------------------------------------------------------------------------------------
 // tiny models
 
-mod common;
-use common::{F, L, pdd, s};
+use crate::common::{self, F, L, pdd, s};
 
 fn advection(n: usize, seed: u64) -> ArrayD<f32> {
     common::advection(n, seed, 1.0)
@@ -230,7 +222,7 @@ fn held_loss<M: Denoiser>(obj: &DdpmObjective<M>, model: &M, data: &TrajectorySe
 }
 
 fn trained_loss_drops<M: Denoiser + 'static>(kind: ModelKind) -> (f64, f64) {
-    let _rng = device_rng();
+    let _rng = serial();
     let data = TrajectorySet::new(advection(64, 1), Grid::line(L)).unwrap();
     let tc = train_cfg(60, 3e-3);
     let cfg = run_config(kind, tc.clone());
@@ -275,7 +267,7 @@ fn training_the_unconditional_model_lowers_the_loss() {
 /// a simulation never reads the test paths beyond the first window.
 #[test]
 fn conditional_model_is_causal() {
-    let _rng = device_rng();
+    let _rng = serial();
     let cfg = run_config(ModelKind::DdpmSim, train_cfg(1, 1e-3));
     dev().seed(3);
     let model = DdpmSim::build(&cfg, &dev()).unwrap();
@@ -322,7 +314,7 @@ fn conditional_model_is_causal() {
 
 #[test]
 fn resumed_ddpm_run_reaches_the_same_weights() {
-    let _rng = device_rng();
+    let _rng = serial();
     let data = TrajectorySet::new(advection(24, 2), Grid::line(L)).unwrap();
     let tc = train_cfg(4, 1e-2);
     let cfg = run_config(ModelKind::DdpmGen, tc.clone());
@@ -448,7 +440,7 @@ fn ddpm_runs_train_load_and_sample_through_the_cli() {
         !std::fs::read_to_string(dir.path().join("pdd/config.toml")).unwrap().contains("[ddpm]")
     );
 
-    let _rng = device_rng(); // loading initialises a model first
+    let _rng = serial(); // loading initialises a model first
     let sim = DdpmRun::load(&dir.path().join("sim"), &dev()).unwrap();
     let generator = DdpmRun::load(&dir.path().join("gen"), &dev()).unwrap();
     assert_eq!((sim.step, sim.ddpm.stride, sim.sampler.steps().unwrap().len()), (2, 250, 4));

@@ -16,8 +16,7 @@ use pdd::train::{
 use std::path::Path;
 use std::sync::Arc;
 
-mod common;
-use common::{L, serial};
+use crate::common::{self, L, serial};
 
 /// The largest weight difference allowed between replicated and single-device training: the
 /// replicas sum the same per-row terms in another order (f32), nothing else differs.

@@ -1,6 +1,7 @@
 //! Sampling: path score vs finite differences, exact-score Gaussian sampling, ETD inversion,
 //! boundary extrapolation, simulation of a linear system.
 
+use crate::common::serial;
 use burn::prelude::*;
 use pdd::backend::to_vec;
 use pdd::diffusion::{DeviceProcess, ForwardProcess, RealFourierBasis, SpectralOperator};
@@ -8,13 +9,6 @@ use pdd::nn::{Heads, PeriodicConv, PeriodicConvConfig, Spatial, UNetConfig};
 use pdd::predictor::{Action, Backbone, PredictorBuilder};
 use pdd::sample::{Integrator, PathScore, PddScore, SamplerConfig, reverse_sample, simulate};
 use pdd::spectral::{Grid, SpectralPlan};
-
-/// burn's random numbers come from one generator per device, which `Device::seed` resets: tests
-/// that seed and draw run one at a time, or they would replay each other's streams.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn dev() -> Device {
     Device::flex()

@@ -3,7 +3,7 @@
 //! frame crops) and Lorenz-96 they write the same dataset and bit-identical weights (issue 26,
 //! item 14: the README's numbers must be what either route prints).
 
-mod common;
+use crate::common;
 
 use pdd::prelude::*;
 use pdd::train::checkpoint::sha256_file;

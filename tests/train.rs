@@ -13,8 +13,7 @@ use pdd::train::{
 };
 use std::sync::Arc;
 
-mod common;
-use common::{L, process, serial};
+use crate::common::{self, L, process, serial};
 
 fn advection(n: usize, seed: u64) -> ndarray::ArrayD<f32> {
     common::advection(n, seed, 4.0)

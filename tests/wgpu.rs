@@ -37,8 +37,7 @@ use rand_distr::{Distribution as _, StandardNormal};
 use std::path::Path;
 use std::sync::Arc;
 
-mod common;
-use common::serial;
+use crate::common::serial;
 
 /// Relative L2 error allowed for one network evaluation or score (f32, other summation order).
 const SCORE_TOL: f64 = 1e-4;

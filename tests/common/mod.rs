@@ -1,16 +1,17 @@
 //! Fixtures shared by the training tests: a synthetic advection data set and a run
 //! configuration for it (tiny U-Net, window 2).
 
-#![allow(dead_code)] // each test binary uses a subset
-
 use ndarray::{ArrayD, IxDyn};
 use pdd::diffusion::ForwardProcess;
 use pdd::spectral::Grid;
 use pdd::train::{DataInfo, RunConfig, TrainConfig};
 
-/// burn keeps one random generator per device, which `Device::seed` resets: tests of one binary
-/// that seed and draw (weight initialisation, noise) hold this lock so they do not replay or
-/// interleave each other's streams.
+/// The suite runs its tests one at a time (`RUST_TEST_THREADS=1`, `.cargo/config.toml`); under
+/// more test threads, tests that share process-wide state hold this lock:
+/// * burn keeps one random generator per device, which `Device::seed` resets: tests that seed
+///   and draw (weight initialisation, noise) would replay or interleave each other's streams;
+/// * HDF5 opens files without close-on-exec, so a child process spawned by one test inherits
+///   the locked descriptor of a file another test is writing, whose next open fails (errno 11).
 pub fn serial() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
