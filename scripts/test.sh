@@ -5,8 +5,8 @@
 #      CPU: scripts/system-deps.sh --vulkan)
 #   2. Python packages the tests use (numpy, h5py)
 #   3. the Rust habits: cargo fmt --check and cargo clippy --all-targets -- -D warnings
-#   4. cargo test --release (it builds the library, the `pdd` binary, the examples and every
-#      test: the crate's whole suite, with the wgpu parity test tests/wgpu.rs on lavapipe); the
+#   4. cargo test --release (it builds the library, the `pdd` binary and every test: the
+#      crate's whole suite, with the wgpu parity test tests/wgpu.rs on lavapipe); the
 #      paper presets' parameter counts against benches/peers/param_count.py (paper_start quick)
 #      and the GPU pack's CPU dry run (scripts/gpu-pack.sh --cpu: the packed binary runs
 #      gpu-run.sh with cargo off PATH)
@@ -82,7 +82,13 @@ export VK_ICD_FILENAMES
 phase "python packages" python_packages
 phase "cargo fmt --check" cargo fmt --check
 phase "cargo clippy -D warnings" cargo clippy --release --locked --all-targets -- -D warnings
-phase "cargo test --release" cargo test --release --locked "${features[@]}"
+# The library's, the binary's and the integration tests, then the doc tests; not the examples,
+# which clippy type-checks (--all-targets): linking each would cost ~90 MB of disk and seconds.
+run_tests() {
+    cargo test --release --locked "${features[@]}" --lib --bins --tests &&
+        cargo test --release --locked "${features[@]}" --doc
+}
+phase "cargo test --release" run_tests
 phase "paper presets: parameter counts" env PDD_PYTHON="$python" \
     cargo bench --locked "${features[@]}" --bench paper_start -- quick
 phase "gpu-pack --cpu (dry run)" env PYTHON="$python" \

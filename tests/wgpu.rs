@@ -144,8 +144,10 @@ fn host(t: Tensor<5>) -> Vec<f32> {
 }
 
 /// Checks `f` on `flex` against `f` on `wgpu` (relative L2 error ≤ `tol`); returns the error.
+/// `flex`'s result must not be zero (the comparison would hold for anything small).
 fn same(what: &str, tol: f64, f: impl Fn(&Device) -> Tensor<5>) -> f64 {
     let cpu = host(f(&Device::flex()));
+    assert!(cpu.iter().any(|v| *v != 0.0), "{what}: flex's result is zero");
     let gpu = host(f(&wgpu()));
     let e = rel(&gpu, &cpu);
     eprintln!("{what}: relative L2 error {e:.2e}");
@@ -363,7 +365,5 @@ fn burn_reshape_transpose_backward_matches_flex() {
         let g = (y * w).sum().backward();
         x.grad(&g).unwrap().reshape([4, 16, 1, 16, 1])
     };
-    let norm: f32 = host(grad(&Device::flex())).iter().map(|v| v * v).sum();
-    assert!(norm > 1.0, "the gradient is (nearly) zero: ‖g‖² = {norm}");
     same("grad of (x·mean₁x).reshape.swap_dims", SCORE_TOL, grad);
 }
