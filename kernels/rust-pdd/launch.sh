@@ -40,7 +40,6 @@ mkdir -p "$cache_root/.cargo"
 profile='# Written by the Rust (pdd) kernel launcher (kernels/rust-pdd/launch.sh).
 [profile.dev.package."*"]
 opt-level = 3
-debug = false
 debug-assertions = false
 overflow-checks = false
 '
