@@ -2,7 +2,7 @@
 //! Gaussian data, training, causality of the conditional model, resume, and the run round trip
 //! through `pdd train --model ddpm-sim|ddpm-gen`.
 
-use crate::common::serial;
+use crate::common::{self, F, L, pdd, s, serial};
 use burn::prelude::*;
 use ndarray::ArrayD;
 use pdd::baseline::{
@@ -188,8 +188,6 @@ fn chains_are_reproducible_and_refuse_bad_settings() {
 
 // ------------------------------------------------------------------------------------------
 // tiny models
-
-use crate::common::{self, F, L, pdd, s};
 
 fn advection(n: usize, seed: u64) -> ArrayD<f32> {
     common::advection(n, seed, 1.0)
