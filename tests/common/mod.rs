@@ -6,8 +6,9 @@ use pdd::diffusion::ForwardProcess;
 use pdd::spectral::Grid;
 use pdd::train::{DataInfo, RunConfig, TrainConfig};
 
-/// The suite runs its tests one at a time (`RUST_TEST_THREADS=1`, `.cargo/config.toml`); under
-/// more test threads, tests that share process-wide state hold this lock:
+/// The suite runs its tests one at a time (`RUST_TEST_THREADS=1`, `.cargo/config.toml`), which
+/// is what keeps it deterministic. This lock is held by the tests that needed one when each file
+/// was a binary of its own (not by every test that seeds: `linear_gaussian`'s do not), for:
 /// * burn keeps one random generator per device, which `Device::seed` resets: tests that seed
 ///   and draw (weight initialisation, noise) would replay or interleave each other's streams;
 /// * HDF5 opens files without close-on-exec, so a child process spawned by one test inherits
